@@ -1,0 +1,235 @@
+"""Files that survive a crash, and a lock that keeps a case to one writer.
+
+TinyDB's own JSONStorage rewrites its file in place, so a process killed mid-write leaves a
+truncated file (tinydb issues 301 and 461). `AtomicStorage` writes a whole new file beside the
+old one, flushes it to disk and renames it over the old one, so the file on disk is always one
+complete save or the one before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+try:  # POSIX: advisory locks that the kernel releases when the process dies, however it dies.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class StoreError(Exception):
+    """A problem with the store that the user can act on; the message says what and where."""
+
+
+class DamagedFile(StoreError):
+    def __init__(self, path: Path, reason: str, backup: Path | None) -> None:
+        self.path = path
+        self.backup = backup
+        hint = (
+            f" A backup of the previous save is at {backup}; `coregroup restore` puts it back."
+            if backup
+            else " No readable backup was found."
+        )
+        super().__init__(f"The file {path} is damaged and was not changed ({reason}).{hint}")
+
+
+class ReadOnly(StoreError):
+    pass
+
+
+def make_private_dir(path: Path) -> Path:
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(path, DIR_MODE)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - Windows cannot open a folder for fsync
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, durable: bool = True) -> None:
+    """Replace `path` with `content` so that a crash at any moment leaves the old or the new file.
+
+    With `backup`, the file being replaced is kept there (by a hard link, so it costs no copy).
+    """
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE) if hasattr(os, "fchmod") else None
+            out.write(content)
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+        if backup is not None and path.exists():
+            link = backup.with_name(backup.name + ".new")
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+            try:
+                os.link(path, link)
+            except OSError:  # a file system without hard links: copy instead
+                link.write_bytes(path.read_bytes())
+                os.chmod(link, FILE_MODE)
+            os.replace(link, backup)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    if durable:
+        _fsync_dir(folder)
+
+
+def read_json(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+def dump_json(data: Any) -> bytes:
+    return orjson.dumps(data)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def usable_backup(path: Path) -> Path | None:
+    backup = backup_path(path)
+    try:
+        read_json(backup)
+    except (OSError, ValueError):
+        return None
+    return backup
+
+
+class AtomicStorage(Storage):
+    """TinyDB storage: one JSON file, replaced atomically on every write, previous save kept.
+
+    The data is cached after the first read. That is safe because only the holder of the
+    case's lock writes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._cache: dict[str, dict[str, Any]] | None = None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._cache is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise DamagedFile(self.path, f"it cannot be read: {exc.strerror}", usable_backup(self.path)) from None
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise DamagedFile(self.path, f"it is not valid JSON: {exc}", usable_backup(self.path)) from None
+            if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+                raise DamagedFile(self.path, "it does not hold a case's tables", usable_backup(self.path))
+            self._cache = data
+        return self._cache
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self.read_only:
+            self._cache = None
+            raise ReadOnly(f"{self.path.name} is open read-only")
+        try:
+            atomic_write(self.path, dump_json(data), backup=backup_path(self.path))
+        except BaseException:
+            self._cache = None  # TinyDB changed the cached tables in place; forget the unsaved change
+            raise
+        self._cache = data
+
+    def close(self) -> None:
+        self._cache = None
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    user: str
+    host: str
+    pid: int
+    since: str
+
+    def describe(self) -> str:
+        return f"{self.user} on {self.host} (process {self.pid}) since {self.since}"
+
+
+class CaseLocked(StoreError):
+    def __init__(self, name: str, holder: LockHolder | None) -> None:
+        self.holder = holder
+        who = holder.describe() if holder else "another copy of coregroup"
+        super().__init__(f"Case {name} is open for editing by {who}. It can be opened read-only.")
+
+
+class FileLock:
+    """An exclusive lock held while a case is open for editing; the lock file says who holds it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, name: str) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise CaseLocked(name, self.holder()) from None
+        holder = LockHolder(
+            user=_user(), host=socket.gethostname(), pid=os.getpid(), since=dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        )
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder.__dict__).encode(), 0)
+        self._fd = fd
+
+    def holder(self) -> LockHolder | None:
+        try:
+            return LockHolder(**json.loads(self.path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        if fcntl is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"

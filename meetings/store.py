@@ -1,0 +1,362 @@
+"""The case store: one TinyDB file per case, a small index for listing, one writer per case.
+
+Layout of a store folder (all private to its owner)::
+
+    cases/<id>.json       the case: a TinyDB file, a table per kind of record
+    cases/<id>.json.bak   the previous save, kept by every write
+    cases/<id>.lock       held while the case is open for editing; says by whom
+    index/NN.json         case summaries for the case list, in 64 shards, so that updating
+                          one case's summary rewrites a small file whatever the store's size
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from . import schema
+from .migrations import migrate
+from .records import COLLECTION_OF, COLLECTIONS, Case, check_case_id
+from .schema import InvalidRecord
+from .storage import (
+    AtomicStorage,
+    CaseLocked,
+    DamagedFile,
+    FileLock,
+    LockHolder,
+    ReadOnly,
+    StoreError,
+    atomic_write,
+    backup_path,
+    dump_json,
+    make_private_dir,
+    read_json,
+    usable_backup,
+)
+
+__all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "Store", "StoreError"]
+
+INDEX_SHARDS = 64
+HEADER_TABLE = "case"
+HEADER_ID = 1
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What the case list shows of a case, kept in the index so listing never opens case files."""
+
+    id: str
+    children: str
+    plan_categories: tuple[str, ...]
+    icpc_date: str
+    lead_social_worker: str = ""
+    last_meeting: str | None = None
+    next_meeting: str | None = None
+    open_action_due: tuple[str | None, ...] = ()
+    unanswered_concerns: int = 0
+    meetings: int = 0
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        last = max(case.meetings, key=lambda m: m.date, default=None)
+        return cls(
+            id=case.id,
+            children=case.child_names(),
+            plan_categories=tuple(c.value for c in case.plan_categories),
+            icpc_date=case.icpc_date.isoformat(),
+            lead_social_worker=case.lead_social_worker,
+            last_meeting=last.date.isoformat() if last else None,
+            next_meeting=last.next_meeting_date.isoformat() if last and last.next_meeting_date else None,
+            open_action_due=_due_dates(case),
+            unanswered_concerns=sum(1 for c in case.concerns if not c.answered),
+            meetings=len(case.meetings),
+        )
+
+    @property
+    def open_actions(self) -> int:
+        return len(self.open_action_due)
+
+    def overdue_actions(self, today: dt.date) -> int:
+        iso = today.isoformat()
+        return sum(1 for due in self.open_action_due if due is not None and due < iso)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "plan_categories": list(self.plan_categories), "open_action_due": list(self.open_action_due)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CaseSummary:
+        return cls(
+            **{**data, "plan_categories": tuple(data["plan_categories"]), "open_action_due": tuple(data["open_action_due"])}
+        )
+
+
+def _due_dates(case: Case) -> tuple[str | None, ...]:
+    dues = [a.due.isoformat() if a.due else None for a in case.actions if a.is_open]
+    return tuple(sorted(dues, key=lambda d: (d is None, d or "")))
+
+
+def _shard(case_id: str) -> str:
+    return f"{zlib.crc32(case_id.encode()) % INDEX_SHARDS:02d}"
+
+
+class Store:
+    """A folder of cases. Safe to share between processes: each case has one writer at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.cases_dir = make_private_dir(self.root / "cases")
+        self.index_dir = make_private_dir(self.root / "index")
+        os.chmod(self.root, 0o700) if os.name == "posix" else None
+
+    # ----- cases -------------------------------------------------------------------------
+    def case_path(self, case_id: str) -> Path:
+        return self.cases_dir / f"{check_case_id(case_id)}.json"
+
+    def exists(self, case_id: str) -> bool:
+        return self.case_path(case_id).exists()
+
+    def open(self, case_id: str, *, read_only: bool = False) -> CaseFile:
+        """Open a case for editing (taking its lock), or read-only.
+
+        Raises CaseLocked when another process has it open for editing, naming who;
+        the caller may then open it read-only.
+        """
+        path = self.case_path(case_id)
+        if not path.exists():
+            raise StoreError(f"There is no case {case_id} in the store at {self.root}.")
+        return CaseFile(self, case_id, read_only=read_only)
+
+    def create(self, case: Case) -> CaseFile:
+        """Save a new case and open it for editing."""
+        _validate(case)
+        if self.exists(case.id):
+            raise StoreError(f"A case with the id {case.id} already exists.")
+        self._write_whole(case)
+        return self.open(case.id)
+
+    def import_data(self, data: Any, *, replace: bool = False) -> Case:
+        """Check a case in the export format and save it. Nothing is written if any field is bad."""
+        if not isinstance(data, dict):
+            raise InvalidRecord("", "the file should hold one case (a JSON object)")
+        case = schema.load(Case, migrate(dict(data)))
+        if self.exists(case.id) and not replace:
+            raise StoreError(f"A case with the id {case.id} is already in the store; import with --replace to overwrite it.")
+        self._write_whole(case)
+        return case
+
+    def export_data(self, case_id: str) -> dict[str, Any]:
+        with self.open(case_id, read_only=True) as case_file:
+            return schema.dump(case_file.case)
+
+    def _write_whole(self, case: Case) -> None:
+        lock = FileLock(self._lock_path(case.id))
+        lock.acquire(case.id)
+        try:
+            path = self.case_path(case.id)
+            backup = backup_path(path) if path.exists() else None
+            atomic_write(path, dump_json(_tables(case)), backup=backup)
+            self.update_index(CaseSummary.of(case))
+        finally:
+            lock.release()
+
+    def _lock_path(self, case_id: str) -> Path:
+        return self.cases_dir / f"{check_case_id(case_id)}.lock"
+
+    def restore_backup(self, case_id: str) -> Path:
+        """Put the previous save back in place of a damaged case file; the damaged file is kept aside."""
+        path = self.case_path(case_id)
+        backup = usable_backup(path)
+        if backup is None:
+            raise StoreError(f"There is no readable backup of case {case_id} at {backup_path(path)}.")
+        lock = FileLock(self._lock_path(case_id))
+        lock.acquire(case_id)
+        try:
+            kept = path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%d-%H%M%S}")
+            if path.exists():
+                os.replace(path, kept)
+            atomic_write(path, backup.read_bytes())
+            with CaseFile(self, case_id, read_only=True) as case_file:
+                self.update_index(CaseSummary.of(case_file.case))
+            return kept
+        finally:
+            lock.release()
+
+    # ----- the index -------------------------------------------------------------------------
+    def list_cases(self) -> list[CaseSummary]:
+        summaries: list[CaseSummary] = []
+        for shard in sorted(self.index_dir.glob("[0-9][0-9].json")):
+            try:
+                entries = read_json(shard)
+                summaries.extend(CaseSummary.from_json(e) for e in entries.values())
+            except (OSError, ValueError, TypeError, KeyError):
+                return self.rebuild_index()
+        summaries.sort(key=lambda s: (s.children.casefold(), s.id))
+        return summaries
+
+    def update_index(self, summary: CaseSummary) -> None:
+        shard = self.index_dir / f"{_shard(summary.id)}.json"
+        with self._index_lock():
+            try:
+                entries = read_json(shard)
+            except (OSError, ValueError):
+                entries = {}
+            if entries.get(summary.id) == summary.to_json():
+                return
+            entries[summary.id] = summary.to_json()
+            atomic_write(shard, dump_json(entries))
+
+    def rebuild_index(self) -> list[CaseSummary]:
+        """Rebuild the index from the case files (after damage, or a store copied in by hand)."""
+        shards: dict[str, dict[str, Any]] = {f"{n:02d}": {} for n in range(INDEX_SHARDS)}
+        summaries = []
+        for path in sorted(self.cases_dir.glob("*.json")):
+            try:
+                with CaseFile(self, path.stem, read_only=True) as case_file:
+                    summary = CaseSummary.of(case_file.case)
+            except (StoreError, InvalidRecord):
+                continue  # a damaged case is reported when it is opened, not hidden here
+            shards[_shard(summary.id)][summary.id] = summary.to_json()
+            summaries.append(summary)
+        with self._index_lock():
+            for name, entries in shards.items():
+                atomic_write(self.index_dir / f"{name}.json", dump_json(entries))
+        summaries.sort(key=lambda s: (s.children.casefold(), s.id))
+        return summaries
+
+    @contextlib.contextmanager
+    def _index_lock(self) -> Iterator[None]:
+        from .storage import fcntl
+
+        fd = os.open(self.index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+class CaseFile:
+    """An open case. Edit the records of `case`, then `save` each one; every save is on disk
+    (atomically, with the previous save kept) when `save` returns."""
+
+    def __init__(self, store: Store, case_id: str, *, read_only: bool = False) -> None:
+        self.store = store
+        self.path = store.case_path(case_id)
+        self.read_only = read_only
+        self.locked_by: LockHolder | None = None
+        self._lock = FileLock(store._lock_path(case_id))
+        if not read_only:
+            self._lock.acquire(case_id)
+        else:
+            self.locked_by = self._lock.holder()
+        try:
+            self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only)
+            self.case = self._load()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._summary = CaseSummary.of(self.case)
+
+    def _load(self) -> Case:
+        tables = self._db.storage.read()
+        if not tables or HEADER_TABLE not in tables:
+            raise DamagedFile(self.path, "it holds no case", usable_backup(self.path))
+        data = dict(tables[HEADER_TABLE][str(HEADER_ID)])
+        for name, (_, key) in COLLECTIONS.items():
+            docs = tables.get(name, {})
+            data[name] = sorted(docs.values(), key=lambda d: d[key])
+        try:
+            return schema.load(Case, migrate(data))
+        except InvalidRecord as problem:
+            raise DamagedFile(self.path, f"a record is not valid: {problem}", usable_backup(self.path)) from None
+
+    def save(self, record: Any = None) -> None:
+        """Save one record of this case (an Action, a Meeting, a Person ...), replacing the stored
+        record with the same number or id, or adding it. With no record, save the case's own
+        details (children, plan, agencies)."""
+        if self.read_only:
+            raise ReadOnly(f"Case {self.case.id} is open read-only" + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else ""))
+        if record is None or isinstance(record, Case):
+            _validate(self.case)
+            self._db.table(HEADER_TABLE).upsert(Document(_header(self.case), doc_id=HEADER_ID))
+        else:
+            name = COLLECTION_OF.get(type(record))
+            if name is None:
+                raise TypeError(f"a {type(record).__name__} is not a record of a case")
+            key = COLLECTIONS[name][1]
+            data = schema.dump(record)
+            schema.load(type(record), data, f"{name}[{getattr(record, key)}]")
+            records: list[Any] = getattr(self.case, name)
+            position = next((i for i, r in enumerate(records) if getattr(r, key) == getattr(record, key)), None)
+            previous = records[position] if position is not None else None
+            if position is None:
+                records.append(record)
+            elif previous is not record:
+                records[position] = record
+            try:
+                self.case.check()
+            except InvalidRecord:
+                if position is None:
+                    records.pop()
+                else:
+                    records[position] = previous
+                raise
+            self._db.table(name).upsert(Document(data, doc_id=getattr(record, key)))
+        self._refresh_index()
+
+    def delete(self, record: Any) -> None:
+        """Remove a record entered in error (the previous save stays in the backup)."""
+        if self.read_only:
+            raise ReadOnly(f"Case {self.case.id} is open read-only")
+        name = COLLECTION_OF[type(record)]
+        key = COLLECTIONS[name][1]
+        records: list[Any] = getattr(self.case, name)
+        records[:] = [r for r in records if getattr(r, key) != getattr(record, key)]
+        self._db.table(name).remove(doc_ids=[getattr(record, key)])
+        self._refresh_index()
+
+    def _refresh_index(self) -> None:
+        summary = CaseSummary.of(self.case)
+        if summary != self._summary:
+            self.store.update_index(summary)
+            self._summary = summary
+
+    def close(self) -> None:
+        self._db.close()
+        self._lock.release()
+
+    def __enter__(self) -> CaseFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _validate(case: Case) -> None:
+    schema.load(Case, schema.dump(case))
+
+
+def _header(case: Case) -> dict[str, Any]:
+    data = schema.dump(case)
+    for name in COLLECTIONS:
+        del data[name]
+    return data
+
+
+def _tables(case: Case) -> dict[str, dict[str, Any]]:
+    data = schema.dump(case)
+    tables: dict[str, dict[str, Any]] = {}
+    for name, (_, key) in COLLECTIONS.items():
+        tables[name] = {str(r[key]): r for r in data.pop(name)}
+    tables[HEADER_TABLE] = {str(HEADER_ID): data}
+    return tables

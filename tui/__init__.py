@@ -1,0 +1,1 @@
+"""coregroup's Textual app: screens and widgets only; every rule and save is in `meetings`."""

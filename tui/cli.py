@@ -1,0 +1,146 @@
+"""The `coregroup` command. With no subcommand it opens the app on the case store."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from meetings import __version__
+from meetings.exchange import export_text, read_case_file
+from meetings.locations import data_dir, store_dir
+from meetings.schema import InvalidRecord
+from meetings.store import Store, StoreError
+
+DEMO_FILE = "demo/demo-case.json"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coregroup",
+        description="A terminal assistant for child protection core group meetings. "
+        "With no command, opens the app on the case store.",
+    )
+    parser.add_argument("--version", action="version", version=f"coregroup {__version__}")
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help="the case store folder (default: $COREGROUP_STORE, else your user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("cases", help="list the cases in the store")
+    p_import = sub.add_parser("import", help="add a case from a JSON case file")
+    p_import.add_argument("file", type=Path)
+    p_import.add_argument("--replace", action="store_true", help="overwrite a case with the same id")
+    p_export = sub.add_parser("export", help="write a case to a JSON case file")
+    p_export.add_argument("case_id")
+    p_export.add_argument("--out", type=Path, required=True, help="the file to write ('-' for standard output)")
+    p_restore = sub.add_parser("restore", help="put back the previous save of a damaged case file")
+    p_restore.add_argument("case_id")
+    sub.add_parser("reindex", help="rebuild the case list from the case files")
+    sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
+    sub.add_parser("where", help="print where the case store is")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    try:
+        return _run(args)
+    except (StoreError, InvalidRecord) as problem:
+        # Only our own messages are printed: they name fields and files, never a stack of locals.
+        err.print(f"[bold red]coregroup:[/] {problem}", markup=True, soft_wrap=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = Console(highlight=False)
+    if args.command == "demo":
+        return _demo()
+    root = store_dir(args.store)
+    if args.command == "where":
+        out.print(str(root))
+        return 0
+    store = Store(root)
+    if args.command is None:
+        return _open_app(store)
+    if args.command == "cases":
+        _print_cases(out, store)
+    elif args.command == "import":
+        case = store.import_data(read_case_file(args.file), replace=args.replace)
+        out.print(f"Imported case {case.id} ({case.child_names()}) into {root}")
+    elif args.command == "export":
+        text = export_text(store.export_data(args.case_id))
+        if str(args.out) == "-":
+            sys.stdout.write(text)
+        else:
+            _write_private(args.out, text)
+            out.print(f"Exported case {args.case_id} to {args.out}")
+    elif args.command == "restore":
+        kept = store.restore_backup(args.case_id)
+        out.print(f"Case {args.case_id} restored from its backup; the damaged file is kept at {kept}")
+    elif args.command == "reindex":
+        out.print(f"Indexed {len(store.rebuild_index())} cases.")
+    return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    """An exported case is as sensitive as the store: readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _print_cases(out: Console, store: Store) -> None:
+    today = dt.date.today()
+    table = Table(title=f"Cases in {store.root}", title_justify="left")
+    for heading in ("Case", "Child", "Plan", "Last core group", "Next core group", "Open actions", "Overdue"):
+        table.add_column(heading, no_wrap=heading != "Child")
+    for s in store.list_cases():
+        overdue = s.overdue_actions(today)
+        table.add_row(
+            s.id,
+            s.children,
+            ", ".join(c.replace("_", " ") for c in s.plan_categories),
+            s.last_meeting or "none yet",
+            s.next_meeting or "not set",
+            str(s.open_actions),
+            f"[bold red]{overdue}[/]" if overdue else "0",
+        )
+    if table.row_count == 0:
+        out.print(f"No cases in {store.root}. Try `coregroup import FILE.json` or `coregroup demo`.")
+    else:
+        out.print(table)
+
+
+def _open_app(store: Store) -> int:
+    from .app import CoreGroupApp  # Textual is imported only when the app is opened
+
+    CoreGroupApp(store).run()
+    return 0
+
+
+def _demo() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="coregroup-demo-"))
+    try:
+        store = Store(folder)
+        store.import_data(json.loads((data_dir() / DEMO_FILE).read_text(encoding="utf-8")))
+        return _open_app(store)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
