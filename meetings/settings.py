@@ -1,0 +1,113 @@
+"""A council's settings: its nation's bank holidays, timescales, protective marking, templates.
+
+Local procedures differ, so every timescale in docs/DOMAIN.md is a setting with the common value
+as its default. Settings live in a TOML file (`$COREGROUP_CONFIG`, else `settings.toml` in the
+user's config folder); a missing file means the defaults. Example::
+
+    council = "Sampleshire County Council"
+    nation = "england"                 # england, wales, scotland or northern_ireland
+    protective_marking = "OFFICIAL-SENSITIVE"
+    word_template = "/path/to/council-minutes.docx"
+
+    [timescales]
+    core_group_interval_weeks = 6
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .locations import config_file
+
+NATIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Timescales:
+    first_core_group_working_days: int = 10  # after the ICPC
+    core_group_interval_weeks: int = 4  # at most, between core groups
+    before_review_working_days: int = 10  # last core group at least this long before a review conference
+    first_review_months: int = 3  # after the ICPC
+    review_interval_months: int = 6
+    unborn_review_working_days_after_birth: int = 10
+    visit_interval_working_days: int = 15  # statutory visits to the child
+    minutes_working_days: int = 5  # minutes circulated within
+    plan_alert_months: tuple[int, ...] = (21, 24)  # drift alerts
+
+
+@dataclass(frozen=True)
+class Settings:
+    council: str = ""
+    nation: str = "england"
+    protective_marking: str = "OFFICIAL-SENSITIVE"
+    word_template: Path | None = None
+    agenda_template: Path | None = None
+    timescales: Timescales = field(default_factory=Timescales)
+
+    @property
+    def holiday_subdivision(self) -> str:
+        """The `holidays` package's code for this nation's bank holidays."""
+        return NATIONS[self.nation]
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or config_file()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"The settings file {path} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"The settings file {path} is not valid TOML: {exc}") from None
+    return settings_from(raw, path)
+
+
+def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settings:
+    raw = dict(raw)
+    timescales_raw = raw.pop("timescales", {})
+    known = {f.name for f in dataclasses.fields(Settings)} - {"timescales"}
+    for key in raw:
+        if key not in known:
+            raise SettingsError(f"{where}: {key!r} is not a setting (known: {', '.join(sorted(known))})")
+    nation = raw.get("nation", "england")
+    if nation not in NATIONS:
+        raise SettingsError(f"{where}: nation {nation!r} is not one of {', '.join(NATIONS)}")
+    for key in ("council", "protective_marking"):
+        if key in raw and not isinstance(raw[key], str):
+            raise SettingsError(f"{where}: {key} should be text")
+    paths = {}
+    for key in ("word_template", "agenda_template"):
+        if raw.get(key):
+            p = Path(str(raw[key])).expanduser()
+            if not p.is_file():
+                raise SettingsError(f"{where}: {key} {str(p)!r} is not a file")
+            paths[key] = p
+    timescale_fields = {f.name for f in dataclasses.fields(Timescales)}
+    values: dict[str, Any] = {}
+    for key, value in timescales_raw.items():
+        if key not in timescale_fields:
+            raise SettingsError(f"{where}: timescales.{key} is not a timescale")
+        if key == "plan_alert_months":
+            if not isinstance(value, list) or not all(isinstance(v, int) and v > 0 for v in value):
+                raise SettingsError(f"{where}: timescales.plan_alert_months should be a list of whole months")
+            values[key] = tuple(value)
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise SettingsError(f"{where}: timescales.{key} should be a whole number above 0, not {value!r}")
+        else:
+            values[key] = value
+    return Settings(
+        council=raw.get("council", ""),
+        nation=nation,
+        protective_marking=raw.get("protective_marking", "OFFICIAL-SENSITIVE"),
+        timescales=Timescales(**values),
+        **paths,
+    )
