@@ -8,6 +8,7 @@ Field names follow the words in docs/DOMAIN.md. Every record is checked when it 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -446,7 +447,7 @@ def check_case_id(case_id: str) -> str:
     return case_id
 
 
-def _unique(records: list[object], key: str, name: str) -> None:
+def _unique(records: Sequence[object], key: str, name: str) -> None:
     seen: set[object] = set()
     for i, record in enumerate(records):
         value = getattr(record, key)

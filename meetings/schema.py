@@ -15,7 +15,6 @@ import enum
 import re
 import types
 import typing
-from functools import cache
 from typing import Any, TypeVar, get_args, get_origin
 
 T = TypeVar("T")
@@ -74,21 +73,27 @@ def _join(path: str, name: str | int) -> str:
     return f"{path}.{name}" if path else name
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+_FIELDS: dict[type, tuple[dataclasses.Field[Any], ...]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
-@cache
 def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    return dataclasses.fields(cls)
+    if cls not in _FIELDS:
+        _FIELDS[cls] = dataclasses.fields(cls)
+    return _FIELDS[cls]
 
 
 def _is_optional(tp: Any) -> tuple[bool, Any]:
     if get_origin(tp) in (typing.Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
         if len(args) < len(get_args(tp)):
-            return True, args[0] if len(args) == 1 else typing.Union[tuple(args)]
+            return True, args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
     return False, tp
 
 
