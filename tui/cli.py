@@ -9,9 +9,11 @@ import os
 import shutil
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -63,6 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as unexpected:  # noqa: BLE001 - the last line of defence for privacy
+        if os.environ.get("COREGROUP_DEBUG"):
+            raise
+        # A traceback or an exception's text can carry a child's details; say only where it broke.
+        frame = traceback.extract_tb(unexpected.__traceback__)[-1]
+        err.print(
+            f"coregroup: an unexpected {type(unexpected).__name__} in {Path(frame.filename).name}, "
+            f"line {frame.lineno}. No case details are shown here. Nothing saved before this was "
+            "lost. Set COREGROUP_DEBUG=1 to see the full error.",
+            markup=False,
+        )
+        return 2
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -105,9 +119,14 @@ def _write_private(path: Path, text: str) -> None:
 
 def _print_cases(out: Console, store: Store) -> None:
     today = dt.date.today()
-    table = Table(title=f"Cases in {store.root}", title_justify="left")
-    for heading in ("Case", "Child", "Plan", "Last core group", "Next core group", "Open actions", "Overdue"):
-        table.add_column(heading, no_wrap=heading != "Child")
+    table = Table(title=f"Cases in {store.root}", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Case", no_wrap=True)
+    table.add_column("Child", min_width=12, ratio=1)
+    table.add_column("Plan", min_width=8)
+    table.add_column("Last met", no_wrap=True)
+    table.add_column("Next", no_wrap=True)
+    table.add_column("Open", justify="right")
+    table.add_column("Overdue", justify="right")
     for s in store.list_cases():
         overdue = s.overdue_actions(today)
         table.add_row(
