@@ -1,0 +1,226 @@
+"""Working days, due dates and the timescales a core group is held to (docs/DOMAIN.md).
+
+Working days leave out weekends and the bank holidays of the council's nation: England and
+Wales, Scotland and Northern Ireland each have their own (Scotland's 2 January, for one).
+Every timescale comes from the council's `Settings`, never from a constant here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from functools import lru_cache
+
+from .records import Case, Child, Meeting, MeetingStatus
+from .schema import InvalidRecord
+from .settings import Settings
+
+# Holiday calendars are built for blocks of years, so a long run of dates needs few lookups.
+_YEARS_PER_BLOCK = 8
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(subdivision: str, first_year: int, last_year: int) -> frozenset[dt.date]:
+    # Imported here: loading `holidays` takes tens of milliseconds that the case list need not wait for.
+    import holidays
+
+    calendar_ = holidays.country_holidays("GB", subdiv=subdivision, years=range(first_year, last_year + 1))
+    return frozenset(calendar_.keys())
+
+
+def bank_holidays(year: int, settings: Settings) -> frozenset[dt.date]:
+    """The bank holidays of the council's nation in the block of years holding `year`."""
+    first = year - year % _YEARS_PER_BLOCK
+    return _bank_holidays(settings.holiday_subdivision, first, first + _YEARS_PER_BLOCK - 1)
+
+
+def is_working_day(day: dt.date, settings: Settings) -> bool:
+    return day.weekday() < 5 and day not in bank_holidays(day.year, settings)
+
+
+def add_working_days(start: dt.date, n: int, settings: Settings) -> dt.date:
+    """The day `n` working days after `start` (before it if `n` is negative); `start` itself never counts."""
+    step = dt.timedelta(days=1 if n >= 0 else -1)
+    day = start
+    remaining = abs(n)
+    while remaining:
+        day += step
+        if is_working_day(day, settings):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date, settings: Settings) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is earlier.
+
+    The inverse of `add_working_days`: working_days_between(d, add_working_days(d, n)) == n.
+    """
+    if end == start:
+        return 0
+    if end < start:
+        return -working_days_between(end, start, settings)
+    count = 0
+    day = start
+    one = dt.timedelta(days=1)
+    while day < end:
+        day += one
+        if is_working_day(day, settings):
+            count += 1
+    return count
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, kept within the month: 31 January + 1 month is 28 or 29 February."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError("date out of range")
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from `start` to `end` (0 if `end` is earlier)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day and end != _month_end(end):
+        months -= 1
+    return max(months, 0)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def long_date(day: dt.date) -> str:
+    """A date as a chair would read it aloud: '9 July 2026'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+DUE_FORMS = (
+    "a date (2027-03-01 or 01/03/2027), 'today', 'tomorrow', or a time from today: "
+    "3d (days), 2w (weeks), 10wd (working days) or 1m (months)"
+)
+
+_UNITS = {
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
+    "wd": "wd", "workingday": "wd", "workingdays": "wd",
+    "m": "m", "mo": "m", "month": "m", "months": "m",
+}  # fmt: skip
+_RELATIVE = re.compile(r"\+?(\d{1,4})\s*([a-z ]+)")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
+    """A due date from what the chair typed: '2w', '3d', '10wd', '1m', a date, 'today' or 'tomorrow'."""
+    typed = " ".join(text.split()).casefold()
+    shown = repr(text.strip()) if len(text.strip()) <= 40 else repr(text.strip()[:40] + "...")
+    if not typed:
+        raise InvalidRecord("due", f"no due date given: use {DUE_FORMS}")
+    if typed == "today":
+        return today
+    if typed == "tomorrow":
+        return today + dt.timedelta(days=1)
+    for pattern, order in ((_ISO, (0, 1, 2)), (_UK, (2, 1, 0))):
+        match = pattern.fullmatch(typed)
+        if match:
+            parts = match.groups()
+            year, month, day = (int(parts[i]) for i in order)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise InvalidRecord("due", f"{shown} is not a real date: use {DUE_FORMS}") from None
+    match = _RELATIVE.fullmatch(typed)
+    unit = _UNITS.get(match.group(2).replace(" ", "")) if match else None
+    if match is None or unit is None:
+        raise InvalidRecord("due", f"{shown} is not a due date: use {DUE_FORMS}")
+    n = int(match.group(1))
+    try:
+        if unit == "d":
+            return today + dt.timedelta(days=n)
+        if unit == "w":
+            return today + dt.timedelta(weeks=n)
+        if unit == "m":
+            return add_months(today, n)
+        return add_working_days(today, n, settings)
+    except OverflowError:
+        raise InvalidRecord("due", f"{shown} is too far ahead: use {DUE_FORMS}") from None
+
+
+def _in_order(meetings: list[Meeting]) -> list[Meeting]:
+    return sorted(meetings, key=lambda m: (m.date, m.number))
+
+
+def latest_meeting(case: Case, *, finished_only: bool = False) -> Meeting | None:
+    meetings = [m for m in case.meetings if not finished_only or m.status is MeetingStatus.FINISHED]
+    return _in_order(meetings)[-1] if meetings else None
+
+
+def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
+    """When the next core group must be held; None once the plan has ended.
+
+    The first within `first_core_group_working_days` of the ICPC; after that, the date the last
+    meeting set, or else `core_group_interval_weeks` after it.
+    """
+    if case.plan_ended_on is not None:
+        return None
+    latest = latest_meeting(case)
+    if latest is None:
+        return add_working_days(case.icpc_date, settings.timescales.first_core_group_working_days, settings)
+    if latest.next_meeting_date is not None:
+        return latest.next_meeting_date
+    return latest.date + dt.timedelta(weeks=settings.timescales.core_group_interval_weeks)
+
+
+def _born_after_icpc(child: Child, icpc: dt.date) -> bool:
+    return child.date_of_birth is not None and child.date_of_birth > icpc
+
+
+def first_review_due(case: Case, settings: Settings) -> dt.date:
+    """The first review conference: within `first_review_months` of the ICPC; for a child unborn at
+    the ICPC and born since, within `unborn_review_working_days_after_birth` of the birth if sooner."""
+    t = settings.timescales
+    due = add_months(case.icpc_date, t.first_review_months)
+    for child in case.children:
+        if child.date_of_birth is not None and _born_after_icpc(child, case.icpc_date):
+            due = min(due, add_working_days(child.date_of_birth, t.unborn_review_working_days_after_birth, settings))
+    return due
+
+
+def next_review_due(case: Case, settings: Settings, *, today: dt.date | None = None) -> dt.date | None:
+    """When the next review conference must be held; None once the plan has ended.
+
+    `case.review_conferences` lists the conferences held and booked. Without `today` they all
+    count as held. With `today`, those on or after it are booked: the earliest booked one is
+    returned, unless it falls after the date the review is due by.
+    """
+    if case.plan_ended_on is not None:
+        return None
+    conferences = sorted(case.review_conferences)
+    held = [d for d in conferences if today is None or d < today]
+    booked = [d for d in conferences if today is not None and d >= today]
+    due = add_months(held[-1], settings.timescales.review_interval_months) if held else first_review_due(case, settings)
+    if booked:
+        return min(booked[0], due)
+    return due
+
+
+def plan_drift_alert(case: Case, today: dt.date, settings: Settings) -> str | None:
+    """A warning once the plan has lasted one of `plan_alert_months` (21 months, 2 years), else None."""
+    if case.plan_ended_on is not None:
+        return None
+    months = months_between(case.icpc_date, today)
+    reached = [m for m in sorted(settings.timescales.plan_alert_months) if months >= m]
+    if not reached:
+        return None
+    alert = reached[-1]
+    length = f"{alert // 12} years" if alert % 12 == 0 and alert >= 24 else f"{alert} months"
+    if alert == 12:
+        length = "a year"
+    return (
+        f"The plan has lasted {length} (since the conference on {long_date(case.icpc_date)}). "
+        "Is it still making a difference for the child, or has it drifted? "
+        "Consider what the review conference needs to decide."
+    )

@@ -1,0 +1,526 @@
+"""The rules of holding a meeting, and the flags the case review asks for (fictional cases only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from meetings import schema
+from meetings.agenda import Agenda, load_agenda
+from meetings.locations import data_dir
+from meetings.records import (
+    Action,
+    ActionStatus,
+    ActionType,
+    AssessmentStatus,
+    AttendanceMode,
+    AttendanceStatus,
+    Attendee,
+    Case,
+    Child,
+    Concern,
+    CopyType,
+    Gender,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Mobility,
+    Person,
+    PlanCategory,
+    Relationship,
+    Scaling,
+    Service,
+    SourceKind,
+)
+from meetings.rules import (
+    Flag,
+    Problem,
+    actions_to_review,
+    attendee_choices,
+    case_flags,
+    finish_meeting,
+    finish_problems,
+    meeting_mode_from,
+    men_not_invited,
+    missing_agencies,
+    open_risks,
+    reopen_meeting,
+    scaling_rose,
+    start_meeting,
+)
+from meetings.schema import InvalidRecord
+from meetings.settings import Settings
+
+D = dt.date
+SETTINGS = Settings()
+AGENDA = load_agenda()
+
+
+@pytest.fixture
+def demo() -> Case:
+    raw = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    return schema.load(Case, raw)
+
+
+def a_case(**changes: object) -> Case:
+    values: dict[str, object] = {
+        "id": "TEST-1",
+        "children": [Child(id=1, name="Alex Sample", date_of_birth=D(2022, 5, 1), mobility=Mobility.MOBILE)],
+        "plan_categories": [PlanCategory.NEGLECT],
+        "icpc_date": D(2027, 3, 1),
+        "expected_agencies": ["Children's Social Care", "Sample School", "Sample Health"],
+    }
+    values.update(changes)
+    return Case(**values)  # type: ignore[arg-type]
+
+
+def came(name: str, mode: AttendanceMode = AttendanceMode.IN_PERSON, **more: object) -> Attendee:
+    return Attendee(name=name, status=AttendanceStatus.ATTENDED, mode=mode, **more)  # type: ignore[arg-type]
+
+
+def held(number: int, day: dt.date, *attendees: Attendee, **more: object) -> Meeting:
+    return Meeting(number=number, date=day, attendees=list(attendees), status=MeetingStatus.FINISHED, **more)  # type: ignore[arg-type]
+
+
+def flags_of(case: Case, today: dt.date, kind: str) -> list[Flag]:
+    return [f for f in case_flags(case, SETTINGS, today) if f.kind == kind]
+
+
+# -- starting a meeting and taking attendance -----------------------------------------------------
+
+
+def test_a_new_meeting_takes_the_next_number_and_every_agenda_step_without_joining_the_case() -> None:
+    case = a_case(meetings=[held(1, D(2027, 3, 12)), held(2, D(2027, 4, 9))])
+    meeting = start_meeting(
+        case, AGENDA, date=D(2027, 5, 7), start_time=dt.time(10, 0), venue="Sample Family Centre", chair="Robin Chair"
+    )
+    assert meeting.number == 3
+    assert [s.key for s in meeting.steps] == [s.key for s in AGENDA.steps]
+    assert len(meeting.steps) == 15
+    assert (meeting.venue, meeting.chair, meeting.start_time) == ("Sample Family Centre", "Robin Chair", dt.time(10))
+    assert meeting.status is MeetingStatus.IN_PROGRESS
+    assert len(case.meetings) == 2
+
+
+def test_attendee_choices_offer_the_family_then_professionals_once_each_with_their_latest_role() -> None:
+    mum = Person(id=1, name="Jo Sample", relationship=Relationship.MOTHER, gender=Gender.FEMALE)
+    partner = Person(id=2, name="Lee Sample", relationship=Relationship.MOTHERS_PARTNER, gender=Gender.MALE)
+    first = held(
+        1,
+        D(2027, 3, 12),
+        came("Casey Visitor", role="Student health visitor", agency="Sample Health"),
+        came("Jo Sample", person_id=1, agency="Family"),
+        came("Morgan Teacher", role="Class teacher", agency="Sample School"),
+    )
+    second = held(2, D(2027, 4, 9), came("casey visitor", role="Health visitor", agency="SAMPLE HEALTH"))
+    case = a_case(people=[mum, partner], meetings=[second, first])
+    choices = attendee_choices(case)
+    assert [(c.name, c.role, c.agency, c.person_id) for c in choices[:2]] == [
+        ("Jo Sample", "Mother", "Family", 1),
+        ("Lee Sample", "Mother's partner", "Family", 2),
+    ]
+    assert choices[0].copy_type is CopyType.FAMILY
+    professionals = [(c.name, c.role) for c in choices[2:]]
+    assert professionals == [("casey visitor", "Health visitor"), ("Morgan Teacher", "Class teacher")]
+    assert all(c.status is AttendanceStatus.INVITED and c.mode is None for c in choices)
+
+
+@pytest.mark.parametrize(
+    ("modes", "expected"),
+    [
+        ([AttendanceMode.IN_PERSON, AttendanceMode.IN_PERSON], MeetingMode.IN_PERSON),
+        ([AttendanceMode.ONLINE, AttendanceMode.PHONE], MeetingMode.ONLINE),
+        ([AttendanceMode.IN_PERSON, AttendanceMode.ONLINE], MeetingMode.HYBRID),
+        ([], MeetingMode.IN_PERSON),
+    ],
+)
+def test_meeting_mode_follows_how_the_attendees_took_part(modes: list[AttendanceMode], expected: MeetingMode) -> None:
+    attendees = [came(f"Person {i}", mode) for i, mode in enumerate(modes)]
+    # Someone who sent apologies does not make an in-person meeting hybrid.
+    attendees.append(Attendee(name="Dr Test", status=AttendanceStatus.APOLOGIES, mode=AttendanceMode.ONLINE))
+    assert meeting_mode_from(attendees) is expected
+
+
+def test_missing_agencies_are_those_with_nobody_there_and_no_report() -> None:
+    meeting = held(
+        1,
+        D(2027, 3, 12),
+        came("Robin Worker", agency="children's social care"),
+        Attendee(name="Dr Test", agency="Sample Health", status=AttendanceStatus.APOLOGIES, report_received=True),
+        Attendee(name="Pat Teacher", agency="Sample School", status=AttendanceStatus.DID_NOT_ATTEND),
+    )
+    assert missing_agencies(a_case(), meeting) == ["Sample School"]
+
+
+def test_fathers_and_male_carers_not_on_the_attendance_list_are_named() -> None:
+    dad = Person(id=1, name="Sam Sample", relationship=Relationship.FATHER)
+    carer = Person(id=2, name="Max Example", relationship=Relationship.MALE_CARER)
+    uncle = Person(id=3, name="Jordan Sample", relationship=Relationship.OTHER_RELATIVE, gender=Gender.MALE)
+    mum = Person(id=4, name="Jo Sample", relationship=Relationship.MOTHER, gender=Gender.FEMALE)
+    brother = Person(id=5, name="Ray Sample", relationship=Relationship.SIBLING, gender=Gender.MALE)
+    case = a_case(people=[dad, carer, uncle, mum, brother])
+    meeting = held(
+        1,
+        D(2027, 3, 12),
+        Attendee(name="Sam Sample", person_id=1, status=AttendanceStatus.APOLOGIES),
+        Attendee(name="max example", status=AttendanceStatus.INVITED),
+    )
+    assert [p.name for p in men_not_invited(case, meeting)] == ["Jordan Sample"]
+
+
+def test_actions_to_review_are_the_open_ones_raised_before_this_meeting() -> None:
+    first, second = held(1, D(2027, 3, 12)), held(2, D(2027, 4, 9))
+    case = a_case(
+        meetings=[first, second],
+        actions=[
+            Action(number=1, text="Parenting assessment", raised_at=1, status=ActionStatus.IN_PROGRESS),
+            Action(number=2, text="Referral done", raised_at=1, status=ActionStatus.DONE),
+            Action(number=3, text="Raised today", raised_at=2),
+            Action(number=4, text="From the conference", raised_at=None),
+        ],
+    )
+    assert [a.number for a in actions_to_review(case, second)] == [1, 4]
+
+
+# -- finishing -----------------------------------------------------------------------------------
+
+
+def complete_meeting(case: Case, agenda: Agenda) -> Meeting:
+    meeting = start_meeting(case, agenda, date=D(2027, 3, 12))
+    meeting.attendees = [came("Robin Worker", agency="Children's Social Care")]
+    for step in meeting.steps:
+        step.notes = "Discussed."
+        template = agenda.step(step.key)
+        for spec in template.answers if template else ():
+            step.answers[spec.key] = "2027-04-09" if spec.kind == "date" else False
+    return meeting
+
+
+def test_a_fully_recorded_meeting_has_nothing_missing() -> None:
+    case = a_case()
+    meeting = complete_meeting(case, AGENDA)
+    assert finish_problems(case, meeting, AGENDA) == []
+
+
+def test_finish_problems_name_each_gap_and_the_step_to_go_back_to() -> None:
+    case = a_case()
+    meeting = complete_meeting(case, AGENDA)
+    meeting.steps[3].notes = "  "
+    meeting.steps[3].answers.pop("child_last_seen_on")
+    meeting.steps[-1].answers["next_meeting_date"] = ""
+    meeting.mode = MeetingMode.ONLINE
+    meeting.attendees.append(Attendee(name="Casey Visitor", status=AttendanceStatus.ATTENDED))
+    case.meetings.append(meeting)
+    case.actions = [Action(number=1, text="Visit weekly", raised_at=meeting.number)]
+    problems = finish_problems(case, meeting, AGENDA)
+    by_kind = {p.kind: p for p in problems}
+    assert by_kind["no_notes"] == Problem(
+        "No notes at step 4, The child's voice and lived experience.", "childs_voice", "no_notes"
+    )
+    unanswered = [(p.step_key, p.message) for p in problems if p.kind == "required_answer"]
+    assert unanswered == [
+        ("childs_voice", "'Child last seen on' is not answered (step 4, The child's voice and lived experience)."),
+        (
+            "next_dates",
+            "'Next core group on' is not answered (step 15, Next core group, review conference and distribution).",
+        ),
+    ]
+    assert by_kind["mode_reason"].message == "The meeting was held online with no reason recorded."
+    assert "Casey Visitor" in by_kind["attendee_mode"].message
+    assert by_kind["action_owner"].message == "Action 1 has no owner."
+    assert by_kind["action_due"].message == "Action 1 has no due date."
+    assert by_kind["next_meeting"].step_key == "next_dates"
+
+
+def test_an_overdue_assessment_with_no_update_is_a_problem_at_finish() -> None:
+    first = held(1, D(2027, 3, 1))
+    case = a_case(
+        meetings=[first],
+        actions=[
+            Action(
+                number=1,
+                text="Parenting assessment",
+                type=ActionType.PARENTING_ASSESSMENT,
+                raised_at=1,
+                due=D(2027, 3, 10),
+            ),
+        ],
+    )
+    meeting = complete_meeting(case, AGENDA)
+    problems = finish_problems(case, meeting, AGENDA)
+    assert [p.kind for p in problems] == ["action_not_updated"]
+    assert problems[0].step_key == "review_actions"
+    assert "Action 1 (parenting assessment) was due on 10 March 2027" in problems[0].message
+    case.actions[0].evidence = "Two sessions held; report due next month."
+    assert finish_problems(case, meeting, AGENDA) == []
+
+
+def test_an_in_person_meeting_with_online_attendees_is_questioned() -> None:
+    case = a_case()
+    meeting = complete_meeting(case, AGENDA)
+    meeting.attendees.append(came("Casey Visitor", AttendanceMode.ONLINE))
+    assert [p.kind for p in finish_problems(case, meeting, AGENDA)] == ["mode_mismatch"]
+
+
+def test_finishing_carries_forward_each_action_left_open_from_an_earlier_meeting() -> None:
+    first = held(1, D(2027, 3, 12))
+    case = a_case(
+        meetings=[first],
+        actions=[
+            Action(number=1, text="Parenting assessment", raised_at=1, status=ActionStatus.IN_PROGRESS),
+            Action(number=2, text="Police checks", raised_at=1, status=ActionStatus.DONE, evidence="Returned."),
+        ],
+    )
+    second = complete_meeting(case, AGENDA)
+    case.meetings.append(second)
+    case.actions.append(
+        Action(number=3, text="New visit plan", raised_at=second.number, owner="Robin", due=D(2027, 4, 1))
+    )
+    now = dt.datetime(2027, 3, 12, 11, 30)
+    changed = finish_meeting(case, second, now=now)
+    assert [a.number for a in changed] == [1]
+    assert [a.times_carried_forward for a in case.actions] == [1, 0, 0]
+    assert second.status is MeetingStatus.FINISHED and second.finished_at == now
+    assert second.next_meeting_date == D(2027, 4, 9)  # taken from the answer at the last step
+    assert second.end_time == dt.time(11, 30)
+
+
+def test_a_meeting_cannot_be_finished_twice_and_a_reopened_one_does_not_count_carry_forwards_again() -> None:
+    first = held(1, D(2027, 3, 12))
+    case = a_case(meetings=[first], actions=[Action(number=1, text="Parenting assessment", raised_at=1)])
+    second = complete_meeting(case, AGENDA)
+    case.meetings.append(second)
+    finish_meeting(case, second, now=dt.datetime(2027, 4, 9, 11), note="Minutes to follow.")
+    with pytest.raises(InvalidRecord, match="already finished"):
+        finish_meeting(case, second, now=dt.datetime(2027, 4, 9, 12))
+    reopen_meeting(second, reason="Add the housing officer's report")
+    assert second.status is MeetingStatus.IN_PROGRESS
+    assert second.finish_note == "Minutes to follow.\nReopened: Add the housing officer's report"
+    assert finish_meeting(case, second, now=dt.datetime(2027, 4, 9, 12)) == []
+    assert case.actions[0].times_carried_forward == 1
+    assert [m.status for m in case.meetings] == [MeetingStatus.FINISHED, MeetingStatus.FINISHED]
+
+
+def test_reopening_needs_a_reason_and_a_finished_meeting() -> None:
+    meeting = held(1, D(2027, 3, 12))
+    with pytest.raises(InvalidRecord, match="say why"):
+        reopen_meeting(meeting, reason="  ")
+    reopen_meeting(meeting, reason="Typo in the decisions")
+    assert meeting.finish_note == "Reopened: Typo in the decisions"
+    with pytest.raises(InvalidRecord, match="not finished"):
+        reopen_meeting(meeting, reason="again")
+
+
+# -- flags: what the case review says must not be missed ------------------------------------------
+
+
+def test_demo_case_flags_the_three_men_not_assessed(demo: Case) -> None:
+    flags = flags_of(demo, D(2026, 11, 27), "man_not_assessed")
+    assert len(flags) == 3
+    for name in ("Sam Sample", "Lee Placeholder", "Max Fictional"):
+        assert sum(name in f.message for f in flags) == 1
+    assert all(f.severity == "high" for f in flags)
+    # Max Fictional was named by a third party: the family must not see that flag.
+    assert [f.restricted for f in flags if "Max Fictional" in f.message] == [True]
+
+
+def test_demo_case_flags_the_unanswered_ambulance_concern_but_not_the_answered_anonymous_one(demo: Case) -> None:
+    flags = flags_of(demo, D(2026, 11, 27), "concern_unanswered")
+    assert len(flags) == 1
+    assert "Ambulance service" in flags[0].message and "10 November 2026" in flags[0].message
+    assert not any(
+        "NSPCC" in f.message or "anonymous" in f.message for f in case_flags(demo, SETTINGS, D(2026, 11, 27))
+    )
+
+
+def test_demo_case_flags_camhs_ended_without_support_to_follow(demo: Case) -> None:
+    flags = flags_of(demo, D(2026, 11, 27), "service_ending")
+    assert len(flags) == 1
+    assert flags[0].message.startswith("CAMHS for Jo Example ended on 30 June 2026")
+
+
+def test_demo_case_prompts_the_bruising_protocol_for_a_baby_under_one(demo: Case) -> None:
+    (flag,) = flags_of(demo, D(2026, 11, 27), "baby_checks")
+    assert "under one" in flag.message and "bruising protocol" in flag.message
+    assert "medical professional" in flag.message and "24 September 2026" in flag.message
+
+
+def test_demo_case_flags_are_most_serious_first(demo: Case) -> None:
+    severities = [f.severity for f in case_flags(demo, SETTINGS, D(2026, 11, 27))]
+    assert severities == sorted(severities, key=["high", "medium", "info"].index)
+    assert {"assessment_overdue", "core_group_overdue", "child_not_seen", "over_optimism"} <= {
+        f.kind for f in case_flags(demo, SETTINGS, D(2026, 11, 27))
+    }
+
+
+def test_an_unanswered_concern_is_high_once_a_meeting_has_passed_without_a_response() -> None:
+    concern = Concern(
+        id=1,
+        received_on=D(2027, 3, 5),
+        source_kind=SourceKind.ANONYMOUS,
+        source="Sample Helpline",
+        reported="Noise at night.",
+    )
+    case = a_case(concerns=[concern])
+    (before,) = flags_of(case, D(2027, 3, 8), "concern_unanswered")
+    assert before.severity == "medium"
+    assert "anonymous referrer (passed on by Sample Helpline)" in before.message
+    case.meetings.append(held(1, D(2027, 3, 12)))
+    (after,) = flags_of(case, D(2027, 3, 15), "concern_unanswered")
+    assert after.severity == "high" and "12 March 2027" in after.message
+    concern.response = "Unannounced visit agreed."
+    assert flags_of(case, D(2027, 3, 15), "concern_unanswered") == []
+
+
+def test_an_assessment_carried_forward_is_flagged_even_before_it_is_due() -> None:
+    case = a_case(
+        meetings=[held(1, D(2027, 3, 12))],
+        actions=[
+            Action(
+                number=1,
+                text="Parenting assessment",
+                type=ActionType.PARENTING_ASSESSMENT,
+                raised_at=1,
+                due=D(2027, 5, 1),
+                times_carried_forward=2,
+            )
+        ],
+    )
+    (flag,) = flags_of(case, D(2027, 4, 9), "assessment_carried_forward")
+    assert "carried forward twice" in flag.message and flag.severity == "high"
+    case.actions[0].due = D(2027, 4, 1)
+    (flag,) = flags_of(case, D(2027, 4, 9), "assessment_overdue")
+    assert "was due on 1 April 2027" in flag.message
+
+
+def test_adults_without_an_assessment_are_flagged_unless_one_is_not_needed_or_under_way() -> None:
+    case = a_case(
+        people=[
+            Person(id=1, name="Pat Sample", relationship=Relationship.GRANDPARENT, gender=Gender.FEMALE),
+            Person(
+                id=2, name="Jo Sample", relationship=Relationship.MOTHER, assessment_status=AssessmentStatus.IN_PROGRESS
+            ),
+            Person(
+                id=3,
+                name="Kim Sample",
+                relationship=Relationship.FAMILY_FRIEND,
+                assessment_status=AssessmentStatus.NOT_NEEDED,
+                assessment_not_needed_reason="Visits once a year.",
+            ),
+            Person(id=4, name="Ray Sample", relationship=Relationship.SIBLING, gender=Gender.MALE),
+        ]
+    )
+    flags = [f for f in case_flags(case, SETTINGS, D(2027, 3, 5)) if f.kind.endswith("not_assessed")]
+    assert [(f.kind, f.severity) for f in flags] == [("adult_not_assessed", "medium")]
+    assert flags[0].message.startswith("Pat Sample (grandparent) has not been assessed.")
+
+
+def test_repeated_online_only_contact_is_flagged() -> None:
+    dad = Person(id=1, name="Sam Sample", relationship=Relationship.FATHER, assessment_status=AssessmentStatus.PLANNED)
+    case = a_case(
+        people=[dad],
+        meetings=[
+            held(
+                1,
+                D(2027, 3, 12),
+                came("Sam Sample", AttendanceMode.ONLINE, person_id=1),
+                mode=MeetingMode.ONLINE,
+                mode_reason="Snow.",
+            ),
+            held(
+                2,
+                D(2027, 4, 9),
+                came("Sam Sample", AttendanceMode.PHONE, person_id=1),
+                mode=MeetingMode.ONLINE,
+                mode_reason="Room booked out.",
+            ),
+        ],
+    )
+    flags = case_flags(case, SETTINGS, D(2027, 4, 12))
+    assert any(f.kind == "online_meetings" and "last 2 core groups were held online" in f.message for f in flags)
+    (person,) = [f for f in flags if f.kind == "attended_only_online"]
+    assert "Sam Sample has only ever joined core groups online or by phone" in person.message
+    case.meetings[1].mode = MeetingMode.IN_PERSON
+    case.meetings[1].attendees[0].mode = AttendanceMode.IN_PERSON
+    assert not any(f.kind.startswith(("online", "attended_only")) for f in case_flags(case, SETTINGS, D(2027, 4, 12)))
+
+
+def test_a_service_ending_within_four_weeks_without_a_successor_is_flagged() -> None:
+    ending = Service(id=1, name="Family support worker", for_whom="Jo Sample", end_date=D(2027, 4, 20))
+    later = Service(id=2, name="Parenting course", end_date=D(2027, 6, 1))
+    followed = Service(id=3, name="Drug service", end_date=D(2027, 3, 31), successor="Community recovery group")
+    case = a_case(services=[ending, later, followed])
+    (flag,) = flags_of(case, D(2027, 4, 1), "service_ending")
+    assert flag.message.startswith("Family support worker for Jo Sample ends on 20 April 2027")
+
+
+def test_a_non_mobile_child_over_one_still_gets_the_bruising_prompt_and_an_unborn_child_the_pre_birth_one() -> None:
+    child = Child(id=1, name="Alex Sample", date_of_birth=D(2025, 1, 1), mobility=Mobility.NON_MOBILE)
+    case = a_case(children=[child])
+    (flag,) = flags_of(case, D(2027, 3, 5), "baby_checks")
+    assert "not yet mobile" in flag.message and "No date is recorded" in flag.message
+    child.mobility = Mobility.MOBILE
+    assert flags_of(case, D(2027, 3, 5), "baby_checks") == []
+    unborn = a_case(
+        children=[Child(id=1, name="Unborn baby of Jo Sample", due_date=D(2027, 6, 1), mobility=Mobility.UNBORN)]
+    )
+    (pre_birth,) = flags_of(unborn, D(2027, 3, 5), "pre_birth")
+    assert "due 1 June 2027" in pre_birth.message
+
+
+def test_rising_scaling_lists_the_risks_still_open() -> None:
+    dad = Person(id=1, name="Sam Sample", relationship=Relationship.FATHER, risks="Not seen since the spring.")
+    first = held(1, D(2027, 3, 12), scaling=[Scaling(name="Jo Sample", score=3), Scaling(name="Robin Worker", score=2)])
+    second = held(
+        2,
+        D(2027, 4, 9),
+        scaling=[
+            Scaling(name="Jo Sample", score=6),
+            Scaling(name="Robin Worker", score=4),
+            Scaling(name="New Person", score=0),
+        ],
+    )
+    case = a_case(
+        people=[dad],
+        meetings=[first, second],
+        actions=[Action(number=1, text="Assess Sam Sample", raised_at=1)],
+        concerns=[Concern(id=1, received_on=D(2027, 4, 1), reported="Shouting heard.")],
+    )
+    assert scaling_rose(case, second)  # the newcomer's 0 does not hide the rise of those who scaled both times
+    assert not scaling_rose(case, first)
+    risks = open_risks(case)
+    assert risks == [
+        "Sam Sample (father): Not seen since the spring",
+        "Sam Sample has not been assessed",
+        "Action 1 is not done (Assess Sam Sample)",
+        "The concern received on 1 April 2027 has no response",
+    ]
+    (flag,) = flags_of(case, D(2027, 4, 12), "over_optimism")
+    assert "Scaling rose from 2.5 to 5.0" in flag.message
+    assert all(risk in flag.message for risk in risks)
+    second.scaling[0].score = 1
+    second.scaling[1].score = 2
+    assert not scaling_rose(case, second)
+    assert flags_of(case, D(2027, 4, 12), "over_optimism") == []
+
+
+def test_overdue_core_group_and_child_not_seen_are_flagged() -> None:
+    meeting = held(1, D(2027, 3, 12), next_meeting_date=D(2027, 4, 9))
+    meeting.steps = start_meeting(a_case(), AGENDA, date=D(2027, 3, 12)).steps
+    meeting.steps[3].answers["child_last_seen_on"] = "2027-03-10"
+    case = a_case(meetings=[meeting])
+    assert flags_of(case, D(2027, 4, 9), "core_group_overdue") == []
+    (late,) = flags_of(case, D(2027, 4, 12), "core_group_overdue")
+    assert late.message == "The next core group was due by 9 April 2027 and has not been held."
+    # Seen 10 March; 15 working days, leaving out Good Friday and Easter Monday, run to 2 April.
+    assert flags_of(case, D(2027, 4, 2), "child_not_seen") == []
+    (unseen,) = flags_of(case, D(2027, 4, 5), "child_not_seen")
+    assert "Alex Sample was last recorded as seen on 10 March 2027, 16 working days ago" in unseen.message
+
+
+def test_plan_drift_is_flagged() -> None:
+    case = a_case(icpc_date=D(2025, 1, 15))
+    (flag,) = flags_of(case, D(2026, 11, 1), "plan_drift")
+    assert "21 months" in flag.message
