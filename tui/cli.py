@@ -18,10 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from meetings import __version__
+from meetings.agenda import AgendaTemplateError
 from meetings.exchange import export_text, read_case_file
 from meetings.locations import data_dir, store_dir
-from meetings.schema import InvalidRecord
+from meetings.records import CopyType
+from meetings.schema import InvalidRecord, parse_date
+from meetings.settings import SettingsError, load_settings
 from meetings.store import Store, StoreError
+from meetings.wordfile import TemplateError
 
 DEMO_FILE = "demo/demo-case.json"
 
@@ -48,10 +52,38 @@ def _parser() -> argparse.ArgumentParser:
     p_export.add_argument("--out", type=Path, required=True, help="the file to write ('-' for standard output)")
     p_restore = sub.add_parser("restore", help="put back the previous save of a damaged case file")
     p_restore.add_argument("case_id")
+    p_minutes = sub.add_parser("minutes", help="write the Word minutes of a meeting")
+    p_minutes.add_argument("case_id")
+    p_minutes.add_argument("--meeting", type=int, required=True, metavar="N", help="the meeting number")
+    p_minutes.add_argument("--copy", choices=["full", "family"], default="full",
+                           help="family: leaves out everything marked restricted (default: full)")
+    p_minutes.add_argument("--out", type=Path, required=True, help="the .docx file to write")
+    p_chron = sub.add_parser("chronology", help="write the case's chronology as a Word table")
+    p_chron.add_argument("case_id")
+    p_chron.add_argument("--out", type=Path, required=True, help="the .docx file to write")
+    p_chron.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="entries on or after")
+    p_chron.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="entries on or before")
+    p_chron.add_argument("--agency", action="append", metavar="NAME", help="only this source (repeatable)")
+    p_chron.add_argument("--copy", choices=["full", "family"], default="full")
+    p_sent = sub.add_parser("sent", help="record that a copy of a meeting's minutes was sent to someone")
+    p_sent.add_argument("case_id")
+    p_sent.add_argument("--meeting", type=int, required=True, metavar="N")
+    p_sent.add_argument("--to", dest="recipient", required=True, metavar="NAME")
+    p_sent.add_argument("--agency", default="")
+    p_sent.add_argument("--copy", choices=["full", "family"], required=True)
+    p_sent.add_argument("--on", dest="sent_on", type=_date, metavar="YYYY-MM-DD", help="default: today")
+    p_sent.add_argument("--how", default="", help="e.g. secure email, by hand")
     sub.add_parser("reindex", help="rebuild the case list from the case files")
     sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
     sub.add_parser("where", help="print where the case store is")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except InvalidRecord as problem:
+        raise argparse.ArgumentTypeError(problem.problem) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False)
     try:
         return _run(args)
-    except (StoreError, InvalidRecord) as problem:
+    except (StoreError, InvalidRecord, SettingsError, TemplateError, AgendaTemplateError) as problem:
         # Only our own messages are printed: they name fields and files, never a stack of locals.
         err.print(f"[bold red]coregroup:[/] {problem}", markup=True, soft_wrap=True)
         return 1
@@ -105,6 +137,33 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "restore":
         kept = store.restore_backup(args.case_id)
         out.print(f"Case {args.case_id} restored from its backup; the damaged file is kept at {kept}")
+    elif args.command == "minutes":
+        from meetings.minutes import write_minutes
+
+        with store.open(args.case_id, read_only=True) as case_file:
+            path = write_minutes(
+                case_file.case, args.meeting, args.out, copy=CopyType(args.copy), settings=load_settings()
+            )
+        out.print(f"Wrote the {args.copy} copy of the minutes of meeting {args.meeting} to {path}")
+    elif args.command == "chronology":
+        from meetings.chronology_export import write_chronology
+
+        with store.open(args.case_id, read_only=True) as case_file:
+            path = write_chronology(
+                case_file.case, args.out, copy=CopyType(args.copy), start=args.start, end=args.end,
+                agencies=args.agency, settings=load_settings(),
+            )
+        out.print(f"Wrote the {args.copy} chronology of case {args.case_id} to {path}")
+    elif args.command == "sent":
+        from meetings.minutes import record_distribution
+
+        with store.open(args.case_id) as case_file:
+            meeting = record_distribution(
+                case_file.case, args.meeting, args.recipient, CopyType(args.copy), agency=args.agency,
+                sent_on=args.sent_on or dt.date.today(), how=args.how,
+            )
+            case_file.save(meeting)
+        out.print(f"Recorded: {args.copy} copy of meeting {args.meeting}'s minutes sent to {args.recipient}")
     elif args.command == "reindex":
         out.print(f"Indexed {len(store.rebuild_index())} cases.")
     return 0

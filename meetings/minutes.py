@@ -1,0 +1,474 @@
+"""The minutes of a core group meeting as a Word file, in a full copy and a family copy.
+
+The family copy leaves out what parents must not see (docs/DOMAIN.md): restricted notes, people
+marked restricted, restricted actions, concerns not shareable with the family. It is built from
+a filtered view, so nothing withheld is ever written to the file; as a second guard, any restricted
+person's name that someone typed into a shared field is replaced by "[name withheld]".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import schema
+from .agenda import AgendaTemplateError, load_agenda
+from .records import (
+    Action,
+    ActionStatus,
+    AttendanceMode,
+    AttendanceStatus,
+    Case,
+    Concern,
+    CopyType,
+    Distribution,
+    Meeting,
+    MeetingMode,
+    SourceKind,
+)
+from .settings import Settings, load_settings
+from .wordfile import Cell, Flag, WordDocument
+
+WITHHELD = "[name withheld]"
+
+MEETING_MODES = {MeetingMode.IN_PERSON: "In person", MeetingMode.ONLINE: "Online", MeetingMode.HYBRID: "Hybrid"}
+ATTENDANCE_MODES = {AttendanceMode.IN_PERSON: "In person", AttendanceMode.ONLINE: "Online", AttendanceMode.PHONE: "Phone"}
+ATTENDANCE = {
+    AttendanceStatus.INVITED: "Invited",
+    AttendanceStatus.ATTENDED: "Attended",
+    AttendanceStatus.APOLOGIES: "Apologies",
+    AttendanceStatus.DID_NOT_ATTEND: "Did not attend",
+}
+COPY_NAMES = {CopyType.FULL: "Full copy", CopyType.FAMILY: "Family copy"}
+
+
+def long_date(day: dt.date | None) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}" if day else "Not recorded"
+
+
+def short_date(day: dt.date | None) -> str:
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def humanise(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+# ----- what a copy may show -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Restrictions:
+    """What one copy withholds: restricted people (by id and by name) and restricted records."""
+
+    family: bool
+    person_ids: frozenset[int]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, case: Case, copy: CopyType) -> Restrictions:
+        family = copy is CopyType.FAMILY
+        restricted = [p for p in case.people if p.restricted] if family else []
+        names = tuple(sorted({p.name.strip() for p in restricted if p.name.strip()}, key=len, reverse=True))
+        return cls(family, frozenset(p.id for p in restricted), names)
+
+    def cleaner(self) -> Callable[[str], str] | None:
+        if not self.names:
+            return None
+        pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(n) for n in self.names) + r")(?!\w)", re.IGNORECASE
+        )
+        return lambda text: pattern.sub(WITHHELD, text)
+
+    def is_restricted_name(self, name: str) -> bool:
+        folded = name.strip().casefold()
+        return any(folded == n.casefold() for n in self.names)
+
+    def shows_person(self, person_id: int | None, name: str) -> bool:
+        if not self.family:
+            return True
+        return person_id not in self.person_ids and not self.is_restricted_name(name)
+
+    def shows_action(self, action: Action) -> bool:
+        if not self.family:
+            return True
+        return not action.restricted and action.person_id not in self.person_ids
+
+    def shows_concern(self, concern: Concern) -> bool:
+        return not self.family or concern.shareable
+
+
+# ----- which records belong in a meeting's minutes ------------------------------------------
+
+
+def find_meeting(case: Case, number: int) -> Meeting:
+    for meeting in case.meetings:
+        if meeting.number == number:
+            return meeting
+    known = ", ".join(str(m.number) for m in case.meetings) or "none yet"
+    raise ValueError(f"Case {case.id} has no meeting {number} (meetings: {known})")
+
+
+def previous_meeting(case: Case, meeting: Meeting) -> Meeting | None:
+    earlier = [m for m in case.meetings if m.number < meeting.number]
+    return max(earlier, key=lambda m: m.number) if earlier else None
+
+
+def actions_for(case: Case, meeting: Meeting) -> list[Action]:
+    """Actions raised up to this meeting, leaving out those closed before the previous meeting."""
+    before = previous_meeting(case, meeting)
+    since = before.date if before else None
+    chosen = []
+    for action in case.actions:
+        if action.raised_at is not None and action.raised_at > meeting.number:
+            continue
+        closed_long_ago = (
+            not action.is_open and action.completed_on is not None and since is not None and action.completed_on < since
+        )
+        if closed_long_ago and action.raised_at != meeting.number:
+            continue
+        chosen.append(action)
+    return sorted(chosen, key=lambda a: a.number)
+
+
+def concerns_for(case: Case, meeting: Meeting) -> list[Concern]:
+    """Concerns discussed at this meeting, and any received up to it still waiting for a response."""
+    chosen = [
+        c
+        for c in case.concerns
+        if c.meeting == meeting.number or (c.meeting is None and not c.answered and c.received_on <= meeting.date)
+    ]
+    return sorted(chosen, key=lambda c: (c.received_on, c.id))
+
+
+def action_flags(action: Action, on: dt.date) -> list[str]:
+    """What the minutes must make stand out about an action, as of the meeting's date."""
+    flags = []
+    if action.is_open and action.due is not None and action.due < on:
+        flags.append("Assessment overdue" if action.is_assessment else "Overdue")
+    if action.is_open and action.times_carried_forward:
+        times = "once" if action.times_carried_forward == 1 else f"{action.times_carried_forward} times"
+        flags.append(f"{'Assessment c' if action.is_assessment else 'C'}arried forward {times}")
+    return flags
+
+
+# ----- answers ------------------------------------------------------------------------------
+
+
+def answer_labels(settings: Settings) -> dict[tuple[str, str], tuple[str, str]]:
+    """(step key, answer key) -> (label, kind) from the agenda template; empty if it cannot be read."""
+    try:
+        agenda = load_agenda(settings.agenda_template)
+    except (AgendaTemplateError, FileNotFoundError):
+        return {}
+    return {(s.key, a.key): (a.label, a.kind) for s in agenda.steps for a in s.answers}
+
+
+def format_answer(value: object, kind: str = "") -> str:
+    if value is None or value == "":
+        return "Not recorded"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str) and (kind == "date" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        try:
+            return long_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+# ----- the document -------------------------------------------------------------------------
+
+
+def _times(meeting: Meeting) -> str:
+    if meeting.start_time and meeting.end_time:
+        return f"{meeting.start_time:%H:%M} to {meeting.end_time:%H:%M}"
+    if meeting.start_time:
+        return f"from {meeting.start_time:%H:%M}"
+    return "Not recorded"
+
+
+def _mode(mode: MeetingMode, reason: str) -> str:
+    text = MEETING_MODES[mode]
+    if mode is not MeetingMode.IN_PERSON and reason.strip():
+        text += f" (reason: {reason.strip().rstrip('.')})"
+    return text
+
+
+def _children(case: Case) -> str:
+    lines = []
+    for child in case.children:
+        if child.date_of_birth:
+            lines.append(f"{child.name}, born {long_date(child.date_of_birth)}")
+        else:
+            lines.append(f"{child.name}, due {long_date(child.due_date)}")
+    return "\n".join(lines)
+
+
+def _categories(case: Case) -> str:
+    return ", ".join(humanise(c.value) for c in case.plan_categories)
+
+
+def write_minutes(
+    case: Case,
+    meeting_number: int,
+    out: Path,
+    *,
+    copy: CopyType = CopyType.FULL,
+    settings: Settings | None = None,
+) -> Path:
+    """Write the minutes of meeting `meeting_number` of `case` to `out` (.docx, owner-only, atomic).
+
+    Raises ValueError for a meeting the case does not have, and `wordfile.TemplateError` (a
+    ValueError) for a Word template that cannot be used.
+    """
+    settings = settings if settings is not None else load_settings()
+    meeting = find_meeting(case, meeting_number)
+    restrictions = Restrictions.of(case, copy)
+    word = WordDocument(settings, clean=restrictions.cleaner())
+    family = restrictions.family
+
+    word.heading("Core group meeting: minutes", 0)
+    if family:
+        word.paragraphs(
+            "Family copy. Some information has been left out of this copy to protect other people. "
+            "Ask the chair if you have questions about it."
+        )
+    elif any(p.restricted for p in case.people) or any(s.restricted_notes.strip() for s in meeting.steps):
+        word.flag("Full copy: holds restricted information. Do not give this copy to the family.")
+
+    rows: list[Sequence[Cell]] = [
+        ("Child" if len(case.children) == 1 else "Children", _children(case)),
+        ("Plan category", _categories(case)),
+        ("Initial conference (ICPC)", long_date(case.icpc_date)),
+        ("Meeting", f"Core group meeting {meeting.number}"),
+        ("Date", long_date(meeting.date)),
+        ("Time", _times(meeting)),
+        ("Venue", meeting.venue or "Not recorded"),
+        ("Mode", _mode(meeting.mode, meeting.mode_reason)),
+        ("Chair", meeting.chair or "Not recorded"),
+        ("Minutes taken by", meeting.minute_taker or "Not recorded"),
+        ("Lead social worker", case.lead_social_worker or "Not recorded"),
+    ]
+    if settings.council:
+        rows.append(("Council", settings.council))
+    rows.append(("Copy", COPY_NAMES[copy]))
+    word.table(None, (1, 3), rows, bold_first_column=True)
+
+    _attendance(word, case, meeting, restrictions)
+    _reason_for_plan(word, case)
+    _steps(word, meeting, restrictions, answer_labels(settings))
+    _concerns(word, concerns_for(case, meeting), restrictions)
+    _scaling(word, meeting, restrictions)
+    word.heading("Contingency plan", 1)
+    word.paragraphs(meeting.contingency_plan or "None recorded.")
+    _actions(word, case, meeting, restrictions)
+    word.heading("Dissent", 1)
+    word.paragraphs(meeting.dissent or "No dissent was recorded.")
+    word.heading("Decisions", 1)
+    word.paragraphs(meeting.decisions or "None recorded.")
+    if meeting.finish_note.strip():
+        word.labelled("Chair's note on finishing the meeting", meeting.finish_note)
+    _next_dates(word, case, meeting)
+    _distribution(word, meeting, restrictions)
+
+    title = f"Core group minutes: {case.child_names()}, meeting {meeting.number} ({COPY_NAMES[copy].lower()})"
+    return word.save(out, title=title, author=meeting.chair or case.lead_social_worker, subject="Core group minutes")
+
+
+def _attendance(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+    word.heading("Attendance", 1)
+    word.labelled("Meeting held", _mode(meeting.mode, meeting.mode_reason))
+    attendees = [a for a in meeting.attendees if restrictions.shows_person(a.person_id, a.name)]
+    if not attendees:
+        word.paragraphs("No attendance recorded.")
+        return
+    rows: list[Sequence[Cell]] = []
+    for a in attendees:
+        mode = ATTENDANCE_MODES[a.mode] if a.mode else ("Not recorded" if a.status is AttendanceStatus.ATTENDED else "")
+        report = "Yes" if a.report_received else ("No" if a.status is not AttendanceStatus.ATTENDED else "")
+        rows.append((a.name, a.role, a.agency, ATTENDANCE[a.status], mode, report))
+    word.table(("Name", "Role", "Agency", "Attendance", "Mode", "Report received"), (3, 2.6, 3, 1.6, 1.4, 1.4), rows)
+    missing = [
+        agency
+        for agency in case.expected_agencies
+        if not any(a.agency == agency and a.status is AttendanceStatus.ATTENDED for a in meeting.attendees)
+    ]
+    if missing:
+        word.labelled("Expected agencies not present", ", ".join(missing), flag=True)
+
+
+def _reason_for_plan(word: WordDocument, case: Case) -> None:
+    word.heading("Why the child is on a plan", 1)
+    word.labelled("Plan category", _categories(case))
+    if case.danger_statement.strip():
+        word.labelled("What we are worried about (danger statement)", case.danger_statement)
+    if case.safety_goal.strip():
+        word.labelled("Safety goal", case.safety_goal)
+
+
+def _steps(word: WordDocument, meeting: Meeting, restrictions: Restrictions, labels: dict[tuple[str, str], tuple[str, str]]) -> None:
+    word.heading("The meeting, step by step", 1)
+    for i, step in enumerate(meeting.steps, start=1):
+        word.heading(f"{i}. {step.title}", 2)
+        wrote = False
+        for key, value in step.answers.items():
+            label, kind = labels.get((step.key, key), (humanise(key), ""))
+            word.labelled(label, format_answer(value, kind))
+            wrote = True
+        if step.notes.strip():
+            word.paragraphs(step.notes)
+            wrote = True
+        if step.restricted_notes.strip() and not restrictions.family:
+            word.labelled("Restricted, left out of the family copy", step.restricted_notes, flag=True)
+            wrote = True
+        if not wrote:
+            word.paragraphs("Nothing recorded.")
+
+
+def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restrictions) -> None:
+    shown = [c for c in concerns if restrictions.shows_concern(c)]
+    if not shown:
+        return
+    word.heading("Concerns and information received", 1)
+    rows: list[Sequence[Cell]] = []
+    for c in shown:
+        if restrictions.family and c.source_kind is SourceKind.ANONYMOUS:
+            source = "Anonymous"
+        else:
+            source = c.source or humanise(c.source_kind.value)
+        source_cell: list[str | Flag] = [source]
+        if c.how_received:
+            source_cell.append(c.how_received)
+        if not c.shareable:
+            source_cell.append(Flag("Not shareable with the family"))
+        response: list[str | Flag] = [c.response] if c.answered else [Flag("No response recorded yet")]
+        if c.responded_by:
+            response.append(f"({c.responded_by}{', ' + short_date(c.responded_on) if c.responded_on else ''})")
+        rows.append((short_date(c.received_on), source_cell, c.reported, c.impact_on_child, response))
+    word.table(("Received", "Source", "What was reported", "Impact on the child", "Core group's response"),
+               (1.3, 2.2, 3.5, 2.5, 3.5), rows)
+
+
+def _scaling(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
+    word.heading("Scaling", 1)
+    shown = [s for s in meeting.scaling if restrictions.shows_person(None, s.name)]
+    if not shown:
+        word.paragraphs("No scaling recorded.")
+        return
+    word.paragraphs("0 means the child will certainly be harmed; 10 means safe enough to close the plan.")
+    rows: list[Sequence[Cell]] = [(s.name, str(s.score), s.reason) for s in shown]
+    word.table(("Name", "Score (0-10)", "Why"), (3, 1.3, 8), rows)
+
+
+ACTION_STATUS = {
+    ActionStatus.OPEN: "Open",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.DONE: "Done",
+    ActionStatus.CANCELLED: "Cancelled",
+}
+
+
+def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+    word.heading("Actions", 1)
+    actions = [a for a in actions_for(case, meeting) if restrictions.shows_action(a)]
+    if not actions:
+        word.paragraphs("No actions recorded.")
+        return
+    flagged = [a for a in actions if a.is_assessment and action_flags(a, meeting.date)]
+    if flagged:
+        numbers = ", ".join(str(a.number) for a in flagged)
+        word.flag(
+            f"Assessments overdue or carried forward: action{'s' if len(flagged) > 1 else ''} {numbers}. "
+            "The core group must say what is stopping them and when they will be done."
+        )
+    rows: list[Sequence[Cell]] = []
+    for a in actions:
+        what: list[str | Flag] = [a.text]
+        if a.outcome.strip():
+            what.append(f"Outcome: {a.outcome}")
+        status: list[str | Flag] = [ACTION_STATUS[a.status]]
+        if a.completed_on:
+            status.append(f"on {short_date(a.completed_on)}")
+        if a.times_carried_forward and not any("arried forward" in f for f in action_flags(a, meeting.date)):
+            status.append(f"Carried forward {a.times_carried_forward}")
+        status += [Flag(f) for f in action_flags(a, meeting.date)]
+        evidence: list[str | Flag] = []
+        if a.evidence.strip():
+            evidence.append(f"{'Findings' if a.is_assessment else 'Evidence'}: {a.evidence}")
+        if a.impact.strip():
+            evidence.append(f"Impact on the child: {a.impact}")
+        if a.is_assessment:
+            if a.decision_informed.strip():
+                evidence.append(f"Decision informed: {a.decision_informed}")
+            else:
+                evidence.append("Decision informed: not yet recorded")
+        rows.append((
+            str(a.number),
+            what,
+            f"{a.owner}\n{a.agency}" if a.agency else a.owner,
+            short_date(a.due) or "No date",
+            status,
+            evidence,
+        ))
+    word.table(("No.", "Action and the outcome it serves", "Owner and agency", "Due", "Status", "Evidence and impact"),
+               (0.75, 4.3, 2.2, 1.3, 1.8, 3.6), rows)
+
+
+def _next_dates(word: WordDocument, case: Case, meeting: Meeting) -> None:
+    word.heading("Next dates", 1)
+    if meeting.next_meeting_date:
+        when = long_date(meeting.next_meeting_date)
+        if meeting.next_meeting_time:
+            when += f" at {meeting.next_meeting_time:%H:%M}"
+        if meeting.next_meeting_venue:
+            when += f", {meeting.next_meeting_venue}"
+        if meeting.next_meeting_mode:
+            when += f" ({MEETING_MODES[meeting.next_meeting_mode].lower()})"
+        word.labelled("Next core group", when)
+    else:
+        word.labelled("Next core group", "Not yet set", flag=True)
+    reviews = sorted(d for d in case.review_conferences if d >= meeting.date)
+    word.labelled("Next review conference", long_date(reviews[0]) if reviews else "Not yet set")
+
+
+def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
+    word.heading("Distribution", 1)
+    invited = [a for a in meeting.attendees if restrictions.shows_person(a.person_id, a.name)]
+    if invited:
+        word.paragraphs("These minutes go to everyone invited, in the copy the chair decided:")
+        rows: list[Sequence[Cell]] = [(a.name, a.agency, COPY_NAMES[a.copy_type]) for a in invited]
+        word.table(("Goes to", "Agency", "Copy"), (4, 4, 2), rows)
+    sent = [d for d in meeting.distribution if restrictions.shows_person(None, d.recipient)]
+    word.heading("Distribution log", 2)
+    if not sent:
+        word.paragraphs("No copies recorded as sent yet.")
+        return
+    log: list[Sequence[Cell]] = [
+        (d.recipient, d.agency, COPY_NAMES[d.copy_type], short_date(d.sent_on), d.how) for d in sent
+    ]
+    word.table(("Recipient", "Agency", "Copy", "Sent on", "How"), (3.5, 3.5, 1.8, 1.6, 2.4), log)
+
+
+def record_distribution(
+    case: Case,
+    meeting_number: int,
+    recipient: str,
+    copy: CopyType,
+    *,
+    agency: str = "",
+    sent_on: dt.date,
+    how: str = "",
+) -> Meeting:
+    """Record that `recipient` was sent the `copy` of a meeting's minutes; the caller saves the meeting.
+
+    Raises ValueError for an unknown meeting and schema.InvalidRecord for a bad field.
+    """
+    meeting = find_meeting(case, meeting_number)
+    entry = Distribution(recipient=recipient.strip(), agency=agency.strip(), copy_type=copy, sent_on=sent_on, how=how.strip())
+    checked = schema.load(Distribution, schema.dump(entry), f"meetings[{meeting_number}].distribution")
+    meeting.distribution.append(checked)
+    return meeting
