@@ -22,6 +22,8 @@ T = TypeVar("T")
 # Characters a pasted note may carry but a one-line field (a name, an agency) may not.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INT_LIMIT = 2**63  # the largest whole numbers the case files (orjson) can store
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -111,7 +113,7 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
             if option is bool and isinstance(value, bool):
                 return value
             if option is int and isinstance(value, int) and not isinstance(value, bool):
-                return value
+                return _load_value(int, value, path, {})
             if option is str and isinstance(value, str):
                 return _load_text(value, path, {"multiline": True})
         names = ", ".join(a.__name__ for a in get_args(tp))
@@ -145,6 +147,8 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
     if tp is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidRecord(path, f"{_describe(value)} should be a whole number")
+        if not -_INT_LIMIT <= value < _INT_LIMIT:
+            raise InvalidRecord(path, f"{value} is too large a number")
         lo, hi = meta.get("minimum"), meta.get("maximum")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise InvalidRecord(path, f"{value} is outside {lo} to {hi}" if hi is not None else f"{value} is below {lo}")
@@ -172,6 +176,9 @@ def _bad_choice(path: str, value: Any, allowed: list[str]) -> typing.NoReturn:
 def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
     if not isinstance(value, str):
         raise InvalidRecord(path, f"{_describe(value)} should be text")
+    lone = _SURROGATE.search(value)
+    if lone:
+        raise InvalidRecord(path, f"holds a broken character (\\u{ord(lone.group()):04x}) at position {lone.start() + 1}")
     multiline = meta.get("multiline", False)
     bad = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value)
     if bad:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import glob
 import json
 import os
 import socket
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +105,19 @@ def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, dura
         _fsync_dir(folder)
 
 
+def remove_leftovers(path: Path) -> None:
+    """Remove what a process killed in the middle of `atomic_write` of `path` left behind.
+
+    Only the holder of the file's lock may call this: another writer's temporary file would
+    look the same. The leftovers are copies of case data, so they are not left lying about.
+    """
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        backup_path(path).with_name(backup_path(path).name + ".new").unlink()
+
+
 def read_json(path: Path) -> Any:
     return orjson.loads(path.read_bytes())
 
@@ -167,6 +183,18 @@ class AtomicStorage(Storage):
         self._cache = None
 
 
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created private) for the length of a `with` block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 @dataclass(frozen=True)
 class LockHolder:
     user: str
@@ -195,11 +223,16 @@ class FileLock:
     def acquire(self, name: str) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise CaseLocked(name, self.holder()) from None
+            # A few tries: a read-only opener holds a shared lock for a moment to see who has it.
+            for attempt in range(3):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if attempt == 2:
+                        os.close(fd)
+                        raise CaseLocked(name, self.holder()) from None
+                    time.sleep(0.02)
         holder = LockHolder(
             user=_user(), host=socket.gethostname(), pid=os.getpid(), since=dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         )
@@ -212,6 +245,25 @@ class FileLock:
             return LockHolder(**json.loads(self.path.read_text()))
         except (OSError, ValueError, TypeError):
             return None
+
+    def current_holder(self) -> LockHolder | None:
+        """Who has the lock now; None when nobody does (a holder killed by SIGKILL leaves its
+        name in the lock file, but the kernel has released its lock)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except OSError:
+                    return self.holder() or LockHolder("another user", "an unknown host", 0, "an unknown time")
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return None
+            return self.holder()
+        finally:
+            os.close(fd)
 
     def release(self) -> None:
         if self._fd is None:

@@ -5,6 +5,7 @@ Layout of a store folder (all private to its owner)::
     cases/<id>.json       the case: a TinyDB file, a table per kind of record
     cases/<id>.json.bak   the previous save, kept by every write
     cases/<id>.lock       held while the case is open for editing; says by whom
+    cases/<id>.json.damaged-<when>   a damaged file set aside by `restore` or a re-import
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
                           one case's summary rewrites a small file whatever the store's size
 """
@@ -12,11 +13,11 @@ Layout of a store folder (all private to its owner)::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ from .storage import (
     atomic_write,
     backup_path,
     dump_json,
+    exclusive_lock,
     make_private_dir,
     read_json,
+    remove_leftovers,
     usable_backup,
 )
 
@@ -90,12 +93,20 @@ class CaseSummary:
         return sum(1 for due in self.open_action_due if due is not None and due < iso)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "plan_categories": list(self.plan_categories), "open_action_due": list(self.open_action_due)}
+        return {
+            **self.__dict__,
+            "plan_categories": list(self.plan_categories),
+            "open_action_due": list(self.open_action_due),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaseSummary:
         return cls(
-            **{**data, "plan_categories": tuple(data["plan_categories"]), "open_action_due": tuple(data["open_action_due"])}
+            **{
+                **data,
+                "plan_categories": tuple(data["plan_categories"]),
+                "open_action_due": tuple(data["open_action_due"]),
+            }
         )
 
 
@@ -149,21 +160,31 @@ class Store:
             raise InvalidRecord("", "the file should hold one case (a JSON object)")
         case = schema.load(Case, migrate(dict(data)))
         if self.exists(case.id) and not replace:
-            raise StoreError(f"A case with the id {case.id} is already in the store; import with --replace to overwrite it.")
+            raise StoreError(
+                f"A case with the id {case.id} is already in the store; import with --replace to overwrite it."
+            )
         self._write_whole(case)
         return case
 
     def export_data(self, case_id: str) -> dict[str, Any]:
         with self.open(case_id, read_only=True) as case_file:
-            return schema.dump(case_file.case)
+            data: dict[str, Any] = schema.dump(case_file.case)
+            return data
 
     def _write_whole(self, case: Case) -> None:
+        content = dump_json(_tables(case))
         lock = FileLock(self._lock_path(case.id))
         lock.acquire(case.id)
         try:
             path = self.case_path(case.id)
-            backup = backup_path(path) if path.exists() else None
-            atomic_write(path, dump_json(_tables(case)), backup=backup)
+            backup = None
+            if path.exists():
+                try:
+                    read_json(path)
+                    backup = backup_path(path)
+                except (OSError, ValueError):
+                    _set_aside(path)  # a damaged file must not push the last good save out of the backup
+            atomic_write(path, content, backup=backup)
             self.update_index(CaseSummary.of(case))
         finally:
             lock.release()
@@ -180,9 +201,7 @@ class Store:
         lock = FileLock(self._lock_path(case_id))
         lock.acquire(case_id)
         try:
-            kept = path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%d-%H%M%S}")
-            if path.exists():
-                os.replace(path, kept)
+            kept = _set_aside(path)
             atomic_write(path, backup.read_bytes())
             with CaseFile(self, case_id, read_only=True) as case_file:
                 self.update_index(CaseSummary.of(case_file.case))
@@ -232,17 +251,8 @@ class Store:
         summaries.sort(key=lambda s: (s.children.casefold(), s.id))
         return summaries
 
-    @contextlib.contextmanager
-    def _index_lock(self) -> Iterator[None]:
-        from .storage import fcntl
-
-        fd = os.open(self.index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing the descriptor releases the lock
+    def _index_lock(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self.index_dir / ".lock")
 
 
 class CaseFile:
@@ -257,8 +267,9 @@ class CaseFile:
         self._lock = FileLock(store._lock_path(case_id))
         if not read_only:
             self._lock.acquire(case_id)
+            remove_leftovers(self.path)
         else:
-            self.locked_by = self._lock.holder()
+            self.locked_by = self._lock.current_holder()
         try:
             self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only)
             self.case = self._load()
@@ -272,9 +283,10 @@ class CaseFile:
         if not tables or HEADER_TABLE not in tables:
             raise DamagedFile(self.path, "it holds no case", usable_backup(self.path))
         data = dict(tables[HEADER_TABLE][str(HEADER_ID)])
-        for name, (_, key) in COLLECTIONS.items():
-            docs = tables.get(name, {})
-            data[name] = sorted(docs.values(), key=lambda d: d[key])
+        for name in COLLECTIONS:
+            # The order of the file a case was imported from, new records at the end: an export
+            # gives back the imported file exactly, whatever order its records were in.
+            data[name] = list(tables.get(name, {}).values())
         try:
             return schema.load(Case, migrate(data))
         except InvalidRecord as problem:
@@ -285,17 +297,27 @@ class CaseFile:
         record with the same number or id, or adding it. With no record, save the case's own
         details (children, plan, agencies)."""
         if self.read_only:
-            raise ReadOnly(f"Case {self.case.id} is open read-only" + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else ""))
+            raise ReadOnly(
+                f"Case {self.case.id} is open read-only"
+                + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else "")
+            )
+        if isinstance(record, Case) and record is not self.case:
+            raise ValueError("save(case) saves the open case's own details: edit case_file.case, then save it")
         if record is None or isinstance(record, Case):
-            _validate(self.case)
-            self._db.table(HEADER_TABLE).upsert(Document(_header(self.case), doc_id=HEADER_ID))
+            header = _header(self.case)
+            # The case's own fields are checked alone, then the rules across its records: a save
+            # of the header does not reload every meeting and chronology entry.
+            schema.load(Case, {**header, **{name: [] for name in COLLECTIONS}})
+            self.case.check()
+            self._db.table(HEADER_TABLE).upsert(Document(header, doc_id=HEADER_ID))
         else:
             name = COLLECTION_OF.get(type(record))
             if name is None:
                 raise TypeError(f"a {type(record).__name__} is not a record of a case")
             key = COLLECTIONS[name][1]
             data = schema.dump(record)
-            schema.load(type(record), data, f"{name}[{getattr(record, key)}]")
+            where = f"{name}[{getattr(record, key)}]"
+            schema.load(type(record), data, where)
             records: list[Any] = getattr(self.case, name)
             position = next((i for i, r in enumerate(records) if getattr(r, key) == getattr(record, key)), None)
             previous = records[position] if position is not None else None
@@ -322,7 +344,9 @@ class CaseFile:
         key = COLLECTIONS[name][1]
         records: list[Any] = getattr(self.case, name)
         records[:] = [r for r in records if getattr(r, key) != getattr(record, key)]
-        self._db.table(name).remove(doc_ids=[getattr(record, key)])
+        table = self._db.table(name)
+        if table.contains(doc_id=getattr(record, key)):
+            table.remove(doc_ids=[getattr(record, key)])
         self._refresh_index()
 
     def _refresh_index(self) -> None:
@@ -346,11 +370,22 @@ def _validate(case: Case) -> None:
     schema.load(Case, schema.dump(case))
 
 
+def _set_aside(path: Path) -> Path:
+    """Move a damaged case file out of the way, keeping it (it may hold the only copy of some notes)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    if path.exists():
+        os.replace(path, kept)
+    return kept
+
+
 def _header(case: Case) -> dict[str, Any]:
-    data = schema.dump(case)
-    for name in COLLECTIONS:
-        del data[name]
-    return data
+    """The case's own fields, without its records (which are stored as tables)."""
+    return {f.name: schema.dump(getattr(case, f.name)) for f in dataclasses.fields(Case) if f.name not in COLLECTIONS}
 
 
 def _tables(case: Case) -> dict[str, dict[str, Any]]:

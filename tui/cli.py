@@ -24,6 +24,7 @@ from meetings.locations import data_dir, store_dir
 from meetings.records import CopyType
 from meetings.schema import InvalidRecord, parse_date
 from meetings.settings import SettingsError, load_settings
+from meetings.storage import atomic_write
 from meetings.store import Store, StoreError
 from meetings.wordfile import TemplateError
 
@@ -170,10 +171,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """An exported case is as sensitive as the store: readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    """An exported case is as sensitive as the store: readable by its owner only, written whole."""
+    try:
+        atomic_write(path.resolve(), text.encode("utf-8"))
+    except OSError as exc:
+        raise StoreError(f"Cannot write {path}: {exc.strerror}") from None
 
 
 def _print_cases(out: Console, store: Store) -> None:

@@ -1,0 +1,185 @@
+"""The `coregroup` command: where the store is, cases in and out, and errors a person can act on."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from meetings import __version__
+from meetings.locations import data_dir
+from meetings.store import Store
+from tui.cli import main
+
+DEMO_PATH = data_dir() / "demo" / "demo-case.json"
+DEMO_TEXT = DEMO_PATH.read_text(encoding="utf-8")
+CASE = "DEMO-0001"
+
+
+def coregroup(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a new process, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k != "COREGROUP_STORE"} | (env or {}) | {"COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+    )
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("COREGROUP_STORE", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version() -> None:
+    result = coregroup("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"coregroup {__version__}")
+
+
+def test_import_then_cases_then_export_with_store_before_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "store")
+    code, out, _ = run(capsys, "--store", store, "import", str(DEMO_PATH))
+    assert code == 0
+    assert f"Imported case {CASE} (" in out
+    code, out, _ = run(capsys, "--store", store, "cases")
+    assert code == 0
+    demo = json.loads(DEMO_TEXT)
+    assert CASE in out and demo["children"][0]["name"] in out and demo["plan_categories"][0] in out
+    assert max(m["date"] for m in demo["meetings"]) in out
+    exported = tmp_path / "out.json"
+    code, out, _ = run(capsys, "--store", store, "export", CASE, "--out", str(exported))
+    assert code == 0
+    assert exported.read_text(encoding="utf-8") == DEMO_TEXT
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    code, out, _ = run(capsys, "--store", store, "export", CASE, "--out", "-")
+    assert (code, out) == (0, DEMO_TEXT)
+
+
+def test_the_store_can_be_chosen_by_the_environment_and_the_option_wins(tmp_path: Path) -> None:
+    from_env, from_option = tmp_path / "env-store", tmp_path / "option-store"
+    assert coregroup("import", str(DEMO_PATH), env={"COREGROUP_STORE": str(from_env)}).returncode == 0
+    assert [s.id for s in Store(from_env).list_cases()] == [CASE]
+    listed = coregroup("--store", str(from_option), "cases", env={"COREGROUP_STORE": str(from_env)})
+    assert listed.returncode == 0
+    assert f"No cases in {from_option}" in listed.stdout.replace("\n", "")
+    where = coregroup("where", env={"COREGROUP_STORE": str(from_env)})
+    assert where.stdout.strip() == str(from_env)
+
+
+def test_a_bad_case_file_is_refused_with_the_field_path_and_no_traceback(tmp_path: Path) -> None:
+    case = json.loads(DEMO_TEXT)
+    third = json.loads(json.dumps(case["meetings"][1]))
+    third["number"] = 3
+    third["attendees"][0]["mode"] = "zoom"
+    case["meetings"].append(third)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(case), encoding="utf-8")
+    result = coregroup("--store", str(tmp_path / "store"), "import", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "coregroup: meetings[2].attendees[0].mode: 'zoom' is not one of in_person, online, phone"
+    )
+    assert result.stdout == ""
+    assert Store(tmp_path / "store").list_cases() == []
+    assert not list((tmp_path / "store" / "cases").glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
+        (b"\xff\xfe", "is not UTF-8 text (byte 1); nothing was imported"),
+        (b"[1, 2]", "the file should hold one case (a JSON object)"),
+        (DEMO_TEXT.replace('"team": "', '"team": "\\ud800').encode(), "team: holds a broken character (\\ud800) at position 1"),
+    ],
+    ids=["not JSON", "not UTF-8", "not an object", "lone surrogate"],
+)
+def test_a_file_that_is_not_a_case_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    code, out, err = run(capsys, "--store", str(tmp_path / "store"), "import", str(bad))
+    assert code == 1
+    assert err.startswith("coregroup: ")
+    assert message in err.replace("\n", "")
+    assert Store(tmp_path / "store").list_cases() == []
+
+
+def test_errors_a_user_can_act_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "store")
+    code, _, err = run(capsys, "--store", store, "import", str(tmp_path / "missing.json"))
+    assert (code, err.replace("\n", "")) == (
+        1,
+        f"coregroup: Cannot read {tmp_path / 'missing.json'}: No such file or directory",
+    )
+    code, _, err = run(capsys, "--store", store, "export", "NOPE-1", "--out", str(tmp_path / "x.json"))
+    assert code == 1
+    assert f"There is no case NOPE-1 in the store at {store}" in err.replace("\n", "")
+    assert not (tmp_path / "x.json").exists()
+    run(capsys, "--store", store, "import", str(DEMO_PATH))
+    code, _, err = run(capsys, "--store", store, "import", str(DEMO_PATH))
+    assert code == 1
+    assert "already in the store; import with --replace to overwrite it" in err.replace("\n", "")
+    assert run(capsys, "--store", store, "import", "--replace", str(DEMO_PATH))[0] == 0
+
+
+def test_a_usage_mistake_exits_2_with_usage() -> None:
+    result = coregroup("export", "DEMO-0001")
+    assert result.returncode == 2
+    assert "the following arguments are required: --out" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_case_is_reported_and_restore_puts_the_backup_back(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    store = Store(store_dir)
+    store.import_data(json.loads(DEMO_TEXT))
+    store.import_data({**json.loads(DEMO_TEXT), "team": "Example Team (fictional)"}, replace=True)
+    case_file = store.case_path(CASE)
+    case_file.write_bytes(b'{"case": {"1": {"id": "DEMO-0')
+
+    broken = coregroup("--store", str(store_dir), "export", CASE, "--out", "-")
+    assert broken.returncode == 1
+    assert "Traceback" not in broken.stderr
+    stderr = broken.stderr.replace("\n", "")
+    assert f"The file {case_file} is damaged and was not changed" in stderr
+    assert f"A backup of the previous save is at {case_file}.bak; `coregroup restore` puts it back." in stderr
+
+    restored = coregroup("--store", str(store_dir), "restore", CASE)
+    assert restored.returncode == 0, restored.stderr
+    assert "restored from its backup; the damaged file is kept at" in restored.stdout.replace("\n", "")
+    exported = coregroup("--store", str(store_dir), "export", CASE, "--out", "-")
+    assert (exported.returncode, exported.stdout) == (0, DEMO_TEXT)
+
+
+def test_an_export_over_an_existing_file_is_private_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "store")
+    run(capsys, "--store", store, "import", str(DEMO_PATH))
+    exported = tmp_path / "out.json"
+    exported.write_text("an older export")
+    exported.chmod(0o644)
+    assert run(capsys, "--store", store, "export", CASE, "--out", str(exported))[0] == 0
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+
+
+def test_an_export_to_a_missing_folder_says_it_cannot_write_there(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    Store(store).import_data(json.loads(DEMO_TEXT))
+    result = coregroup("--store", str(store), "export", CASE, "--out", str(tmp_path / "missing" / "out.json"))
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    target = tmp_path / "missing" / "out.json"
+    assert f"coregroup: Cannot write {target}: No such file or directory" in result.stderr.replace("\n", "")
