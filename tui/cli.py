@@ -56,8 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     p_minutes = sub.add_parser("minutes", help="write the Word minutes of a meeting")
     p_minutes.add_argument("case_id")
     p_minutes.add_argument("--meeting", type=int, required=True, metavar="N", help="the meeting number")
-    p_minutes.add_argument("--copy", choices=["full", "family"], default="full",
-                           help="family: leaves out everything marked restricted (default: full)")
+    p_minutes.add_argument(
+        "--copy",
+        choices=["full", "family"],
+        default="full",
+        help="family: leaves out everything marked restricted (default: full)",
+    )
     p_minutes.add_argument("--out", type=Path, required=True, help="the .docx file to write")
     p_chron = sub.add_parser("chronology", help="write the case's chronology as a Word table")
     p_chron.add_argument("case_id")
@@ -151,8 +155,13 @@ def _run(args: argparse.Namespace) -> int:
 
         with store.open(args.case_id, read_only=True) as case_file:
             path = write_chronology(
-                case_file.case, args.out, copy=CopyType(args.copy), start=args.start, end=args.end,
-                agencies=args.agency, settings=load_settings(),
+                case_file.case,
+                args.out,
+                copy=CopyType(args.copy),
+                start=args.start,
+                end=args.end,
+                agencies=args.agency,
+                settings=load_settings(),
             )
         out.print(f"Wrote the {args.copy} chronology of case {args.case_id} to {path}")
     elif args.command == "sent":
@@ -160,8 +169,13 @@ def _run(args: argparse.Namespace) -> int:
 
         with store.open(args.case_id) as case_file:
             meeting = record_distribution(
-                case_file.case, args.meeting, args.recipient, CopyType(args.copy), agency=args.agency,
-                sent_on=args.sent_on or dt.date.today(), how=args.how,
+                case_file.case,
+                args.meeting,
+                args.recipient,
+                CopyType(args.copy),
+                agency=args.agency,
+                sent_on=args.sent_on or dt.date.today(),
+                how=args.how,
             )
             case_file.save(meeting)
         out.print(f"Recorded: {args.copy} copy of meeting {args.meeting}'s minutes sent to {args.recipient}")

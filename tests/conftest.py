@@ -1,0 +1,48 @@
+"""Shared fixtures: a store holding the fictional demo case, a fixed clock, no blinking cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from meetings.locations import data_dir
+from meetings.settings import Settings
+from meetings.store import Store
+
+DEMO_ID = "DEMO-0001"
+FIXED_NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
+
+
+@pytest.fixture(autouse=True)
+def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blinking cursors make screenshots differ from run to run."""
+    try:
+        from textual.widgets import Input, TextArea
+    except ImportError:  # pragma: no cover - only the TUI tests need Textual
+        return
+    monkeypatch.setattr(Input, "cursor_blink", False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A store in tmp_path holding the demo case."""
+    store = Store(tmp_path / "store")
+    store.import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    return store
+
+
+@pytest.fixture
+def make_app() -> Callable[..., object]:
+    """Build the app on a store with default settings and the clock stopped at FIXED_NOW."""
+
+    def make(store: Store, *, now: dt.datetime = FIXED_NOW) -> object:
+        from tui.app import CoreGroupApp
+
+        return CoreGroupApp(store, Settings(), clock=lambda: now, writer_delay=0.05)
+
+    return make

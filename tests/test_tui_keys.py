@@ -1,0 +1,57 @@
+"""Keyboard first: help lists every key, the palette runs this screen's commands, themes switch."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+
+from meetings.store import Store
+from tui.screens.help import HelpScreen
+from tui.screens.meeting import WalkthroughScreen
+from tui.widgets.forms import RecordForm
+
+
+async def test_help_lists_the_walk_through_keys(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.keys_table)
+        text = console.export_text()
+        for words in ("New action", "Next step", "Finish", "Open case", "Light/dark"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_palette_offers_the_current_screens_commands(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("enter", "m")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WalkthroughScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"new action")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        assert app.screen.title_text == "New action"
+
+
+async def test_a_key_switches_between_light_and_dark(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.current_theme.dark
+        await pilot.press("f10")
+        assert not app.current_theme.dark

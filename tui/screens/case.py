@@ -1,0 +1,251 @@
+"""A case: flags, the plan, children, people, actions, concerns and past meetings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from meetings import rules
+from meetings.records import Meeting, MeetingStatus
+from meetings.timescales import next_core_group_due
+
+from ..widgets.forms import humanise
+from . import editing
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "info": "cyan"}
+
+
+def flags_text(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> Text:
+    assert app.case_file is not None
+    flags = rules.case_flags(app.case_file.case, app.settings, app.today())
+    if kinds:
+        flags = [f for f in flags if any(f.kind.startswith(k) for k in kinds)]
+    text = Text()
+    for flag in flags:
+        text.append("● ", style=SEVERITY_STYLE.get(flag.severity, ""))
+        text.append(flag.message + "\n")
+    if not flags:
+        text.append("No flags today.", style="green")
+    return text
+
+
+class CaseScreen(Screen[None]):
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "start_meeting", "Start meeting", tooltip="Start a new core group meeting", id="start-meeting"),
+        Binding(
+            "c",
+            "continue_meeting",
+            "Continue meeting",
+            tooltip="Open the meeting in progress, or the highlighted one",
+            id="continue",
+        ),
+        Binding("a", "add", "Add", tooltip="Add a record to the list on this tab", id="add"),
+        Binding("e", "edit", "Edit", tooltip="Edit the highlighted record", id="edit"),
+        Binding("p", "plan", "Edit plan", tooltip="Edit the plan, ICPC date and expected agencies", id="plan"),
+        Binding("x", "export_chronology", "Chronology", tooltip="Write the chronology to a Word file", id="chronology"),
+        Binding("escape", "close", "Cases", tooltip="Close this case and go back to the case list", id="close"),
+    ]
+
+    TABS = ("overview", "children", "people", "actions", "concerns", "meetings")
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="case-tabs"):
+            with TabPane("Overview", id="overview"), VerticalScroll():
+                yield Static(id="case-flags", classes="flags")
+                yield Static(id="case-plan")
+            for tab in self.TABS[1:]:
+                with TabPane(tab.capitalize(), id=tab):
+                    yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns = {
+            "children": ("Name", "Born / due", "Mobility"),
+            "people": ("Name", "Relationship", "Household", "Assessment", "Invited"),
+            "actions": ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried"),
+            "concerns": ("Received", "Source", "Reported", "Response"),
+            "meetings": ("No.", "Date", "Mode", "Status", "Attended"),
+        }
+        for tab, names in columns.items():
+            table = self.query_one(f"#table-{tab}", DataTable)
+            for name in names:
+                table.add_column(name)
+        self.refresh_all()
+
+    def on_screen_resume(self) -> None:
+        if self.app.case_file is not None:
+            self.refresh_all()
+
+    @property
+    def case(self) -> Any:
+        assert self.app.case_file is not None
+        return self.app.case_file.case
+
+    def refresh_all(self) -> None:
+        case = self.case
+        app = self.app
+        self.sub_title = f"{case.child_names()} ({case.id})" + ("  READ-ONLY" if app.read_only else "")
+        flags = self.query_one("#case-flags", Static)
+        flags.update(flags_text(app))
+        flags.border_title = "Look at these today"
+        due = next_core_group_due(case, app.settings)
+        plan = Text()
+        plan.append("Plan: ", style="bold")
+        plan.append(", ".join(humanise(c.value) for c in case.plan_categories))
+        plan.append(f"   ICPC {case.icpc_date}   Lead social worker: {case.lead_social_worker or 'not recorded'}\n")
+        plan.append(f"Next core group due: {due or 'not set'}\n", style="bold")
+        plan.append("Danger statement: ", style="bold")
+        plan.append((case.danger_statement or "not recorded") + "\n")
+        plan.append("Safety goal: ", style="bold")
+        plan.append((case.safety_goal or "not recorded") + "\n")
+        plan.append("Expected agencies: ", style="bold")
+        plan.append(", ".join(case.expected_agencies) or "none recorded")
+        self.query_one("#case-plan", Static).update(plan)
+        self._fill(
+            "children",
+            [(c.name, str(c.date_of_birth or f"due {c.due_date}"), humanise(c.mobility.value)) for c in case.children],
+        )
+        self._fill("people", [
+            (p.name, rules.relationship_words(p), "yes" if p.lives_in_household else "no",
+             humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
+            for p in case.people
+        ])  # fmt: skip
+        self._fill("actions", [
+            (str(a.number), _short(a.text), rules.action_type_words(a), a.owner, str(a.due or ""),
+             humanise(a.status.value), str(a.times_carried_forward))
+            for a in case.actions
+        ])  # fmt: skip
+        self._fill("concerns", [
+            (str(c.received_on), c.source or humanise(c.source_kind.value), _short(c.reported),
+             _short(c.response) if c.answered else Text("no response yet", style="bold red"))
+            for c in case.concerns
+        ])  # fmt: skip
+        self._fill("meetings", [
+            (str(m.number), str(m.date), humanise(m.mode.value), humanise(m.status.value),
+             str(sum(1 for a in m.attendees if a.status.value == "attended")))
+            for m in case.meetings
+        ])  # fmt: skip
+
+    def _fill(self, tab: str, rows: list[tuple[Any, ...]]) -> None:
+        table = self.query_one(f"#table-{tab}", DataTable)
+        row = table.cursor_row
+        table.clear()
+        table.add_rows(rows)
+        if rows:
+            table.move_cursor(row=min(max(row, 0), len(rows) - 1))
+
+    def _tab(self) -> str:
+        return self.query_one(TabbedContent).active or "overview"
+
+    def _selected(self, tab: str) -> Any | None:
+        records = {
+            "children": self.case.children, "people": self.case.people, "actions": self.case.actions,
+            "concerns": self.case.concerns, "meetings": self.case.meetings,
+        }.get(tab)  # fmt: skip
+        if not records:
+            return None
+        row = self.query_one(f"#table-{tab}", DataTable).cursor_row
+        return records[row] if 0 <= row < len(records) else None
+
+    def _after_edit(self, _: Any) -> None:
+        self.refresh_all()
+
+    def _writable(self) -> bool:
+        if self.app.read_only:
+            self.notify("This case is open read-only.", severity="warning")
+            return False
+        return True
+
+    def action_add(self) -> None:
+        tab = self._tab()
+        if not self._writable():
+            return
+        if tab == "children":
+            editing.edit_child(self.app, None, self._after_edit)
+        elif tab == "people":
+            editing.edit_person(self.app, None, self._after_edit)
+        elif tab in ("actions", "overview"):
+            editing.edit_action(self.app, None, None, done=self._after_edit)
+        elif tab == "concerns":
+            editing.edit_concern(self.app, None, done=self._after_edit)
+        elif tab == "meetings":
+            self.action_start_meeting()
+
+    def action_edit(self) -> None:
+        tab = self._tab()
+        record = self._selected(tab)
+        if record is None:
+            if tab == "overview":
+                self.action_plan()
+            return
+        if tab == "children":
+            editing.edit_child(self.app, record, self._after_edit)
+        elif tab == "people":
+            editing.edit_person(self.app, record, self._after_edit)
+        elif tab == "actions":
+            editing.edit_action(self.app, record, None, done=self._after_edit)
+        elif tab == "concerns":
+            editing.edit_concern(self.app, record, done=self._after_edit)
+        elif tab == "meetings":
+            self.open_meeting(record)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def action_plan(self) -> None:
+        if self._writable():
+            editing.edit_case_details(self.app, self._after_edit)
+
+    def action_start_meeting(self) -> None:
+        from .meeting import StartMeetingForm
+
+        if not self._writable():
+            return
+        running = [m for m in self.case.meetings if m.status is MeetingStatus.IN_PROGRESS]
+        if running:
+            self.notify(
+                f"Meeting {running[0].number} is still in progress: press c to continue it.", severity="warning"
+            )
+            return
+        self.app.push_screen(StartMeetingForm())
+
+    def action_continue_meeting(self) -> None:
+        meeting = self._selected("meetings") if self._tab() == "meetings" else None
+        if meeting is None:
+            running = [m for m in self.case.meetings if m.status is MeetingStatus.IN_PROGRESS]
+            meeting = running[-1] if running else (self.case.meetings[-1] if self.case.meetings else None)
+        if meeting is None:
+            self.notify("No meetings yet: press m to start one.")
+            return
+        self.open_meeting(meeting)
+
+    def open_meeting(self, meeting: Meeting) -> None:
+        from .meeting import WalkthroughScreen
+
+        self.app.push_screen(WalkthroughScreen(meeting))
+
+    def action_export_chronology(self) -> None:
+        from .exports import export_chronology
+
+        export_chronology(self.app)
+
+    def action_close(self) -> None:
+        self.app.close_case()
+        self.app.pop_screen()
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,199 @@
+"""Edit or add a record through the form, then hand the change to the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from meetings.records import Action, Case, Child, Concern, Meeting, Person
+from meetings.schema import InvalidRecord
+
+from ..autosave import CASE
+from ..widgets.forms import FieldSpec, RecordForm, specs_for
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+CHILD_FIELDS = ("name", "date_of_birth", "due_date", "mobility", "seen_by_medical_professional_on")
+PERSON_FIELDS = (
+    "name", "relationship", "relationship_detail", "gender", "lives_in_household", "parental_responsibility",
+    "contact", "known_to", "invited_to_core_group", "safety_note", "checks_done", "assessment_type",
+    "assessment_status", "assessment_date", "assessment_not_needed_reason", "additional_needs", "trauma_history",
+    "mental_health", "risks", "protective_factors", "restricted",
+)  # fmt: skip
+ACTION_FIELDS = (
+    "text",
+    "outcome",
+    "owner",
+    "agency",
+    "type",
+    "due",
+    "status",
+    "evidence",
+    "impact",
+    "decision_informed",
+    "restricted",
+)
+REVIEW_FIELDS = ("status", "evidence", "impact", "decision_informed", "due", "owner", "text")
+CONCERN_FIELDS = (
+    "received_on", "source_kind", "source", "how_received", "reported", "impact_on_child", "response",
+    "responded_by", "responded_on", "shareable",
+)  # fmt: skip
+CASE_FIELDS = (
+    "plan_categories", "icpc_date", "review_conferences", "lead_social_worker", "team", "expected_agencies",
+    "danger_statement", "safety_goal", "plan_ended_on",
+)  # fmt: skip
+
+
+def _copy_fields(source: Any, target: Any, names: Sequence[str]) -> None:
+    for name in names:
+        setattr(target, name, getattr(source, name))
+
+
+def edit(
+    app: CoreGroupApp,
+    title: str,
+    cls: type,
+    record: Any | None,
+    specs: Sequence[FieldSpec],
+    *,
+    add: Callable[[Any], Any] | None = None,
+    defaults: dict[str, Any] | None = None,
+    saved_as: Any = "record",
+    done: Callable[[Any], None] | None = None,
+) -> None:
+    """Open the form for `record` (or a new one built from `defaults`). On save, copy the
+    checked values into the record (or `add` the new one) under the writer's lock, and queue
+    the save of `saved_as` ("record" means the record itself; CASE the case's own details)."""
+    from meetings.timescales import parse_due
+
+    def parse(text: str) -> Any:
+        return parse_due(text, app.today(), app.settings)
+
+    def finished(result: Any) -> None:
+        if result is None or app.writer is None:
+            return
+        with app.writer.lock:
+            if record is not None:
+                _copy_fields(result, record, [s.name for s in specs])
+                target = record
+            else:
+                assert add is not None
+                target = add(result)
+            app.writer.changed(target if saved_as == "record" else saved_as)
+        if done is not None:
+            app.call_later(done, target)
+
+    app.push_screen(
+        RecordForm(title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only), finished
+    )
+
+
+def attendee_names(meeting: Meeting | None) -> list[str]:
+    return [a.name for a in meeting.attendees] if meeting else []
+
+
+def edit_action(
+    app: CoreGroupApp,
+    action: Action | None,
+    meeting: Meeting | None,
+    *,
+    review: bool = False,
+    done: Callable[[Any], None] | None = None,
+) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+    owners = attendee_names(meeting) or [p.name for p in case.people]
+    agencies = sorted({a.agency for m in case.meetings for a in m.attendees if a.agency} | set(case.expected_agencies))
+    names = REVIEW_FIELDS if review else ACTION_FIELDS
+    specs = specs_for(
+        Action,
+        names,
+        owner={"suggest": owners, "help": "start typing: attendees are suggested"},
+        agency={"suggest": agencies},
+        due={"kind": "due", "label": "Due", "help": "2w, 10wd, 1m or a date"},
+        evidence={"help": "how we know it was done; for an assessment, its findings"},
+        impact={"label": "Impact on the child"},
+        decision_informed={
+            "label": "Decision informed",
+            "help": "for an assessment: the decision its findings informed",
+        },
+        outcome={"label": "Outcome it serves"},
+        text={"label": "Action (specific, measurable, time-bound)"},
+    )
+
+    def add(new: Action) -> Action:
+        new.number = case.next_number("actions")
+        new.raised_at = meeting.number if meeting else None
+        case.actions.append(new)
+        return new
+
+    title = f"Action {action.number}" if action else "New action"
+    edit(app, title, Action, action, specs, add=add, defaults={"number": 1, "text": ""}, done=done)
+
+
+def edit_person(app: CoreGroupApp, person: Person | None, done: Callable[[Any], None] | None = None) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+
+    def add(new: Person) -> Person:
+        new.id = case.next_number("people")
+        case.people.append(new)
+        return new
+
+    edit(app, person.name if person else "New person in the child's life", Person, person,
+         specs_for(Person, PERSON_FIELDS), add=add, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
+
+
+def edit_child(app: CoreGroupApp, child: Child | None, done: Callable[[Any], None] | None = None) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+
+    def add(new: Child) -> Child:
+        new.id = case.next_number("children")
+        case.children.append(new)
+        return new
+
+    edit(app, child.name if child else "New child", Child, child, specs_for(Child, CHILD_FIELDS),
+         add=add, defaults={"id": 1, "name": ""}, saved_as=CASE, done=done)  # fmt: skip
+
+
+def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | None = None,
+                 done: Callable[[Any], None] | None = None) -> None:  # fmt: skip
+    assert app.case_file is not None
+    case = app.case_file.case
+
+    def add(new: Concern) -> Concern:
+        new.id = case.next_number("concerns")
+        if meeting is not None and new.meeting is None:
+            new.meeting = meeting.number
+        case.concerns.append(new)
+        return new
+
+    specs = specs_for(Concern, CONCERN_FIELDS, response={"label": "Core group's response and decision"})
+    edit(app, "Concern or information received", Concern, concern, specs, add=add,
+         defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done)  # fmt: skip
+
+
+def edit_case_details(app: CoreGroupApp, done: Callable[[Any], None] | None = None) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+    specs = specs_for(
+        Case,
+        CASE_FIELDS,
+        plan_categories={"help": "neglect, physical_abuse, emotional_abuse, sexual_abuse"},
+        review_conferences={"help": "dates YYYY-MM-DD, separated by commas"},
+        icpc_date={"label": "ICPC date"},
+    )
+    edit(app, f"Plan for case {case.id}", Case, case, specs, saved_as=CASE, done=done)
+
+
+def check_record(record: Any) -> str | None:
+    """The record's own check as a message, or None if it passes."""
+    try:
+        check = getattr(record, "check", None)
+        if check is not None:
+            check()
+    except InvalidRecord as problem:
+        return str(problem)
+    return None

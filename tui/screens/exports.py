@@ -1,0 +1,100 @@
+"""Word exports of the minutes and the chronology, to a folder the chair types."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meetings.records import CopyType
+
+from ..widgets.forms import Ask
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+
+def _module(name: str) -> Any | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _in_background(app: CoreGroupApp, work: Any, done: str, title: str) -> None:
+    """Write the file in a thread, holding the writer's lock so no record changes underneath;
+    typing carries on (the keystroke path never takes the lock)."""
+
+    def run() -> None:
+        lock = app.writer.lock if app.writer is not None else contextlib.nullcontext()
+        try:
+            with lock:
+                written = work()
+        except Exception as problem:  # the export's own message names the file, not the case
+            message = f"{title} not written: {type(problem).__name__}: {problem}"
+            app.call_from_thread(app.notify, message, severity="error", timeout=15)
+            return
+        app.call_from_thread(app.notify, done + ", ".join(str(p) for p in written), title=title, timeout=10)
+
+    app.run_worker(run, thread=True, exclusive=True, group="export", exit_on_error=False)
+
+
+def _ask_folder(app: CoreGroupApp, what: str, then: Any) -> None:
+    def answered(folder: str | None) -> None:
+        if folder is None:
+            return
+        path = Path(folder or ".").expanduser()
+        if not path.is_dir():
+            app.notify(f"{path} is not a folder.", severity="error")
+            return
+        then(path)
+
+    app.push_screen(
+        Ask(f"Write {what} to which folder? (enter for the current folder)", str(Path.cwd()), required=False), answered
+    )
+
+
+def export_minutes(app: CoreGroupApp, meeting_number: int) -> None:
+    minutes = _module("meetings.minutes")
+    if minutes is None or app.case_file is None:
+        app.notify("Word minutes are not available in this version.", severity="warning")
+        return
+    case = app.case_file.case
+
+    def write(folder: Path) -> None:
+        if app.writer is not None:
+            app.writer.flush()
+
+        def work() -> list[Path]:
+            return [
+                minutes.write_minutes(
+                    case, meeting_number, folder / f"{case.id}-core-group-{meeting_number}-{copy.value}.docx",
+                    copy=copy, settings=app.settings,
+                )
+                for copy in (CopyType.FULL, CopyType.FAMILY)
+            ]  # fmt: skip
+
+        _in_background(app, work, "Written: ", "Minutes")
+
+    _ask_folder(app, "the minutes (full and family copies)", write)
+
+
+def export_chronology(app: CoreGroupApp) -> None:
+    chronology = _module("meetings.chronology_export")
+    if chronology is None or app.case_file is None:
+        app.notify("The Word chronology is not available in this version.", severity="warning")
+        return
+    case = app.case_file.case
+
+    def write(folder: Path) -> None:
+        if app.writer is not None:
+            app.writer.flush()
+
+        def work() -> list[Path]:
+            out = folder / f"{case.id}-chronology.docx"
+            return [chronology.write_chronology(case, out, copy=CopyType.FULL, settings=app.settings)]
+
+        _in_background(app, work, "Written: ", "Chronology")
+
+    _ask_folder(app, "the chronology", write)

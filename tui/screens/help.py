@@ -1,0 +1,62 @@
+"""Every key on every screen, in one place (F1 or ?)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..widgets.forms import RecordForm
+
+
+def key_screens() -> list[tuple[str, type]]:
+    from ..app import CoreGroupApp
+    from .case import CaseScreen
+    from .case_list import CaseListScreen
+    from .meeting import AttendanceScreen, FinishScreen, WalkthroughScreen
+
+    return [
+        ("Everywhere", CoreGroupApp),
+        ("Case list", CaseListScreen),
+        ("Case", CaseScreen),
+        ("Attendance", AttendanceScreen),
+        ("Meeting walk-through", WalkthroughScreen),
+        ("Finish", FinishScreen),
+        ("Forms", RecordForm),
+    ]
+
+
+def key_name(key: str) -> str:
+    return ", ".join(k.replace("question_mark", "?").replace("slash", "/") for k in key.split(","))
+
+
+def bindings_of(cls: type) -> list[Binding]:
+    return [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close help", tooltip="Close this help")]
+
+    def compose(self) -> ComposeResult:
+        table = Table(title="Keys (ctrl+p opens the command palette with this screen's commands)", expand=True)
+        table.add_column("Screen", style="bold", no_wrap=True)
+        table.add_column("Key", style="bold cyan", no_wrap=True)
+        table.add_column("What it does")
+        for name, cls in key_screens():
+            for i, b in enumerate(bindings_of(cls)):
+                table.add_row(
+                    name if i == 0 else "",
+                    key_name(b.key),
+                    f"{b.description}: {b.tooltip}" if b.tooltip else b.description,
+                )
+        self.keys_table = table
+        with VerticalScroll(id="help-box"):
+            yield Static(table)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,120 @@
+"""Create a case: the child, the plan and the ICPC date; the rest is added on the case screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from meetings import schema
+from meetings.records import Case, PlanCategory
+from meetings.schema import InvalidRecord
+from meetings.store import StoreError
+
+from ..widgets.forms import humanise
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+
+def new_case(app: CoreGroupApp) -> None:
+    def created(case: Case | None) -> None:
+        if case is not None:
+            try:
+                case_file = app.store.create(case)
+            except (StoreError, InvalidRecord) as problem:
+                app.notify(str(problem), title="Case not created", severity="error", timeout=10)
+                return
+            app.adopt_case(case_file)
+
+    app.push_screen(NewCaseForm(), created)
+
+
+class NewCaseForm(ModalScreen[Case | None]):
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Create", tooltip="Check and create the case"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without creating a case"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box"):
+            yield Label("New case", id="form-title")
+            with VerticalScroll(id="form-fields"):
+                yield Label("Case id (letters, digits, - and _)", classes="form-label")
+                yield Input(id="n-id", placeholder="e.g. SAMPLE-0002")
+                yield Label("Child's name (or 'Unborn baby of ...')", classes="form-label")
+                yield Input(id="n-child")
+                yield Label("Date of birth, or due date if unborn (YYYY-MM-DD or DD/MM/YYYY)", classes="form-label")
+                yield Input(id="n-dob")
+                yield Checkbox("Unborn (the date above is the due date)", id="n-unborn")
+                yield Label("Plan categories", classes="form-label")
+                for category in PlanCategory:
+                    yield Checkbox(humanise(category.value), id=f"n-plan-{category.value}")
+                yield Label("ICPC date", classes="form-label")
+                yield Input(id="n-icpc")
+                yield Label("Lead social worker", classes="form-label")
+                yield Input(id="n-worker")
+                yield Label("Expected agencies (separate with commas)", classes="form-label")
+                yield Input(id="n-agencies", placeholder="Children's social care, Health visiting, Housing ...")
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Create (ctrl+s)", variant="primary", id="form-save")
+                yield Button("Cancel (esc)", id="form-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _date(self, widget_id: str, label: str) -> str | None:
+        from meetings.timescales import parse_due
+
+        text = self.query_one(widget_id, Input).value.strip()
+        if not text:
+            return None
+        try:
+            return parse_due(text, self.app.today(), self.app.settings).isoformat()
+        except InvalidRecord as problem:
+            raise InvalidRecord(label, problem.problem) from None
+
+    def action_save(self) -> None:
+        error = self.query_one("#form-error", Static)
+        try:
+            value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+            born = self._date("#n-dob", "date of birth")
+            unborn = self.query_one("#n-unborn", Checkbox).value
+            child: dict[str, Any] = {"id": 1, "name": value("#n-child")}
+            if unborn:
+                child.update(due_date=born, mobility="unborn")
+            else:
+                child["date_of_birth"] = born
+            data = {
+                "id": value("#n-id"),
+                "children": [child],
+                "plan_categories": [
+                    c.value for c in PlanCategory if self.query_one(f"#n-plan-{c.value}", Checkbox).value
+                ],
+                "icpc_date": self._date("#n-icpc", "ICPC date"),
+                "lead_social_worker": value("#n-worker"),
+                "expected_agencies": [a.strip() for a in value("#n-agencies").split(",") if a.strip()],
+            }
+            case = schema.load(Case, data)
+            case.check()
+            if self.app.store.exists(case.id):
+                raise InvalidRecord("id", f"a case {case.id} already exists")
+        except InvalidRecord as problem:
+            error.update(f"[b]Not created.[/] {humanise(problem.path)}: {problem.problem}")
+            error.add_class("shown")
+            return
+        self.dismiss(case)

@@ -1,0 +1,272 @@
+"""A form for any record, built from its fields, and small yes/no and text prompts.
+
+The form never changes the record it edits: it returns a new, checked record (or None when
+cancelled), so a refused value leaves both the stored record and the user's typing intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import enum
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+from meetings import schema
+from meetings.schema import InvalidRecord
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    label: str
+    kind: str  # text, multiline, bool, enum, date, due, time, int
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    suggest: Sequence[str] = ()
+    help: str = ""
+
+
+def humanise(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def specs_for(cls: type, names: Sequence[str], **overrides: dict[str, Any]) -> list[FieldSpec]:
+    """The form fields for `names` of record class `cls`, worked out from the field types."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    specs = []
+    for name in names:
+        tp = hints[name]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0] if len(args) == 1 else str
+        meta = fields[name].metadata
+        choices: list[tuple[str, str]] = []
+        if tp is bool:
+            kind = "bool"
+        elif isinstance(tp, type) and issubclass(tp, enum.Enum):
+            kind = "enum"
+            choices = [(humanise(str(m.value)), str(m.value)) for m in tp]
+        elif tp is dt.date:
+            kind = "date"
+        elif tp is dt.time:
+            kind = "time"
+        elif tp is int:
+            kind = "int"
+        elif typing.get_origin(tp) is list:
+            kind = "list"
+        else:
+            kind = "multiline" if meta.get("multiline") else "text"
+        spec = FieldSpec(name, humanise(name).capitalize(), kind, choices, help=str(meta.get("doc", "")))
+        for key, value in overrides.get(name, {}).items():
+            setattr(spec, key, value)
+        specs.append(spec)
+    return specs
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class RecordForm(ModalScreen[Any]):
+    """Edit some fields of a record. Dismisses with the new, checked record, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Check and save this form"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        cls: type,
+        record: Any | None,
+        specs: Sequence[FieldSpec],
+        *,
+        defaults: dict[str, Any] | None = None,
+        parse_due: Callable[[str], dt.date] | None = None,
+        check: Callable[[Any], None] | None = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.cls = cls
+        self.specs = list(specs)
+        # A new record starts from the record's own defaults, so every choice has a value.
+        self.data: dict[str, Any] = schema.dump(record if record is not None else cls(**(defaults or {})))
+        self.parse_due = parse_due
+        self.extra_check = check
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box"):
+            yield Label(self.title_text, id="form-title")
+            with VerticalScroll(id="form-fields"):
+                for spec in self.specs:
+                    value = self.data.get(spec.name)
+                    wid = f"f-{spec.name}"
+                    if spec.kind == "bool":
+                        yield Checkbox(spec.label, bool(value), id=wid, disabled=self.read_only)
+                        continue
+                    yield Label(spec.label + (f"  [dim]({spec.help})[/]" if spec.help else ""), classes="form-label")
+                    if spec.kind == "enum":
+                        yield Select(
+                            spec.choices,
+                            value=value if value is not None else Select.NULL,
+                            id=wid,
+                            disabled=self.read_only,
+                        )
+                    elif spec.kind == "multiline":
+                        yield TextArea(_shown(value), id=wid, classes="form-multiline", read_only=self.read_only)
+                    else:
+                        placeholder = {
+                            "date": "YYYY-MM-DD or DD/MM/YYYY",
+                            "due": "2w, 10wd (working days), 1m, or a date",
+                            "time": "HH:MM",
+                            "list": "separate with commas",
+                        }.get(spec.kind, "")
+                        suggester = SuggestFromList(spec.suggest, case_sensitive=False) if spec.suggest else None
+                        yield Input(
+                            _shown(value), placeholder=placeholder, id=wid, suggester=suggester, disabled=self.read_only
+                        )
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="form-save", disabled=self.read_only)
+                yield Button("Cancel (esc)", id="form-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _value(self, spec: FieldSpec) -> Any:
+        widget = self.query_one(f"#f-{spec.name}")
+        if isinstance(widget, Checkbox):
+            return widget.value
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, TextArea):
+            return widget.text
+        assert isinstance(widget, Input)
+        text = widget.value.strip()
+        if spec.kind == "list":
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if spec.kind in ("date", "due"):
+            if not text:
+                return None
+            if self.parse_due is not None:
+                return self.parse_due(text).isoformat()
+            return text
+        if spec.kind == "time":
+            return text or None
+        if spec.kind == "int":
+            try:
+                return int(text or 0)
+            except ValueError:
+                raise InvalidRecord(spec.name, f"{text!r} is not a whole number") from None
+        return widget.value
+
+    def action_save(self) -> None:
+        if self.read_only:
+            return
+        data = dict(self.data)
+        error = self.query_one("#form-error", Static)
+        try:
+            for spec in self.specs:
+                try:
+                    data[spec.name] = self._value(spec)
+                except InvalidRecord as problem:
+                    raise InvalidRecord(spec.name, problem.problem) from None
+            record = schema.load(self.cls, data)
+            if self.extra_check is not None:
+                self.extra_check(record)
+        except InvalidRecord as problem:
+            error.update(f"[b]Not saved.[/] {humanise(problem.path.split('.')[-1]).capitalize()}: {problem.problem}")
+            error.add_class("shown")
+            field_name = problem.path.split(".")[-1]
+            with contextlib.suppress(Exception):
+                self.query_one(f"#f-{field_name}").focus()
+            return
+        self.dismiss(record)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question. y / enter for yes, n / escape for no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", tooltip="Yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="No"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="form-buttons"):
+                yield Button(f"{self.yes} (y)", variant="primary", id="yes")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class Ask(ModalScreen[str | None]):
+    """Ask for one line of text (a reason, a folder). Enter to accept, escape to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without answering")]
+
+    def __init__(self, question: str, value: str = "", *, required: bool = True) -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question")
+            yield Input(self.value, id="ask-input")
+            yield Static("", id="form-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.required and not event.value.strip():
+            error = self.query_one("#form-error", Static)
+            error.update("Please type an answer, or press escape.")
+            error.add_class("shown")
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
