@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Protocol
 
 from .records import Case, Child, Meeting, MeetingStatus
 from .schema import InvalidRecord
@@ -167,11 +168,50 @@ def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
     if case.plan_ended_on is not None:
         return None
     latest = latest_meeting(case)
-    if latest is None:
-        return add_working_days(case.icpc_date, settings.timescales.first_core_group_working_days, settings)
-    if latest.next_meeting_date is not None:
-        return latest.next_meeting_date
-    return latest.date + dt.timedelta(weeks=settings.timescales.core_group_interval_weeks)
+    return _next_core_group_due(
+        case.icpc_date,
+        latest.date if latest is not None else None,
+        latest.next_meeting_date if latest is not None else None,
+        settings,
+    )
+
+
+class _SummaryDates(Protocol):
+    """The fields of a `store.CaseSummary` the due date needs (ISO dates as text)."""
+
+    @property
+    def icpc_date(self) -> str: ...
+    @property
+    def last_meeting(self) -> str | None: ...
+    @property
+    def next_meeting(self) -> str | None: ...
+
+
+def summary_core_group_due(summary: _SummaryDates, settings: Settings) -> dt.date | None:
+    """`next_core_group_due` from what the case list holds of a case (its index summary), so the
+    list can show the timescale without opening every case file. None if a date is unreadable.
+
+    The summary does not say whether the plan has ended, so an ended plan still shows a date.
+    """
+    try:
+        icpc = dt.date.fromisoformat(summary.icpc_date)
+        last = dt.date.fromisoformat(summary.last_meeting) if summary.last_meeting else None
+        set_at_last = dt.date.fromisoformat(summary.next_meeting) if summary.next_meeting else None
+    except (TypeError, ValueError):
+        return None
+    return _next_core_group_due(icpc, last, set_at_last, settings)
+
+
+def _next_core_group_due(
+    icpc_date: dt.date, last_meeting: dt.date | None, set_at_last: dt.date | None, settings: Settings
+) -> dt.date:
+    """The one rule for both: first within the working days after the ICPC, then the date the last
+    meeting set, else the interval after the last meeting."""
+    if last_meeting is None:
+        return add_working_days(icpc_date, settings.timescales.first_core_group_working_days, settings)
+    if set_at_last is not None:
+        return set_at_last
+    return last_meeting + dt.timedelta(weeks=settings.timescales.core_group_interval_weeks)
 
 
 def _born_after_icpc(child: Child, icpc: dt.date) -> bool:

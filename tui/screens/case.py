@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from meetings import rules
 from meetings.records import Meeting, MeetingStatus
@@ -50,14 +50,22 @@ class CaseScreen(Screen[None]):
             tooltip="Open the meeting in progress, or the highlighted one",
             id="continue",
         ),
-        Binding("a", "add", "Add", tooltip="Add a record to the list on this tab", id="add"),
+        Binding(
+            "a", "add", "Add", tooltip="Add a record to the list on this tab (chronology and services too)", id="add"
+        ),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted record", id="edit"),
         Binding("p", "plan", "Edit plan", tooltip="Edit the plan, ICPC date and expected agencies", id="plan"),
-        Binding("x", "export_chronology", "Chronology", tooltip="Write the chronology to a Word file", id="chronology"),
+        Binding(
+            "x",
+            "export_chronology",
+            "Chronology",
+            tooltip="Write the chronology to a Word file (a progress bar shows how far it has got)",
+            id="chronology",
+        ),
         Binding("escape", "close", "Cases", tooltip="Close this case and go back to the case list", id="close"),
     ]
 
-    TABS = ("overview", "children", "people", "actions", "concerns", "meetings")
+    TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,6 +76,9 @@ class CaseScreen(Screen[None]):
             for tab in self.TABS[1:]:
                 with TabPane(tab.capitalize(), id=tab):
                     yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="export-row"):
+            yield Label("Writing the chronology ", id="export-label")
+            yield ProgressBar(id="export-progress", show_eta=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,6 +88,8 @@ class CaseScreen(Screen[None]):
             "actions": ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried"),
             "concerns": ("Received", "Source", "Reported", "Response"),
             "meetings": ("No.", "Date", "Mode", "Status", "Attended"),
+            "chronology": ("Date / period", "Source", "Impact", "Share", "Event"),
+            "services": ("Service", "Agency", "For", "Start", "Ends", "What follows"),
         }
         for tab, names in columns.items():
             table = self.query_one(f"#table-{tab}", DataTable)
@@ -138,6 +151,23 @@ class CaseScreen(Screen[None]):
             for m in case.meetings
         ])  # fmt: skip
 
+        self._fill("chronology", [
+            (_period(e.date, e.end_date), _short(e.source, 28), humanise(e.impact.value),
+             "yes" if e.shareable else Text("no", style="bold"), _short(e.event, 70))
+            for e in self._records("chronology")
+        ])  # fmt: skip
+        self._fill("services", [
+            (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
+            for s in case.services
+        ])  # fmt: skip
+
+    def _records(self, tab: str) -> list[Any]:
+        """The records of a tab, in the order the table shows them (the chronology newest first)."""
+        case = self.case
+        if tab == "chronology":
+            return sorted(case.chronology, key=lambda e: (e.date, e.id), reverse=True)
+        return list(getattr(case, tab, None) or []) if tab != "overview" else []
+
     def _fill(self, tab: str, rows: list[tuple[Any, ...]]) -> None:
         table = self.query_one(f"#table-{tab}", DataTable)
         row = table.cursor_row
@@ -150,10 +180,7 @@ class CaseScreen(Screen[None]):
         return self.query_one(TabbedContent).active or "overview"
 
     def _selected(self, tab: str) -> Any | None:
-        records = {
-            "children": self.case.children, "people": self.case.people, "actions": self.case.actions,
-            "concerns": self.case.concerns, "meetings": self.case.meetings,
-        }.get(tab)  # fmt: skip
+        records = self._records(tab)
         if not records:
             return None
         row = self.query_one(f"#table-{tab}", DataTable).cursor_row
@@ -182,6 +209,10 @@ class CaseScreen(Screen[None]):
             editing.edit_concern(self.app, None, done=self._after_edit)
         elif tab == "meetings":
             self.action_start_meeting()
+        elif tab == "chronology":
+            editing.edit_chronology(self.app, None, self._after_edit)
+        elif tab == "services":
+            editing.edit_service(self.app, None, self._after_edit)
 
     def action_edit(self) -> None:
         tab = self._tab()
@@ -200,6 +231,10 @@ class CaseScreen(Screen[None]):
             editing.edit_concern(self.app, record, done=self._after_edit)
         elif tab == "meetings":
             self.open_meeting(record)
+        elif tab == "chronology":
+            editing.edit_chronology(self.app, record, self._after_edit)
+        elif tab == "services":
+            editing.edit_service(self.app, record, self._after_edit)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_edit()
@@ -239,11 +274,38 @@ class CaseScreen(Screen[None]):
     def action_export_chronology(self) -> None:
         from .exports import export_chronology
 
-        export_chronology(self.app)
+        export_chronology(self.app, progress=self._export_progress)
+
+    def _export_progress(self, done: int, total: int) -> None:
+        """Rows of the chronology written so far; the bar goes a few seconds after the end."""
+        row = self.query_one("#export-row")
+        row.display = True
+        self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=done)
+        if done >= total:
+            self.query_one("#export-label", Label).update("Chronology written ")
+            self.set_timer(4, self._hide_progress)
+        else:
+            self.query_one("#export-label", Label).update("Writing the chronology ")
+
+    def _hide_progress(self) -> None:
+        self.query_one("#export-row").display = False
 
     def action_close(self) -> None:
         self.app.close_case()
         self.app.pop_screen()
+
+
+def _period(start: Any, end: Any) -> str:
+    return f"{start} to {end}" if end else str(start)
+
+
+def _successor(service: Any) -> Text | str:
+    """What follows a service; a service that ends with nothing after it is shown in red."""
+    if service.successor.strip():
+        return _short(service.successor, 40)
+    if service.end_date is not None:
+        return Text("nothing follows", style="bold red")
+    return ""
 
 
 def _short(text: str, limit: int = 60) -> str:

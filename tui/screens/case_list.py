@@ -12,11 +12,12 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from meetings.store import CaseSummary
+from meetings.timescales import summary_core_group_due
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
-COLUMNS = ("Child", "Case", "Plan", "Last core group", "Next due", "Open", "Overdue")
+COLUMNS = ("Child", "Case", "Plan", "Last held", "Next due", "Open", "Overdue")
 
 
 def plan_text(categories: tuple[str, ...] | list[str]) -> str:
@@ -80,7 +81,7 @@ class CaseListScreen(Screen[None]):
                 s.id,
                 plan_text(s.plan_categories),
                 s.last_meeting or "none yet",
-                s.next_meeting or "not set",
+                self._due(s),
                 str(s.open_actions),
                 _overdue(s.overdue_actions(today)),
             )
@@ -92,6 +93,15 @@ class CaseListScreen(Screen[None]):
             count.update("No cases yet. Press ctrl+n to create one.")
         else:
             count.update(f"{len(self.shown)} of {total} cases" + (f" matching {query!r}" if query else ""))
+
+    def _due(self, summary: CaseSummary) -> Text | str:
+        """The timescale due date of the next core group; red once it has passed."""
+        due = summary_core_group_due(summary, self.app.settings)
+        if due is None:
+            return "not known"
+        if due < self.app.today():
+            return Text(f"{due} late", style="bold red")
+        return str(due)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # A large store is filtered after a short pause rather than on every key.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from meetings.records import Action, Case, Child, Concern, Meeting, Person
+from meetings.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
 from meetings.schema import InvalidRecord
 
 from ..autosave import CASE
@@ -39,6 +39,14 @@ CONCERN_FIELDS = (
     "received_on", "source_kind", "source", "how_received", "reported", "impact_on_child", "response",
     "responded_by", "responded_on", "shareable",
 )  # fmt: skip
+ATTENDEE_FIELDS = (
+    "name", "role", "agency", "relationship_to_child", "needs", "copy_type", "status", "mode", "report_received",
+)  # fmt: skip
+CHRONOLOGY_FIELDS = (
+    "date", "end_date", "source", "event", "impact", "impact_note", "action_taken", "recorded_by", "recorded_on",
+    "shareable",
+)  # fmt: skip
+SERVICE_FIELDS = ("name", "agency", "for_whom", "start_date", "end_date", "successor", "notes")
 CASE_FIELDS = (
     "plan_categories", "icpc_date", "review_conferences", "lead_social_worker", "team", "expected_agencies",
     "danger_statement", "safety_goal", "plan_ended_on",
@@ -173,6 +181,69 @@ def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | 
     specs = specs_for(Concern, CONCERN_FIELDS, response={"label": "Core group's response and decision"})
     edit(app, "Concern or information received", Concern, concern, specs, add=add,
          defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done)  # fmt: skip
+
+
+def edit_attendee(
+    app: CoreGroupApp, attendee: Attendee, meeting: Meeting, done: Callable[[Any], None] | None = None
+) -> None:
+    """Correct an attendee in place: the change is saved with the meeting."""
+    specs = specs_for(
+        Attendee,
+        ATTENDEE_FIELDS,
+        relationship_to_child={"label": "Relationship to the child"},
+        needs={"label": "Needs", "help": "interpreter (which language), advocate, access ..."},
+        copy_type={"label": "Copy of the minutes", "help": "family: restricted notes are left out"},
+        mode={"label": "Took part", "help": "needed if they attended"},
+        report_received={"label": "Written report received"},
+    )
+    edit(app, f"Attendee: {attendee.name}", Attendee, attendee, specs, saved_as=meeting, done=done)
+
+
+def edit_chronology(
+    app: CoreGroupApp, entry: ChronologyEntry | None, done: Callable[[Any], None] | None = None
+) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+
+    def add(new: ChronologyEntry) -> ChronologyEntry:
+        new.id = case.next_number("chronology")
+        case.chronology.append(new)
+        return new
+
+    today = app.today().isoformat()
+    specs = specs_for(
+        ChronologyEntry,
+        CHRONOLOGY_FIELDS,
+        date={"label": "Date (or start of the period)"},
+        end_date={"label": "End of the period", "help": "leave empty for a single day"},
+        source={"help": "the agency or person who recorded it"},
+        impact={"label": "Impact on the child"},
+        impact_note={"label": "What the impact was"},
+        shareable={"label": "Shareable with the family"},
+    )
+    edit(app, f"Chronology entry {entry.id}" if entry else "New chronology entry", ChronologyEntry, entry, specs,
+         add=add, defaults={"id": 1, "date": today, "source": "", "event": "", "recorded_on": today}, done=done)  # fmt: skip
+
+
+def edit_service(app: CoreGroupApp, service: Service | None, done: Callable[[Any], None] | None = None) -> None:
+    assert app.case_file is not None
+    case = app.case_file.case
+
+    def add(new: Service) -> Service:
+        new.id = case.next_number("services")
+        case.services.append(new)
+        return new
+
+    specs = specs_for(
+        Service,
+        SERVICE_FIELDS,
+        name={"label": "Service or support"},
+        for_whom={"label": "For whom"},
+        end_date={"label": "Ends on"},
+        successor={"label": "What follows when it ends", "help": "a service ending with nothing after it is flagged"},
+    )
+    edit(app, service.name if service else "New service or support", Service, service, specs, add=add,
+         defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
 def edit_case_details(app: CoreGroupApp, done: Callable[[Any], None] | None = None) -> None:

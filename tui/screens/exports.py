@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,20 +24,26 @@ def _module(name: str) -> Any | None:
         return None
 
 
-def _in_background(app: CoreGroupApp, work: Any, done: str, title: str) -> None:
-    """Write the file in a thread, holding the writer's lock so no record changes underneath;
-    typing carries on (the keystroke path never takes the lock)."""
+def _in_background(app: CoreGroupApp, work: Any, done: str, title: str, then: Callable[[], Any] | None = None) -> None:
+    """Write the file in a thread from a copy of the case taken under the writer's lock, so no
+    record changes underneath and nobody waits for the lock while Word is written; typing
+    carries on. `then` runs on the UI thread once the files are written."""
 
     def run() -> None:
         lock = app.writer.lock if app.writer is not None else contextlib.nullcontext()
         try:
             with lock:
-                written = work()
+                if app.case_file is None:
+                    return
+                case = copy.deepcopy(app.case_file.case)
+            written = work(case)
         except Exception as problem:  # the export's own message names the file, not the case
             message = f"{title} not written: {type(problem).__name__}: {problem}"
             app.call_from_thread(app.notify, message, severity="error", timeout=15)
             return
         app.call_from_thread(app.notify, done + ", ".join(str(p) for p in written), title=title, timeout=10)
+        if then is not None:
+            app.call_from_thread(then)
 
     app.run_worker(run, thread=True, exclusive=True, group="export", exit_on_error=False)
 
@@ -55,45 +63,51 @@ def _ask_folder(app: CoreGroupApp, what: str, then: Any) -> None:
     )
 
 
-def export_minutes(app: CoreGroupApp, meeting_number: int) -> None:
+def export_minutes(app: CoreGroupApp, meeting_number: int, *, then: Callable[[], Any] | None = None) -> None:
+    """Write the full and family copies; then (if given) run `then`, e.g. open the distribution log."""
     minutes = _module("meetings.minutes")
     if minutes is None or app.case_file is None:
         app.notify("Word minutes are not available in this version.", severity="warning")
         return
-    case = app.case_file.case
+    case_id = app.case_file.case.id
 
     def write(folder: Path) -> None:
         if app.writer is not None:
             app.writer.flush()
 
-        def work() -> list[Path]:
+        def work(case: Any) -> list[Path]:
             return [
                 minutes.write_minutes(
-                    case, meeting_number, folder / f"{case.id}-core-group-{meeting_number}-{copy.value}.docx",
-                    copy=copy, settings=app.settings,
+                    case, meeting_number, folder / f"{case_id}-core-group-{meeting_number}-{kind.value}.docx",
+                    copy=kind, settings=app.settings,
                 )
-                for copy in (CopyType.FULL, CopyType.FAMILY)
+                for kind in (CopyType.FULL, CopyType.FAMILY)
             ]  # fmt: skip
 
-        _in_background(app, work, "Written: ", "Minutes")
+        _in_background(app, work, "Written: ", "Minutes", then)
 
     _ask_folder(app, "the minutes (full and family copies)", write)
 
 
-def export_chronology(app: CoreGroupApp) -> None:
+def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] | None = None) -> None:
+    """Write the chronology; `progress(done, total)` is called on the UI thread as rows are written."""
     chronology = _module("meetings.chronology_export")
     if chronology is None or app.case_file is None:
         app.notify("The Word chronology is not available in this version.", severity="warning")
         return
-    case = app.case_file.case
+    case_id = app.case_file.case.id
+
+    def report(done: int, total: int) -> None:  # in the export's thread
+        if progress is not None:
+            app.call_from_thread(progress, done, total)
 
     def write(folder: Path) -> None:
         if app.writer is not None:
             app.writer.flush()
 
-        def work() -> list[Path]:
-            out = folder / f"{case.id}-chronology.docx"
-            return [chronology.write_chronology(case, out, copy=CopyType.FULL, settings=app.settings)]
+        def work(case: Any) -> list[Path]:
+            out = folder / f"{case_id}-chronology.docx"
+            return [chronology.write_chronology(case, out, copy=CopyType.FULL, settings=app.settings, progress=report)]
 
         _in_background(app, work, "Written: ", "Chronology")
 

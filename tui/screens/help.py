@@ -18,6 +18,7 @@ def key_screens() -> list[tuple[str, type]]:
     from ..app import CoreGroupApp
     from .case import CaseScreen
     from .case_list import CaseListScreen
+    from .distribution import DistributionScreen
     from .meeting import AttendanceScreen, FinishScreen, WalkthroughScreen
 
     return [
@@ -27,6 +28,7 @@ def key_screens() -> list[tuple[str, type]]:
         ("Attendance", AttendanceScreen),
         ("Meeting walk-through", WalkthroughScreen),
         ("Finish", FinishScreen),
+        ("Minutes sent", DistributionScreen),
         ("Forms", RecordForm),
     ]
 

@@ -63,6 +63,14 @@ FLAG_STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The meeting's own text fields, typed at the step where the core group agrees them.
+MEETING_TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "actions_contingency": (("contingency_plan", "Contingency plan (printed in the minutes)"),),
+    "dissent": (("dissent", "Dissent: who disagreed, and why (printed in the minutes)"),),
+    "next_dates": (("decisions", "Decisions of the core group (printed in the minutes)"),),
+}
+
+
 def _case(app: CoreGroupApp) -> Any:
     assert app.case_file is not None
     return app.case_file.case
@@ -156,6 +164,9 @@ class AttendanceScreen(Screen[None]):
         ),
         Binding("o", "cycle_mode", "Mode", tooltip="In person / online / phone for the highlighted person"),
         Binding("r", "toggle_report", "Report", tooltip="Written report received from the highlighted person"),
+        Binding(
+            "e", "edit_attendee", "Edit", tooltip="Edit the highlighted person: name, role, agency, needs, copy type"
+        ),
         Binding("delete", "remove", "Remove", tooltip="Remove the highlighted person from the list"),
         Binding("escape", "done", "Walk-through", tooltip="Back to the agenda walk-through"),
     ]
@@ -174,7 +185,7 @@ class AttendanceScreen(Screen[None]):
             yield DataTable(id="attendees", cursor_type="row", zebra_stripes=True)
             yield Static(
                 "Type a name (→ takes the suggestion), enter adds. Shift+tab to the list: "
-                "s status · o mode · r report received · delete removes.",
+                "e or enter edits · s status · o mode · r report · delete removes.",
                 classes="hint",
             )
             with Horizontal(id="add-attendee", classes="row"):
@@ -198,7 +209,7 @@ class AttendanceScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Attendance, meeting {self.meeting.number}"
         table = self.query_one("#attendees", DataTable)
-        for name in ("Name", "Role", "Agency", "Status", "Mode", "Report"):
+        for name in ("Name", "Role", "Agency", "Status", "Mode", "Report", "Copy", "Needs"):
             table.add_column(name)
         self.refresh_table()
         self.query_one("#a-name", Input).focus()
@@ -209,7 +220,8 @@ class AttendanceScreen(Screen[None]):
         table.clear()
         for a in self.meeting.attendees:
             table.add_row(a.name, a.role, a.agency, humanise(a.status.value),
-                          humanise(a.mode.value) if a.mode else "", "yes" if a.report_received else "")  # fmt: skip
+                          humanise(a.mode.value) if a.mode else "", "yes" if a.report_received else "",
+                          a.copy_type.value, a.needs)  # fmt: skip
         if self.meeting.attendees:
             table.move_cursor(row=min(max(row, 0), len(self.meeting.attendees) - 1))
         self.refresh_warnings()
@@ -352,6 +364,26 @@ class AttendanceScreen(Screen[None]):
     def action_toggle_report(self) -> None:
         self._change(lambda a: setattr(a, "report_received", not a.report_received))
 
+    def action_edit_attendee(self) -> None:
+        attendee = self._highlighted()
+        if attendee is None:
+            self.notify("Nobody on the list yet: type a name to add someone.")
+            return
+        if self.app.read_only or self.meeting.status is MeetingStatus.FINISHED:
+            self.notify("This meeting is finished: ctrl+r on the walk-through reopens it.", severity="warning")
+            return
+
+        def done(_: Any) -> None:
+            self._apply_mode()
+            self.refresh_table()
+
+        editing.edit_attendee(self.app, attendee, self.meeting, done=done)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "attendees":
+            event.stop()
+            self.action_edit_attendee()
+
     def action_remove(self) -> None:
         attendee = self._highlighted()
         writer = self.app.writer
@@ -396,12 +428,13 @@ class WalkthroughScreen(Screen[None]):
         Binding("ctrl+f", "finish", "Finish", tooltip="Check what is missing and finish the meeting", priority=True),
         Binding("ctrl+r", "reopen", "Reopen", tooltip="Reopen a finished meeting (asks why)"),
         Binding("f3", "minutes", "Minutes", tooltip="Write the minutes (full and family copies) to Word"),
+        Binding("f5", "distribution", "Sent to", tooltip="Record who was sent which copy of the minutes, and when"),
         Binding("escape", "close", "Case", tooltip="Back to the case (everything is saved)"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         finished = self.meeting.status is MeetingStatus.FINISHED
-        if action in ("reopen", "minutes"):
+        if action in ("reopen", "minutes", "distribution"):
             return finished
         if action in ("new_action", "new_concern", "finish"):
             return not finished and not self.app.read_only
@@ -540,6 +573,7 @@ class WalkthroughScreen(Screen[None]):
         if step.key in ("review_actions", "actions_contingency"):
             widgets += section  # the actions are this step's business: show them first
             section = []
+        widgets += self._meeting_fields(step.key)
         widgets.append(Label("Notes", classes="form-label"))
         notes = TextArea(step.notes, id="notes", classes="notes", read_only=self.locked)
         widgets.append(notes)
@@ -575,6 +609,38 @@ class WalkthroughScreen(Screen[None]):
         text.append("Fathers and male carers not invited: ", style="bold yellow" if men else "bold green")
         text.append(", ".join(p.name for p in men) or "none")
         return text
+
+    def _meeting_fields(self, key: str) -> list[Any]:
+        """The meeting's own fields that the minutes print, at the step where they are agreed."""
+        m = self.meeting
+        widgets: list[Any] = []
+        for name, label in MEETING_TEXT_FIELDS.get(key, ()):
+            widgets.append(Label(label, classes="form-label meeting-label"))
+            widgets.append(TextArea(getattr(m, name), id=f"mf-{name}", classes="meeting-field", read_only=self.locked))
+        if key == "next_dates":
+            mode = Select.NULL if m.next_meeting_mode is None else m.next_meeting_mode.value
+            widgets += [
+                Horizontal(
+                    Label("Next meeting time", classes="answer-label"),
+                    Input(f"{m.next_meeting_time:%H:%M}" if m.next_meeting_time else "", placeholder="HH:MM",
+                          id="mf-next_meeting_time", classes="answer", disabled=self.locked),
+                    Static("", id="hint-next_meeting_time", classes="answer-hint"),
+                    classes="answer-row",
+                ),
+                Horizontal(
+                    Label("Next meeting venue", classes="answer-label"),
+                    Input(m.next_meeting_venue, id="mf-next_meeting_venue", classes="answer", disabled=self.locked,
+                          placeholder="where (or the video link's name)", max_length=300),
+                    classes="answer-row",
+                ),
+                Horizontal(
+                    Label("Next meeting held", classes="answer-label"),
+                    Select([(humanise(v.value), v.value) for v in MeetingMode], value=mode, prompt="in person / online",
+                           id="mf-next_meeting_mode", classes="answer", disabled=self.locked),
+                    classes="answer-row",
+                ),
+            ]  # fmt: skip
+        return widgets
 
     def _answer_row(self, spec: AnswerSpec, value: Any) -> Horizontal:
         wid = f"ans-{spec.key}"
@@ -643,9 +709,12 @@ class WalkthroughScreen(Screen[None]):
         writer = self.app.writer
         if writer is None or self.locked:
             return
-        field = {"notes": "notes", "restricted": "restricted_notes"}.get(event.text_area.id or "")
+        wid = event.text_area.id or ""
+        field = {"notes": "notes", "restricted": "restricted_notes"}.get(wid)
         if field:
             writer.set(self.meeting, self.step, field, event.text_area.text)
+        elif wid.startswith("mf-"):
+            writer.set(self.meeting, self.meeting, wid[3:], event.text_area.text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         writer = self.app.writer
@@ -674,6 +743,17 @@ class WalkthroughScreen(Screen[None]):
             writer.set(self.meeting, self.step.answers, key, value)
         elif wid.startswith(("score-", "why-")):
             self._scaling(wid)
+        elif wid == "mf-next_meeting_venue":
+            writer.set(self.meeting, self.meeting, "next_meeting_venue", event.value.strip())
+        elif wid == "mf-next_meeting_time":
+            text = event.value.strip()
+            try:
+                when = parse_time(text, "next meeting time") if text else None
+            except InvalidRecord as problem:
+                self.query_one("#hint-next_meeting_time", Static).update(problem.problem)
+                return  # the typed text stays on the screen; the last good time stays saved
+            self.query_one("#hint-next_meeting_time", Static).update("")
+            writer.set(self.meeting, self.meeting, "next_meeting_time", when)
 
     def _scaling(self, wid: str) -> None:
         writer = self.app.writer
@@ -700,7 +780,13 @@ class WalkthroughScreen(Screen[None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         writer = self.app.writer
         wid = event.select.id or ""
-        if writer is None or self.locked or not wid.startswith("ans-"):
+        if writer is None or self.locked:
+            return
+        if wid == "mf-next_meeting_mode":
+            mode = None if event.value is Select.NULL else MeetingMode(str(event.value))
+            writer.set(self.meeting, self.meeting, "next_meeting_mode", mode)
+            return
+        if not wid.startswith("ans-"):
             return
         value = None if event.value is Select.NULL else event.value == "yes"
         writer.set(self.meeting, self.step.answers, wid[4:], value)
@@ -797,13 +883,24 @@ class WalkthroughScreen(Screen[None]):
         self.app.push_screen(Ask("Why are you reopening this finished meeting?"), answered)
 
     def action_minutes(self) -> None:
-        from .exports import export_minutes
+        minutes_then_distribution(self.app, self.meeting.number)
 
-        export_minutes(self.app, self.meeting.number)
+    def action_distribution(self) -> None:
+        from .distribution import DistributionScreen
+
+        self.app.push_screen(DistributionScreen(self.meeting.number))
 
     def action_close(self) -> None:
         self._leave_step()
         self.app.pop_screen()
+
+
+def minutes_then_distribution(app: CoreGroupApp, number: int) -> None:
+    """Write the minutes, then open the log of who was sent which copy."""
+    from .distribution import DistributionScreen
+    from .exports import export_minutes
+
+    export_minutes(app, number, then=lambda: app.push_screen(DistributionScreen(number)))
 
 
 # ----- finish ---------------------------------------------------------------------------------
@@ -890,12 +987,10 @@ class FinishScreen(Screen[str | None]):
         self.dismiss("finished")
 
     def action_minutes(self) -> None:
-        from .exports import export_minutes
-
         if self.meeting.status is not MeetingStatus.FINISHED:
             self.notify("Finish the meeting first (ctrl+f).")
             return
-        export_minutes(self.app, self.meeting.number)
+        minutes_then_distribution(self.app, self.meeting.number)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,160 @@
+"""Who received which copy of the minutes, and when: the distribution log of one meeting."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+
+from meetings.minutes import find_meeting, record_distribution
+from meetings.records import CopyType, Meeting
+from meetings.schema import InvalidRecord
+from meetings.timescales import parse_due
+
+from ..widgets.forms import humanise
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+COPY_CHOICES = [("full copy", CopyType.FULL.value), ("family copy (no restricted notes)", CopyType.FAMILY.value)]
+
+
+class DistributionScreen(Screen[None]):
+    """Record each copy of the minutes sent: recipient, agency, copy, date and how."""
+
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "record", "Record sent", tooltip="Record that this person was sent this copy", priority=True),
+        Binding("escape", "close", "Done", tooltip="Back (every entry is already saved)"),
+    ]
+
+    def __init__(self, meeting_number: int) -> None:
+        super().__init__()
+        self.meeting_number = meeting_number
+
+    @property
+    def meeting(self) -> Meeting:
+        assert self.app.case_file is not None
+        return find_meeting(self.app.case_file.case, self.meeting_number)
+
+    def compose(self) -> ComposeResult:
+        meeting = self.meeting
+        read_only = self.app.read_only
+        people = [(f"{a.name} ({a.agency or a.role or humanise(a.status.value)})", str(i))
+                  for i, a in enumerate(meeting.attendees)]  # fmt: skip
+        yield Header()
+        with VerticalScroll(id="distribution"):
+            yield Label(f"Minutes of meeting {meeting.number} ({meeting.date}): who was sent which copy",
+                        classes="form-label")  # fmt: skip
+            yield DataTable(id="sent", cursor_type="row", zebra_stripes=True)
+            yield Static(id="not-sent", classes="hint")
+            yield Static("Pick an attendee (their copy type follows) or type a name; then the date sent and how. "
+                         "ctrl+s or enter records it.", classes="hint")  # fmt: skip
+            with Horizontal(classes="row"):
+                yield Select(people, prompt="Pick an attendee", id="d-pick", disabled=read_only)
+                yield Input(placeholder="Recipient", id="d-recipient", disabled=read_only, max_length=200)
+            with Horizontal(classes="row"):
+                yield Input(placeholder="Agency", id="d-agency", disabled=read_only, max_length=200)
+                yield Select(COPY_CHOICES, value=CopyType.FULL.value, allow_blank=False, id="d-copy",
+                             disabled=read_only)  # fmt: skip
+            with Horizontal(classes="row"):
+                yield Input(self.app.today().isoformat(), placeholder="Sent on (date, 'today')", id="d-sent",
+                            disabled=read_only)  # fmt: skip
+                yield Input(placeholder="How: secure email, by hand, post ...", id="d-how", disabled=read_only,
+                            max_length=200)  # fmt: skip
+                yield Button("Record (ctrl+s)", id="d-record", variant="primary", disabled=read_only)
+            yield Static("", id="form-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Minutes sent, meeting {self.meeting_number}"
+        table = self.query_one("#sent", DataTable)
+        for name in ("Recipient", "Agency", "Copy", "Sent on", "How"):
+            table.add_column(name)
+        self.refresh_table()
+        self.query_one("#d-pick", Select).focus()
+
+    def refresh_table(self) -> None:
+        meeting = self.meeting
+        table = self.query_one("#sent", DataTable)
+        table.clear()
+        for d in meeting.distribution:
+            table.add_row(d.recipient, d.agency, d.copy_type.value, str(d.sent_on or ""), d.how)
+        sent = {d.recipient.casefold() for d in meeting.distribution}
+        waiting = [a.name for a in meeting.attendees if a.name.casefold() not in sent]
+        text = Text()
+        if waiting:
+            text.append("Not yet sent: ", style="bold yellow")
+            text.append(", ".join(waiting))
+        else:
+            text.append("Every attendee has been sent a copy.", style="green")
+        self.query_one("#not-sent", Static).update(text)
+
+    @on(Select.Changed, "#d-pick")
+    def picked(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        attendee = self.meeting.attendees[int(str(event.value))]
+        self.query_one("#d-recipient", Input).value = attendee.name
+        self.query_one("#d-agency", Input).value = attendee.agency
+        self.query_one("#d-copy", Select).value = attendee.copy_type.value
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_record()
+
+    @on(Button.Pressed, "#d-record")
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_record()
+
+    def _error(self, message: str) -> None:
+        error = self.query_one("#form-error", Static)
+        error.update(f"[b]Not recorded.[/] {message}")
+        error.add_class("shown")
+
+    def action_record(self) -> None:
+        writer = self.app.writer
+        if writer is None or self.app.case_file is None:
+            self.notify("This case is open read-only.", severity="warning")
+            return
+        value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+        recipient = value("#d-recipient")
+        if not recipient:
+            self._error("Pick an attendee or type who received the minutes.")
+            self.query_one("#d-pick", Select).focus()
+            return
+        try:
+            sent_on = parse_due(value("#d-sent") or "today", self.app.today(), self.app.settings)
+        except InvalidRecord as problem:
+            self._error(f"Sent on: {problem.problem}")
+            self.query_one("#d-sent", Input).focus()
+            return
+        copy = CopyType(str(self.query_one("#d-copy", Select).value))
+        case = self.app.case_file.case
+        try:
+            with writer.lock:
+                meeting = record_distribution(case, self.meeting_number, recipient, copy,
+                                              agency=value("#d-agency"), sent_on=sent_on, how=value("#d-how"))  # fmt: skip
+                writer.changed(meeting)
+        except (InvalidRecord, ValueError) as problem:
+            self._error(str(problem))
+            return
+        self.query_one("#form-error", Static).remove_class("shown")
+        for wid in ("#d-recipient", "#d-agency"):
+            self.query_one(wid, Input).value = ""
+        self.query_one("#d-pick", Select).clear()
+        self.notify(f"Recorded: {copy.value} copy sent to {recipient} on {sent_on}.", timeout=4)
+        self.refresh_table()
+        self.query_one("#d-pick", Select).focus()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
