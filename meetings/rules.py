@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .agenda import Agenda
+from .agenda import Agenda, AnswerSpec
 from .records import (
     Action,
     ActionType,
+    AgendaStep,
     AssessmentStatus,
     AttendanceMode,
     AttendanceStatus,
@@ -223,17 +224,43 @@ def next_meeting_date_of(meeting: Meeting) -> dt.date | None:
     return None
 
 
+# The meeting's own text fields, recorded at the agenda step where the core group agrees them.
+STEP_MEETING_FIELDS: dict[str, tuple[str, ...]] = {
+    "actions_contingency": ("contingency_plan",),
+    "dissent": ("dissent",),
+    "next_dates": ("decisions",),
+}
+
+
+def step_recorded(meeting: Meeting, step: AgendaStep) -> bool:
+    """Something is written for this step: its notes, or the meeting field typed at it."""
+    fields = STEP_MEETING_FIELDS.get(step.key, ())
+    return bool(step.notes.strip()) or any(str(getattr(meeting, f)).strip() for f in fields)
+
+
+def unanswered(step: AgendaStep, agenda: Agenda) -> list[AnswerSpec]:
+    """The required answers of this step that are still empty."""
+    template = agenda.step(step.key)
+    return [
+        spec
+        for spec in (template.answers if template else ())
+        if spec.required and not _answered(step.answers.get(spec.key))
+    ]
+
+
+def step_complete(meeting: Meeting, step: AgendaStep, agenda: Agenda) -> bool:
+    return step_recorded(meeting, step) and not unanswered(step, agenda)
+
+
 def finish_problems(case: Case, meeting: Meeting, agenda: Agenda) -> list[Problem]:
     """What is missing before the meeting can be finished, in agenda order, then the rest."""
     problems: list[Problem] = []
     for number, step in enumerate(meeting.steps, start=1):
         where = f"step {number}, {step.title}"
-        if not step.notes.strip():
+        if not step_recorded(meeting, step):
             problems.append(Problem(f"No notes at {where}.", step.key, "no_notes"))
-        template = agenda.step(step.key)
-        for spec in template.answers if template else ():
-            if spec.required and not _answered(step.answers.get(spec.key)):
-                problems.append(Problem(f"'{spec.label}' is not answered ({where}).", step.key, "required_answer"))
+        for spec in unanswered(step, agenda):
+            problems.append(Problem(f"'{spec.label}' is not answered ({where}).", step.key, "required_answer"))
 
     if not _attended(meeting.attendees):
         problems.append(Problem("Nobody is recorded as attending.", None, "no_attendees"))

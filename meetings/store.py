@@ -67,6 +67,7 @@ class CaseSummary:
     open_action_due: tuple[str | None, ...] = ()
     unanswered_concerns: int = 0
     meetings: int = 0
+    plan_ended_on: str | None = None
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
@@ -82,6 +83,7 @@ class CaseSummary:
             open_action_due=_due_dates(case),
             unanswered_concerns=sum(1 for c in case.concerns if not c.answered),
             meetings=len(case.meetings),
+            plan_ended_on=case.plan_ended_on.isoformat() if case.plan_ended_on else None,
         )
 
     @property

@@ -185,14 +185,17 @@ class _SummaryDates(Protocol):
     def last_meeting(self) -> str | None: ...
     @property
     def next_meeting(self) -> str | None: ...
+    @property
+    def plan_ended_on(self) -> str | None: ...
 
 
 def summary_core_group_due(summary: _SummaryDates, settings: Settings) -> dt.date | None:
     """`next_core_group_due` from what the case list holds of a case (its index summary), so the
-    list can show the timescale without opening every case file. None if a date is unreadable.
-
-    The summary does not say whether the plan has ended, so an ended plan still shows a date.
+    list can show the timescale without opening every case file. None if the plan has ended or a
+    date is unreadable.
     """
+    if summary.plan_ended_on:
+        return None
     try:
         icpc = dt.date.fromisoformat(summary.icpc_date)
         last = dt.date.fromisoformat(summary.last_meeting) if summary.last_meeting else None

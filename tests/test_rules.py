@@ -49,6 +49,7 @@ from meetings.rules import (
     reopen_meeting,
     scaling_rose,
     start_meeting,
+    step_complete,
 )
 from meetings.schema import InvalidRecord
 from meetings.settings import Settings
@@ -524,3 +525,19 @@ def test_plan_drift_is_flagged() -> None:
     case = a_case(icpc_date=D(2025, 1, 15))
     (flag,) = flags_of(case, D(2026, 11, 1), "plan_drift")
     assert "21 months" in flag.message
+
+
+def test_a_meeting_field_typed_at_its_step_counts_as_that_steps_record(demo: Case) -> None:
+    """Dissent typed in the meeting's own dissent box is the step's record: no 'no notes' problem."""
+    agenda = load_agenda()
+    case = demo
+    meeting = start_meeting(case, agenda, date=dt.date(2026, 11, 27))
+    keys = {p.step_key for p in finish_problems(case, meeting, agenda) if p.kind == "no_notes"}
+    assert {"dissent", "actions_contingency", "next_dates"} <= keys
+    meeting.dissent = "Jo Example disagrees with the plan for evening visits."
+    meeting.contingency_plan = "If visits are refused twice, a strategy discussion the same day."
+    keys = {p.step_key for p in finish_problems(case, meeting, agenda) if p.kind == "no_notes"}
+    assert "dissent" not in keys and "actions_contingency" not in keys
+    assert "next_dates" in keys
+    dissent = next(s for s in meeting.steps if s.key == "dissent")
+    assert step_complete(meeting, dissent, agenda)

@@ -66,3 +66,10 @@ def test_the_list_and_the_case_agree(meetings: tuple[Meeting, ...]) -> None:
 def test_a_damaged_summary_shows_no_date_rather_than_failing() -> None:
     summary = CaseSummary(id="TEST-1", children="Alex Sample", plan_categories=("neglect",), icpc_date="not a date")
     assert summary_core_group_due(summary, ENGLAND) is None
+
+
+def test_an_ended_plan_has_no_core_group_due_in_the_list_or_the_case() -> None:
+    case = a_case(a_meeting(1, D(2027, 3, 12), D(2027, 4, 9)))
+    case.plan_ended_on = D(2027, 4, 1)
+    assert summary_core_group_due(CaseSummary.of(case), ENGLAND) is None
+    assert next_core_group_due(case, ENGLAND) is None

@@ -63,11 +63,11 @@ FLAG_STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
-# The meeting's own text fields, typed at the step where the core group agrees them.
-MEETING_TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "actions_contingency": (("contingency_plan", "Contingency plan (printed in the minutes)"),),
-    "dissent": (("dissent", "Dissent: who disagreed, and why (printed in the minutes)"),),
-    "next_dates": (("decisions", "Decisions of the core group (printed in the minutes)"),),
+# Labels of the meeting's own text fields; rules.STEP_MEETING_FIELDS says at which step each is typed.
+MEETING_FIELD_LABELS: dict[str, str] = {
+    "contingency_plan": "Contingency plan (printed in the minutes)",
+    "dissent": "Dissent: who disagreed, and why (printed in the minutes)",
+    "decisions": "Decisions of the core group (printed in the minutes)",
 }
 
 
@@ -483,10 +483,7 @@ class WalkthroughScreen(Screen[None]):
 
     # -- sidebar and clock
     def _step_done(self, step: AgendaStep) -> bool:
-        template = self.app.agenda.step(step.key)
-        required = [a for a in (template.answers if template else ()) if a.required]
-        answered = all(step.answers.get(a.key) not in (None, "") for a in required)
-        return bool(step.notes.strip()) and answered
+        return rules.step_complete(self.meeting, step, self.app.agenda)
 
     def _marks(self) -> tuple[object, ...]:
         return (self.index, self.meeting.status, *(self._step_done(s) for s in self.meeting.steps))
@@ -614,8 +611,8 @@ class WalkthroughScreen(Screen[None]):
         """The meeting's own fields that the minutes print, at the step where they are agreed."""
         m = self.meeting
         widgets: list[Any] = []
-        for name, label in MEETING_TEXT_FIELDS.get(key, ()):
-            widgets.append(Label(label, classes="form-label meeting-label"))
+        for name in rules.STEP_MEETING_FIELDS.get(key, ()):
+            widgets.append(Label(MEETING_FIELD_LABELS[name], classes="form-label meeting-label"))
             widgets.append(TextArea(getattr(m, name), id=f"mf-{name}", classes="meeting-field", read_only=self.locked))
         if key == "next_dates":
             mode = Select.NULL if m.next_meeting_mode is None else m.next_meeting_mode.value
