@@ -194,9 +194,22 @@ class Store:
     def _lock_path(self, case_id: str) -> Path:
         return self.cases_dir / f"{check_case_id(case_id)}.lock"
 
-    def restore_backup(self, case_id: str) -> Path:
-        """Put the previous save back in place of a damaged case file; the damaged file is kept aside."""
+    def restore_backup(self, case_id: str, *, force: bool = False) -> Path:
+        """Put the previous save back in place of a damaged case file; the damaged file is kept aside.
+
+        A case file that opens without problems is left alone unless `force`: restoring it would
+        throw away the latest save."""
         path = self.case_path(case_id)
+        if not force and path.exists():
+            try:
+                CaseFile(self, case_id, read_only=True).close()
+            except (DamagedFile, InvalidRecord):
+                pass
+            else:
+                raise StoreError(
+                    f"Case {case_id} opens without problems, so it was not restored: the backup is the save "
+                    "before the latest one. Use --force to put the backup back anyway."
+                )
         backup = usable_backup(path)
         if backup is None:
             raise StoreError(f"There is no readable backup of case {case_id} at {backup_path(path)}.")

@@ -102,7 +102,10 @@ def test_a_bad_case_file_is_refused_with_the_field_path_and_no_traceback(tmp_pat
         (b"{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
         (b"\xff\xfe", "is not UTF-8 text (byte 1); nothing was imported"),
         (b"[1, 2]", "the file should hold one case (a JSON object)"),
-        (DEMO_TEXT.replace('"team": "', '"team": "\\ud800').encode(), "team: holds a broken character (\\ud800) at position 1"),
+        (
+            DEMO_TEXT.replace('"team": "', '"team": "\\ud800').encode(),
+            "team: holds a broken character (\\ud800) at position 1",
+        ),
     ],
     ids=["not JSON", "not UTF-8", "not an object", "lone surrogate"],
 )
@@ -183,3 +186,65 @@ def test_an_export_to_a_missing_folder_says_it_cannot_write_there(tmp_path: Path
     assert result.returncode == 1
     target = tmp_path / "missing" / "out.json"
     assert f"coregroup: Cannot write {target}: No such file or directory" in result.stderr.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("minutes", CASE, "--meeting", "9", "--out", "{tmp}/m.docx"),
+            f"Case {CASE} has no meeting 9 (meetings: 1, 2)",
+        ),
+        (
+            ("chronology", CASE, "--from", "2026-10-01", "--to", "2026-09-01", "--out", "{tmp}/c.docx"),
+            "The start date 2026-10-01 is after the end date 2026-09-01",
+        ),
+        (("minutes", CASE, "--meeting", "1", "--out", "{tmp}/missing/m.docx"), "Cannot write {tmp}/missing/m.docx"),
+    ],
+    ids=["unknown meeting", "dates the wrong way round", "folder missing"],
+)
+def test_word_exports_refuse_ordinary_mistakes_with_a_message_not_a_crash(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    store = tmp_path / "store"
+    Store(store).import_data(json.loads(DEMO_TEXT))
+    result = coregroup("--store", str(store), *(a.format(tmp=tmp_path) for a in args))
+    assert result.returncode == 1
+    assert f"coregroup: {message.format(tmp=tmp_path)}" in result.stderr.replace("\n", "")
+    assert "unexpected" not in result.stderr
+
+
+def test_minutes_and_chronology_are_written_from_the_command_line(tmp_path: Path) -> None:
+    from docx import Document
+
+    store = tmp_path / "store"
+    Store(store).import_data(json.loads(DEMO_TEXT))
+    minutes = coregroup(
+        "--store", str(store), "minutes", CASE, "--meeting", "2", "--copy", "family", "--out", str(tmp_path / "m.docx")
+    )
+    assert minutes.returncode == 0, minutes.stderr
+    document = Document(str(tmp_path / "m.docx"))
+    text = "\n".join(
+        [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    )
+    assert "Wren Example" in text and "Family copy" in text
+    assert "Max Fictional" not in text  # a restricted person of the demo case
+    chronology = coregroup("--store", str(store), "chronology", CASE, "--out", str(tmp_path / "c.docx"))
+    assert chronology.returncode == 0, chronology.stderr
+    assert stat.S_IMODE((tmp_path / "c.docx").stat().st_mode) == 0o600
+
+
+def test_restore_leaves_a_healthy_case_alone_unless_forced(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    store = Store(store_dir)
+    store.import_data(json.loads(DEMO_TEXT))
+    with store.open(CASE) as case_file:  # a second save, so the backup differs from the latest
+        case_file.case.team = "Sample Town Team B"
+        case_file.save()
+    refused = coregroup("--store", str(store_dir), "restore", CASE)
+    assert refused.returncode == 1
+    assert "opens without problems, so it was not restored" in refused.stderr.replace("\n", "")
+    assert store.export_data(CASE)["team"] == "Sample Town Team B"
+    forced = coregroup("--store", str(store_dir), "restore", CASE, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert store.export_data(CASE)["team"] == json.loads(DEMO_TEXT)["team"]

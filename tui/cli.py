@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p_export.add_argument("--out", type=Path, required=True, help="the file to write ('-' for standard output)")
     p_restore = sub.add_parser("restore", help="put back the previous save of a damaged case file")
     p_restore.add_argument("case_id")
+    p_restore.add_argument("--force", action="store_true", help="restore even if the case file is not damaged")
     p_minutes = sub.add_parser("minutes", help="write the Word minutes of a meeting")
     p_minutes.add_argument("case_id")
     p_minutes.add_argument("--meeting", type=int, required=True, metavar="N", help="the meeting number")
@@ -140,30 +141,10 @@ def _run(args: argparse.Namespace) -> int:
             _write_private(args.out, text)
             out.print(f"Exported case {args.case_id} to {args.out}")
     elif args.command == "restore":
-        kept = store.restore_backup(args.case_id)
+        kept = store.restore_backup(args.case_id, force=args.force)
         out.print(f"Case {args.case_id} restored from its backup; the damaged file is kept at {kept}")
-    elif args.command == "minutes":
-        from meetings.minutes import write_minutes
-
-        with store.open(args.case_id, read_only=True) as case_file:
-            path = write_minutes(
-                case_file.case, args.meeting, args.out, copy=CopyType(args.copy), settings=load_settings()
-            )
-        out.print(f"Wrote the {args.copy} copy of the minutes of meeting {args.meeting} to {path}")
-    elif args.command == "chronology":
-        from meetings.chronology_export import write_chronology
-
-        with store.open(args.case_id, read_only=True) as case_file:
-            path = write_chronology(
-                case_file.case,
-                args.out,
-                copy=CopyType(args.copy),
-                start=args.start,
-                end=args.end,
-                agencies=args.agency,
-                settings=load_settings(),
-            )
-        out.print(f"Wrote the {args.copy} chronology of case {args.case_id} to {path}")
+    elif args.command in ("minutes", "chronology"):
+        _write_word(args, store)
     elif args.command == "sent":
         from meetings.minutes import record_distribution
 
@@ -182,6 +163,34 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "reindex":
         out.print(f"Indexed {len(store.rebuild_index())} cases.")
     return 0
+
+
+def _write_word(args: argparse.Namespace, store: Store) -> None:
+    from meetings.chronology_export import write_chronology
+    from meetings.minutes import write_minutes
+
+    copy = CopyType(args.copy)
+    with store.open(args.case_id, read_only=True) as case_file:
+        try:
+            if args.command == "minutes":
+                path = write_minutes(case_file.case, args.meeting, args.out, copy=copy, settings=load_settings())
+                what = f"the {args.copy} copy of the minutes of meeting {args.meeting}"
+            else:
+                path = write_chronology(
+                    case_file.case,
+                    args.out,
+                    copy=copy,
+                    start=args.start,
+                    end=args.end,
+                    agencies=args.agency,
+                    settings=load_settings(),
+                )
+                what = f"the {args.copy} chronology of case {args.case_id}"
+        except OSError as exc:
+            raise StoreError(f"Cannot write {args.out}: {exc.strerror}") from None
+        except ValueError as exc:  # an unknown meeting, dates the wrong way round, an unusable template
+            raise StoreError(str(exc)) from None
+    print(f"Wrote {what} to {path}")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -222,8 +231,9 @@ def _print_cases(out: Console, store: Store) -> None:
 def _open_app(store: Store) -> int:
     from .app import CoreGroupApp  # Textual is imported only when the app is opened
 
-    CoreGroupApp(store).run()
-    return 0
+    app = CoreGroupApp(store)
+    app.run()
+    return app.return_code or 0
 
 
 def _demo() -> int:
