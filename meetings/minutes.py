@@ -21,6 +21,7 @@ from .records import (
     ActionStatus,
     AttendanceMode,
     AttendanceStatus,
+    Attendee,
     Case,
     Concern,
     CopyType,
@@ -29,6 +30,7 @@ from .records import (
     MeetingMode,
     SourceKind,
 )
+from .rules import missing_agencies, name_pattern
 from .settings import Settings, load_settings
 from .wordfile import Cell, Flag, WordDocument
 
@@ -72,19 +74,18 @@ class Restrictions:
     def of(cls, case: Case, copy: CopyType) -> Restrictions:
         family = copy is CopyType.FAMILY
         restricted = [p for p in case.people if p.restricted] if family else []
-        names = tuple(sorted({p.name.strip() for p in restricted if p.name.strip()}, key=len, reverse=True))
+        names = tuple(sorted({_spaced(p.name) for p in restricted if p.name.strip()}, key=len, reverse=True))
         return cls(family, frozenset(p.id for p in restricted), names)
 
     def cleaner(self) -> Callable[[str], str] | None:
-        if not self.names:
+        # However the name's parts were spaced or broken across lines, it is withheld.
+        pattern = name_pattern(self.names)
+        if pattern is None:
             return None
-        pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(n) for n in self.names) + r")(?!\w)", re.IGNORECASE
-        )
         return lambda text: pattern.sub(WITHHELD, text)
 
     def is_restricted_name(self, name: str) -> bool:
-        folded = name.strip().casefold()
+        folded = _spaced(name).casefold()
         return any(folded == n.casefold() for n in self.names)
 
     def shows_person(self, person_id: int | None, name: str) -> bool:
@@ -99,6 +100,11 @@ class Restrictions:
 
     def shows_concern(self, concern: Concern) -> bool:
         return not self.family or concern.shareable
+
+
+def _spaced(text: str) -> str:
+    """`text` with every run of whitespace made one space, and none at either end."""
+    return " ".join(text.split())
 
 
 # ----- which records belong in a meeting's minutes ------------------------------------------
@@ -142,6 +148,18 @@ def concerns_for(case: Case, meeting: Meeting) -> list[Concern]:
         if c.meeting == meeting.number or (c.meeting is None and not c.answered and c.received_on <= meeting.date)
     ]
     return sorted(chosen, key=lambda c: (c.received_on, c.id))
+
+
+def holds_restricted(case: Case, meeting: Meeting) -> bool:
+    """Whether the full copy of this meeting's minutes holds anything the family copy leaves out:
+    restricted people, restricted notes, concerns not shareable, restricted actions."""
+    family = Restrictions.of(case, CopyType.FAMILY)
+    return (
+        any(p.restricted for p in case.people)
+        or any(s.restricted_notes.strip() for s in meeting.steps)
+        or any(not family.shows_concern(c) for c in concerns_for(case, meeting))
+        or any(not family.shows_action(a) for a in actions_for(case, meeting))
+    )
 
 
 def action_flags(action: Action, on: dt.date) -> list[str]:
@@ -237,7 +255,7 @@ def write_minutes(
             "Family copy. Some information has been left out of this copy to protect other people. "
             "Ask the chair if you have questions about it."
         )
-    elif any(p.restricted for p in case.people) or any(s.restricted_notes.strip() for s in meeting.steps):
+    elif holds_restricted(case, meeting):
         word.flag("Full copy: holds restricted information. Do not give this copy to the family.")
 
     rows: list[Sequence[Cell]] = [
@@ -292,13 +310,21 @@ def _attendance(word: WordDocument, case: Case, meeting: Meeting, restrictions: 
         report = "Yes" if a.report_received else ("No" if a.status is not AttendanceStatus.ATTENDED else "")
         rows.append((a.name, a.role, a.agency, ATTENDANCE[a.status], mode, report))
     word.table(("Name", "Role", "Agency", "Attendance", "Mode", "Report received"), (3, 2.6, 3, 1.6, 1.4, 1.4), rows)
-    missing = [
-        agency
-        for agency in case.expected_agencies
-        if not any(a.agency == agency and a.status is AttendanceStatus.ATTENDED for a in meeting.attendees)
-    ]
+    reported = _agencies_reporting(attendees)
+    if reported:
+        word.labelled("Report received from", ", ".join(reported))
+    missing = missing_agencies(case, meeting)
     if missing:
-        word.labelled("Expected agencies not present", ", ".join(missing), flag=True)
+        word.labelled("Expected agencies not present and no report received", ", ".join(missing), flag=True)
+
+
+def _agencies_reporting(attendees: Sequence[Attendee]) -> list[str]:
+    """Agencies that sent a written report, once each, in the order of the list."""
+    found: dict[str, str] = {}
+    for a in attendees:
+        if a.report_received and a.agency.strip():
+            found.setdefault(_spaced(a.agency).casefold(), _spaced(a.agency))
+    return list(found.values())
 
 
 def _reason_for_plan(word: WordDocument, case: Case) -> None:

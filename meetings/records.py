@@ -133,6 +133,21 @@ class Impact(StrEnum):
 Answer = str | int | bool | None
 
 
+# Relationships a man can have with a child; a person in one with no gender recorded may be a man.
+MAYBE_MALE_RELATIONSHIPS = frozenset(
+    {
+        Relationship.MOTHERS_PARTNER,
+        Relationship.FATHERS_PARTNER,
+        Relationship.STEP_PARENT,
+        Relationship.GRANDPARENT,
+        Relationship.OTHER_RELATIVE,
+        Relationship.FAMILY_FRIEND,
+        Relationship.REGULAR_VISITOR,
+        Relationship.OTHER,
+    }
+)
+
+
 @dataclass(kw_only=True)
 class Child:
     """A child on the plan. An unborn child has a due date instead of a date of birth."""
@@ -197,6 +212,12 @@ class Person:
         if self.relationship in (Relationship.FATHER, Relationship.MALE_CARER):
             return True
         return self.gender is Gender.MALE and self.relationship is not Relationship.SIBLING
+
+    @property
+    def may_be_male_carer(self) -> bool:
+        """Gender not recorded, in a relationship a man could have with the child: until it is
+        recorded the man checks treat them as a possible man in the child's life (invisible men)."""
+        return self.gender is Gender.NOT_KNOWN and self.relationship in MAYBE_MALE_RELATIONSHIPS
 
 
 @dataclass(kw_only=True)
@@ -302,9 +323,13 @@ class Action:
     due: dt.date | None = None
     status: ActionStatus = ActionStatus.OPEN
     times_carried_forward: int = schema.number(minimum=0)
-    evidence: str = schema.text(multiline=True, doc="how we know it was done; for an assessment, its findings")
+    evidence: str = schema.text(
+        multiline=True, doc="how we know it was done; for an assessment, its findings or why it was cancelled"
+    )
     impact: str = schema.text(multiline=True, doc="what difference it made to the child")
-    decision_informed: str = schema.text(multiline=True, doc="for an assessment: the decision its findings informed")
+    decision_informed: str = schema.text(
+        multiline=True, doc="for an assessment: the decision its findings informed, or that was made without it"
+    )
     completed_on: dt.date | None = None
     restricted: bool = False
 
@@ -324,6 +349,12 @@ class Action:
                 raise InvalidRecord(
                     "decision_informed", "an assessment cannot be closed without the decision its findings informed"
                 )
+        # A cancelled assessment leaves a decision to be made without it: both are on the record.
+        if self.status is ActionStatus.CANCELLED and self.is_assessment:
+            if not self.evidence.strip():
+                raise InvalidRecord("evidence", "say why the assessment was cancelled")
+            if not self.decision_informed.strip():
+                raise InvalidRecord("decision_informed", "say what was decided without the assessment")
 
 
 @dataclass(kw_only=True)

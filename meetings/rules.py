@@ -7,6 +7,7 @@ with `CaseFile.save`. Messages are plain English a chair can read out in the mee
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ from .records import (
 from .schema import InvalidRecord, parse_date
 from .settings import Settings
 from .timescales import (
+    add_working_days,
+    core_group_interval_end,
     latest_meeting,
     long_date,
     next_core_group_due,
@@ -164,9 +167,30 @@ def _is_attendee(person: Person, meeting: Meeting) -> bool:
     return any(a.person_id == person.id or _key(a.name) == _key(person.name) for a in meeting.attendees)
 
 
+def may_be_a_man(person: Person) -> bool:
+    """A father or male carer, or someone whose gender is not recorded in a relationship a man
+    could have with the child: the review's 'invisible men' checks cover them all."""
+    return person.is_father_or_male_carer or person.may_be_male_carer
+
+
+def kept_away_for_safety(person: Person) -> bool:
+    """Not invited to core groups, with a safety note saying why."""
+    return not person.invited_to_core_group and bool(person.safety_note.strip())
+
+
 def men_not_invited(case: Case, meeting: Meeting) -> list[Person]:
-    """Fathers and male carers known to the case who are not on this meeting's attendance list."""
-    return [p for p in case.people if p.is_father_or_male_carer and not _is_attendee(p, meeting)]
+    """Fathers and male carers (and people of unrecorded gender who may be) known to the case who
+    are not on this meeting's attendance list, leaving out those not invited for a recorded safety
+    reason: `men_not_invited_for_safety` lists them."""
+    return [
+        p for p in case.people if may_be_a_man(p) and not _is_attendee(p, meeting) and not kept_away_for_safety(p)
+    ]
+
+
+def men_not_invited_for_safety(case: Case, meeting: Meeting) -> list[Person]:
+    """Fathers and male carers not on this meeting's list because a safety note says they should
+    not be invited: the core group still has to say who sees them separately."""
+    return [p for p in case.people if may_be_a_man(p) and not _is_attendee(p, meeting) and kept_away_for_safety(p)]
 
 
 def _before(case: Case, raised_at: int | None, meeting: Meeting) -> bool:
@@ -403,22 +427,60 @@ def scaling_rose(case: Case, meeting: Meeting) -> bool:
     return change is not None and change[1] > change[0]
 
 
-def open_risks(case: Case) -> list[str]:
+@dataclass(frozen=True)
+class Risk:
+    """An open risk in words. `restricted`: it names something the family must not see."""
+
+    text: str
+    restricted: bool = False
+
+
+def open_risks_detailed(case: Case) -> list[Risk]:
     """The risks still open: people's recorded risks and missing assessments, open actions,
-    and concerns with no response."""
-    risks: list[str] = []
+    and concerns with no response, each marked restricted where it names a restricted person,
+    a restricted action or a concern not shareable with the family."""
+    names = restricted_names(case)
+    risks: list[Risk] = []
     for p in case.people:
         if p.risks.strip():
-            risks.append(f"{p.name} ({relationship_words(p)}): {_short(p.risks).rstrip('.')}")
+            text = f"{p.name} ({relationship_words(p)}): {_short(p.risks).rstrip('.')}"
+            risks.append(Risk(text, p.restricted or _names_any(text, names)))
         if _needs_assessment(p):
-            risks.append(f"{p.name} has not been assessed")
+            risks.append(Risk(f"{p.name} has not been assessed", p.restricted))
+    restricted_ids = {p.id for p in case.people if p.restricted}
     for a in sorted(case.actions, key=lambda a: a.number):
         if a.is_open:
-            risks.append(f"Action {a.number} is not done ({_short(a.text, 60).rstrip('.')})")
+            text = f"Action {a.number} is not done ({_short(a.text, 60).rstrip('.')})"
+            risks.append(Risk(text, a.restricted or a.person_id in restricted_ids or _names_any(text, names)))
     for c in case.concerns:
         if not c.answered:
-            risks.append(f"The concern received on {long_date(c.received_on)} has no response")
+            risks.append(Risk(f"The concern received on {long_date(c.received_on)} has no response", not c.shareable))
     return risks
+
+
+def open_risks(case: Case) -> list[str]:
+    """The open risks as plain text (see `open_risks_detailed` for which are restricted)."""
+    return [r.text for r in open_risks_detailed(case)]
+
+
+def restricted_names(case: Case) -> tuple[str, ...]:
+    """The names of people marked restricted, each with its whitespace made single spaces."""
+    return tuple(sorted({" ".join(p.name.split()) for p in case.people if p.restricted and p.name.strip()}))
+
+
+def name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    """A pattern for any of `names` as whole words, whatever the case and however the parts of a
+    name are spaced or broken across lines ('Max  Fictional', or 'Max' ending one line)."""
+    parts = [n.split() for n in names if n.split()]
+    if not parts:
+        return None
+    alternatives = sorted((r"\s+".join(re.escape(w) for w in words) for words in parts), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _names_any(text: str, names: Sequence[str]) -> bool:
+    pattern = name_pattern(names)
+    return pattern is not None and pattern.search(text) is not None
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -446,8 +508,22 @@ def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
     flags += _baby_flags(case, today)
     flags += _optimism_flags(case)
     flags += _timescale_flags(case, settings, today)
+    flags += _minutes_flags(case, settings, today)
     flags += _child_seen_flags(case, settings, today)
-    return sorted(flags, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
+    flags += _gender_flags(case)
+    flags += _kept_away_flags(case)
+    return sorted(_mark_restricted_names(case, flags), key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
+
+
+def _mark_restricted_names(case: Case, flags: list[Flag]) -> list[Flag]:
+    """A second guard: any flag whose words name a restricted person is restricted."""
+    pattern = name_pattern(restricted_names(case))
+    if pattern is None:
+        return flags
+    return [
+        f if f.restricted or pattern.search(f.message) is None else Flag(f.kind, f.message, f.severity, True)
+        for f in flags
+    ]
 
 
 def _assessment_flags(case: Case, today: dt.date) -> list[Flag]:
@@ -483,11 +559,13 @@ def _overdue_action_flags(case: Case, today: dt.date) -> list[Flag]:
         return []
     numbers = ", ".join(str(a.number) for a in sorted(overdue, key=lambda a: a.number))
     label = "Action" if len(overdue) == 1 else "Actions"
+    restricted_ids = {p.id for p in case.people if p.restricted}
     return [
         Flag(
             "action_overdue",
             f"{label} {numbers} {'is' if len(overdue) == 1 else 'are'} past the due date and still open.",
             "medium",
+            any(a.restricted or a.person_id in restricted_ids for a in overdue),
         )
     ]
 
@@ -503,7 +581,7 @@ def _people_flags(case: Case) -> list[Flag]:
             if planned
             else " Who will assess them, and by when?"
         )
-        if p.is_father_or_male_carer:
+        if may_be_a_man(p):
             message = (
                 f"{p.name} ({relationship_words(p)}) has not been assessed. "
                 f"Fathers and men in the child's life must be seen and assessed.{plan}"
@@ -560,8 +638,11 @@ def _online_flags(case: Case, today: dt.date) -> list[Flag]:
             )
         )
     family_ids = {p.id for p in case.people}
+    restricted_ids = {p.id for p in case.people if p.restricted}
+    restricted_keys = {_key(p.name) for p in case.people if p.restricted}
     seen: dict[tuple[str, str], list[AttendanceMode]] = {}
     names: dict[tuple[str, str], tuple[str, bool]] = {}
+    hidden: set[tuple[str, str]] = set()
     for m in held:
         for a in _attended(m.attendees):
             if a.mode is None:
@@ -569,6 +650,8 @@ def _online_flags(case: Case, today: dt.date) -> list[Flag]:
             key = (f"person:{a.person_id}", "") if a.person_id is not None else (_key(a.name), _key(a.agency))
             seen.setdefault(key, []).append(a.mode)
             names[key] = (a.name, a.person_id in family_ids or _key(a.agency) == _key(FAMILY))
+            if a.person_id in restricted_ids or _key(a.name) in restricted_keys:
+                hidden.add(key)
     for key, modes in seen.items():
         if len(modes) >= 2 and all(mode is not AttendanceMode.IN_PERSON for mode in modes):
             name, family = names[key]
@@ -578,6 +661,7 @@ def _online_flags(case: Case, today: dt.date) -> list[Flag]:
                     f"{name} has only ever joined core groups online or by phone ({len(modes)} meetings). "
                     + ("Who has seen them in person?" if family else "Can they attend in person next time?"),
                     "medium" if family else "info",
+                    key in hidden,
                 )
             )
     return flags
@@ -650,12 +734,12 @@ def _optimism_flags(case: Case) -> list[Flag]:
     change = scaling_change(case, latest)
     if change is None or change[1] <= change[0]:
         return []
-    risks = open_risks(case)
-    if not risks:
+    detailed = open_risks_detailed(case)
+    if not detailed:
         return []
-    restricted = any(p.restricted and p.risks.strip() for p in case.people) or any(
-        not c.shareable and not c.answered for c in case.concerns
-    )
+    # Restricted if any open risk is, even one beyond the ten named: the count still tells of it.
+    restricted = any(r.restricted for r in detailed)
+    risks = [r.text for r in detailed]
     shown = " ".join(f"({i}) {risk}." for i, risk in enumerate(risks[:10], start=1))
     if len(risks) > 10:
         shown += f" And {len(risks) - 10} more."
@@ -691,6 +775,102 @@ def _timescale_flags(case: Case, settings: Settings, today: dt.date) -> list[Fla
     drift = plan_drift_alert(case, today, settings)
     if drift is not None:
         flags.append(Flag("plan_drift", drift, "medium"))
+    flags += _next_date_flags(case, settings, today)
+    return flags
+
+
+def _next_date_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
+    """The next core group's date as set at the last meeting, against the council's timescales."""
+    latest = latest_meeting(case)
+    planned = next_meeting_date_of(latest) if latest is not None else None
+    if case.plan_ended_on is not None or latest is None or planned is None:
+        return []
+    t = settings.timescales
+    flags = []
+    latest_allowed = core_group_interval_end(latest.date, settings)
+    if planned > latest_allowed:
+        flags.append(
+            Flag(
+                "next_date_beyond_interval",
+                f"Meeting {latest.number} set the next core group for {long_date(planned)}, more than "
+                f"{t.core_group_interval_weeks} weeks after it. Core groups are held at least every "
+                f"{t.core_group_interval_weeks} weeks: the next is due by {long_date(latest_allowed)}.",
+                "medium",
+            )
+        )
+    review = next((d for d in sorted(case.review_conferences) if d >= today and d >= planned), None)
+    if planned >= today and review is not None:
+        gap = working_days_between(planned, review, settings)
+        if gap < t.before_review_working_days:
+            flags.append(
+                Flag(
+                    "core_group_before_review",
+                    f"The next core group ({long_date(planned)}) is {gap} working "
+                    f"{'day' if gap == 1 else 'days'} before the review conference on {long_date(review)}. "
+                    f"The last core group must be at least {t.before_review_working_days} working days before it: "
+                    f"hold it by {long_date(add_working_days(review, -t.before_review_working_days, settings))}.",
+                    "high",
+                )
+            )
+    return flags
+
+
+def _minutes_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
+    """Finished meetings whose minutes are not recorded as sent to anyone within the timescale."""
+    limit = settings.timescales.minutes_working_days
+    late = [
+        m
+        for m in _in_order(case.meetings)
+        if m.status is MeetingStatus.FINISHED
+        and not m.distribution
+        and working_days_between(m.date, today, settings) > limit
+    ]
+    if not late:
+        return []
+    which = _and_list([f"meeting {m.number} ({long_date(m.date)})" for m in late])
+    return [
+        Flag(
+            "minutes_not_circulated",
+            f"The minutes of {which} are not recorded as sent to anyone. Minutes go to everyone invited "
+            f"within {limit} working days of the meeting: send them and record who received which copy.",
+            "high",
+        )
+    ]
+
+
+def _and_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _gender_flags(case: Case) -> list[Flag]:
+    return [
+        Flag(
+            "gender_not_recorded",
+            f"Gender is not recorded for {p.name} ({relationship_words(p)}): is this a man in the child's life? "
+            "Record it. Until then the core group treats them as one: seen, assessed and invited.",
+            "high",
+            p.restricted,
+        )
+        for p in case.people
+        if p.may_be_male_carer
+    ]
+
+
+def _kept_away_flags(case: Case) -> list[Flag]:
+    flags = []
+    for p in case.people:
+        if not (may_be_a_man(p) and kept_away_for_safety(p)):
+            continue
+        him, his = ("him", "his") if p.is_father_or_male_carer else ("them", "their")
+        flags.append(
+            Flag(
+                "not_invited_for_safety",
+                f"{p.name} ({relationship_words(p)}) is not invited to core groups: a safety note is recorded. "
+                f"Who will see {him} separately, and how will {his} views reach the core group?",
+                "info",
+                p.restricted,
+            )
+        )
     return flags
 
 

@@ -163,7 +163,7 @@ def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
     """When the next core group must be held; None once the plan has ended.
 
     The first within `first_core_group_working_days` of the ICPC; after that, the date the last
-    meeting set, or else `core_group_interval_weeks` after it.
+    meeting set, or else `core_group_interval_weeks` after it, whichever is sooner.
     """
     if case.plan_ended_on is not None:
         return None
@@ -209,11 +209,16 @@ def _next_core_group_due(
     icpc_date: dt.date, last_meeting: dt.date | None, set_at_last: dt.date | None, settings: Settings
 ) -> dt.date:
     """The one rule for both: first within the working days after the ICPC, then the date the last
-    meeting set, else the interval after the last meeting."""
+    meeting set, else the interval after the last meeting. A date set beyond the interval does not
+    move the timescale: the interval's date is due (and `rules` flags the date set)."""
     if last_meeting is None:
         return add_working_days(icpc_date, settings.timescales.first_core_group_working_days, settings)
-    if set_at_last is not None:
-        return set_at_last
+    by_interval = core_group_interval_end(last_meeting, settings)
+    return by_interval if set_at_last is None else min(set_at_last, by_interval)
+
+
+def core_group_interval_end(last_meeting: dt.date, settings: Settings) -> dt.date:
+    """The latest day the next core group may be held: the council's interval after the last one."""
     return last_meeting + dt.timedelta(weeks=settings.timescales.core_group_interval_weeks)
 
 

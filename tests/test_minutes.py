@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -29,6 +30,7 @@ from meetings.records import (
     CopyType,
     Distribution,
     MeetingMode,
+    Scaling,
 )
 from meetings.schema import InvalidRecord
 from meetings.settings import Settings
@@ -403,3 +405,71 @@ def test_a_closed_assessment_shows_the_decision_it_informed(tmp_path: Path) -> N
     row = next(r for r in table_rows(out, "No.") if r[0] == "9")
     assert "Findings: Mother engaged well." in row[5]
     assert "Decision informed: Plan to continue with weekly visits." in row[5]
+
+
+DO_NOT_GIVE = "Do not give this copy to the family."
+
+
+def _nothing_restricted_but(case: Case) -> Case:
+    """The demo case with no restricted people and no restricted notes: what is left is the test's."""
+    for person in case.people:
+        person.restricted = False
+    for meeting in case.meetings:
+        for step in meeting.steps:
+            step.restricted_notes = ""
+    return case
+
+
+def test_the_full_copy_warns_whenever_it_holds_something_restricted(tmp_path: Path) -> None:
+    case = _nothing_restricted_but(demo_case())
+    unshareable = next(c for c in case.concerns if c.id == 2)
+    assert not unshareable.shareable and unshareable.meeting == 2
+    out = write_minutes(case, 2, tmp_path / "concern.docx", settings=SETTINGS)
+    assert DO_NOT_GIVE in body_text(out)  # only the unshareable concern is restricted
+
+    unshareable.shareable = True
+    out = write_minutes(case, 2, tmp_path / "nothing.docx", settings=SETTINGS)
+    assert DO_NOT_GIVE not in body_text(out)
+
+    case.actions.append(Action(number=6, text="Quietly check the spare room.", raised_at=2, restricted=True))
+    out = write_minutes(case, 2, tmp_path / "action.docx", settings=SETTINGS)
+    assert DO_NOT_GIVE in body_text(out)
+
+    case.actions.pop()
+    case.people[2].restricted = True
+    out = write_minutes(case, 2, tmp_path / "person.docx", settings=SETTINGS)
+    assert DO_NOT_GIVE in body_text(out)
+
+
+def test_agencies_that_sent_a_report_are_not_listed_as_missing_whatever_the_case_of_their_name(
+    tmp_path: Path,
+) -> None:
+    case = demo_case()
+    meeting = case.meetings[1]
+    police = next(a for a in meeting.attendees if a.agency == "Sample Constabulary")
+    assert police.report_received and police.status is AttendanceStatus.APOLOGIES
+    health = next(a for a in meeting.attendees if a.agency == "Community Health")
+    health.agency = "community health"  # typed in lower case, still the expected agency
+    out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
+    text = body_text(out)
+    assert "Expected agencies not present and no report received: Example Street Surgery" in text
+    assert "Report received from: Sample Constabulary" in text
+    missing_line = next(line for line in text.splitlines() if line.startswith("Expected agencies not present"))
+    assert "Sample Constabulary" not in missing_line and "Community Health" not in missing_line
+
+
+def test_a_restricted_name_however_spaced_or_broken_across_lines_is_withheld(tmp_path: Path) -> None:
+    case = demo_case()
+    meeting = case.meetings[1]
+    meeting.steps[0].notes = "Jo said Max  Fictional visits on Fridays.\nPat saw MAX\nfictional at the door."
+    meeting.attendees.append(Attendee(name="Max   Fictional", agency="Family", status=AttendanceStatus.INVITED))
+    meeting.scaling.append(Scaling(name=" max\tFictional ", score=3, reason="Says all is well."))
+    meeting.distribution.append(Distribution(recipient="Max  Fictional", sent_on=dt.date(2026, 10, 2)))
+    out = write_minutes(case, 2, tmp_path / "family.docx", copy=CopyType.FAMILY, settings=SETTINGS)
+    text = body_text(out)
+    assert "Jo said [name withheld] visits on Fridays." in text
+    assert "Pat saw [name withheld] at the door." in text
+    assert not re.search(r"\bmax\b", text, re.IGNORECASE), "a restricted name reached the family copy"
+    assert "Says all is well." not in text  # the scaling row of the restricted person is left out
+    for name, xml in package_parts(out).items():
+        assert not re.search(r"\bmax\b", xml, re.IGNORECASE), name

@@ -13,7 +13,7 @@ import pytest
 from meetings import schema
 from meetings.locations import data_dir
 from meetings.migrations import migrate
-from meetings.records import Case
+from meetings.records import Action, ActionStatus, ActionType, Case, Gender, Person, Relationship
 from meetings.schema import InvalidRecord
 from meetings.store import Store
 
@@ -84,6 +84,18 @@ BAD_FILES: list[tuple[str, Change, str]] = [
         ),
         "actions[0].decision_informed: an assessment cannot be closed without the decision its findings informed",
     ),
+    (
+        "assessment cancelled with no reason",
+        lambda c: c["actions"][0].update(status="cancelled", evidence=""),
+        "actions[0].evidence: say why the assessment was cancelled",
+    ),
+    (
+        "assessment cancelled with no decision made without it",
+        lambda c: c["actions"][0].update(
+            status="cancelled", evidence="Jo Example moved out of the area.", decision_informed=""
+        ),
+        "actions[0].decision_informed: say what was decided without the assessment",
+    ),
     ("duplicate action numbers", lambda c: c["actions"][1].update(number=1), "actions[1].number: 1 is used twice"),
     (
         "action for a person not in the case",
@@ -104,7 +116,7 @@ BAD_FILES: list[tuple[str, Change, str]] = [
 
 
 def _bad(change: Change) -> dict[str, Any]:
-    case = copy.deepcopy(DEMO)
+    case: dict[str, Any] = copy.deepcopy(DEMO)
     change(case)
     return case
 
@@ -168,3 +180,40 @@ def test_a_value_that_cannot_be_stored_is_refused_with_its_path(tmp_path: Path, 
     assert refused.value.path == "meetings[1].steps[0].answers.confidentiality_explained"
     assert message in str(refused.value)
     assert _written(tmp_path / "store") == []
+
+
+def test_a_cancelled_assessment_with_its_reason_and_decision_loads_and_other_actions_need_neither() -> None:
+    def cancel(case: dict[str, Any]) -> None:
+        case["actions"][0].update(
+            status="cancelled",
+            evidence="Jo Example moved out of the area (fictional).",
+            decision_informed="The receiving council is asked to assess; the plan continues until transfer.",
+        )
+        case["actions"][1].update(status="cancelled", evidence="", decision_informed="")  # a referral, not an assessment
+
+    loaded = schema.load(Case, _bad(cancel))
+    assert [a.status for a in loaded.actions[:2]] == [ActionStatus.CANCELLED, ActionStatus.CANCELLED]
+    Action(number=9, text="Home visit", type=ActionType.VISIT, status=ActionStatus.CANCELLED).check()
+
+
+@pytest.mark.parametrize(
+    ("relationship", "gender", "may_be"),
+    [
+        (Relationship.MOTHERS_PARTNER, Gender.NOT_KNOWN, True),
+        (Relationship.STEP_PARENT, Gender.NOT_KNOWN, True),
+        (Relationship.REGULAR_VISITOR, Gender.NOT_KNOWN, True),
+        (Relationship.FAMILY_FRIEND, Gender.NOT_KNOWN, True),
+        (Relationship.GRANDPARENT, Gender.NOT_KNOWN, True),
+        (Relationship.OTHER_RELATIVE, Gender.NOT_KNOWN, True),
+        (Relationship.OTHER, Gender.NOT_KNOWN, True),
+        (Relationship.MOTHERS_PARTNER, Gender.FEMALE, False),
+        (Relationship.MOTHER, Gender.NOT_KNOWN, False),
+        (Relationship.SIBLING, Gender.NOT_KNOWN, False),
+        (Relationship.FEMALE_CARER, Gender.NOT_KNOWN, False),
+    ],
+)
+def test_someone_of_unrecorded_gender_who_could_be_a_man_in_the_childs_life_is_treated_as_one(
+    relationship: Relationship, gender: Gender, may_be: bool
+) -> None:
+    person = Person(id=1, name="Robin Example", relationship=relationship, gender=gender)
+    assert person.may_be_male_carer is may_be

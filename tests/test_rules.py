@@ -22,6 +22,7 @@ from meetings.records import (
     Child,
     Concern,
     CopyType,
+    Distribution,
     Gender,
     Meeting,
     MeetingMode,
@@ -44,15 +45,17 @@ from meetings.rules import (
     finish_problems,
     meeting_mode_from,
     men_not_invited,
+    men_not_invited_for_safety,
     missing_agencies,
     open_risks,
+    open_risks_detailed,
     reopen_meeting,
     scaling_rose,
     start_meeting,
     step_complete,
 )
 from meetings.schema import InvalidRecord
-from meetings.settings import Settings
+from meetings.settings import Settings, Timescales
 
 D = dt.date
 SETTINGS = Settings()
@@ -541,3 +544,181 @@ def test_a_meeting_field_typed_at_its_step_counts_as_that_steps_record(demo: Cas
     assert "next_dates" in keys
     dissent = next(s for s in meeting.steps if s.key == "dissent")
     assert step_complete(meeting, dissent, agenda)
+
+
+# -- restricted flags: a flag naming anything the family must not see is restricted ---------------
+
+
+def _optimism(case: Case) -> Flag:
+    (flag,) = flags_of(case, D(2026, 11, 20), "over_optimism")
+    return flag
+
+
+def test_the_optimism_flag_is_restricted_when_it_names_a_restricted_person_with_no_risk_text(demo: Case) -> None:
+    max_ = next(p for p in demo.people if p.name == "Max Fictional")
+    assert max_.restricted
+    max_.risks = ""  # only "has not been assessed" names him now
+    flag = _optimism(demo)
+    assert "Max Fictional has not been assessed" in flag.message
+    assert flag.restricted
+    detailed = {r.text: r.restricted for r in open_risks_detailed(demo)}
+    assert detailed["Max Fictional has not been assessed"] is True
+    jo = next(text for text in detailed if text.startswith("Jo Example (mother)"))
+    assert detailed[jo] is False
+    assert open_risks(demo) == [r.text for r in open_risks_detailed(demo)]
+
+
+def test_the_optimism_flag_is_restricted_when_it_names_a_restricted_action_or_unshareable_concern(demo: Case) -> None:
+    for p in demo.people:
+        p.restricted = False
+        p.risks = ""
+    assert not _optimism(demo).restricted  # concern 2 is unshareable but answered: not named
+    demo.actions.append(Action(number=6, text="Quietly check the spare room.", due=D(2026, 12, 1), restricted=True))
+    flag = _optimism(demo)
+    assert "Action 6 is not done (Quietly check the spare room)" in flag.message
+    assert flag.restricted
+    demo.actions.pop()
+    concern = next(c for c in demo.concerns if c.id == 2)
+    assert not concern.shareable
+    concern.response = ""
+    flag = _optimism(demo)
+    assert "The concern received on 20 September 2026 has no response" in flag.message
+    assert flag.restricted
+
+
+def test_an_action_for_a_restricted_person_is_a_restricted_risk(demo: Case) -> None:
+    max_ = next(p for p in demo.people if p.name == "Max Fictional")
+    demo.actions.append(Action(number=6, text="Find out who visits on Fridays.", person_id=max_.id))
+    (risk,) = [r for r in open_risks_detailed(demo) if r.text.startswith("Action 6")]
+    assert risk.restricted
+
+
+def test_only_online_is_restricted_for_a_restricted_person() -> None:
+    visitor = Person(id=1, name="Max Fictional", relationship=Relationship.REGULAR_VISITOR, gender=Gender.MALE,
+                     restricted=True, assessment_status=AssessmentStatus.PLANNED)
+    case = a_case(
+        people=[visitor],
+        meetings=[
+            held(1, D(2027, 3, 12), came("Max Fictional", AttendanceMode.PHONE, person_id=1, agency="Family"),
+                 came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School")),
+            held(2, D(2027, 4, 9), came("Max Fictional", AttendanceMode.ONLINE, person_id=1, agency="Family"),
+                 came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School")),
+        ],
+    )
+    by_name = {f.message.split(" has ")[0]: f for f in flags_of(case, D(2027, 4, 12), "attended_only_online")}
+    assert by_name["Max Fictional"].restricted
+    assert not by_name["Robin Worker"].restricted
+
+
+def test_any_flag_whose_words_name_a_restricted_person_is_restricted() -> None:
+    visitor = Person(id=1, name="Max Fictional", relationship=Relationship.REGULAR_VISITOR, gender=Gender.MALE,
+                     restricted=True, assessment_status=AssessmentStatus.PLANNED)
+    case = a_case(
+        people=[visitor],
+        services=[Service(id=1, name="Drug and alcohol support", for_whom="max fictional", end_date=D(2027, 4, 20))],
+        actions=[Action(number=1, text="Check the spare room.", due=D(2027, 4, 1), restricted=True),
+                 Action(number=2, text="Book the room.", due=D(2027, 4, 1))],
+    )
+    (service,) = flags_of(case, D(2027, 4, 12), "service_ending")
+    assert service.restricted
+    (overdue,) = flags_of(case, D(2027, 4, 12), "action_overdue")
+    assert "Actions 1, 2 are past the due date" in overdue.message
+    assert overdue.restricted  # it names restricted action 1
+
+
+# -- invisible men: gender not recorded, and men kept away for safety -----------------------------
+
+
+def test_a_partner_with_no_gender_recorded_is_caught_by_the_man_checks() -> None:
+    partner = Person(id=1, name="Robin Example", relationship=Relationship.MOTHERS_PARTNER)
+    friend = Person(id=2, name="Kit Example", relationship=Relationship.FAMILY_FRIEND, gender=Gender.FEMALE)
+    case = a_case(people=[partner, friend])
+    meeting = held(1, D(2027, 3, 12))
+    assert [p.name for p in men_not_invited(case, meeting)] == ["Robin Example"]
+    (gender,) = flags_of(case, D(2027, 3, 12), "gender_not_recorded")
+    assert gender.severity == "high"
+    assert gender.message.startswith(
+        "Gender is not recorded for Robin Example (mother's partner): is this a man in the child's life?"
+    )
+    (unassessed,) = flags_of(case, D(2027, 3, 12), "man_not_assessed")
+    assert unassessed.severity == "high" and "Robin Example" in unassessed.message
+    partner.gender = Gender.FEMALE
+    assert flags_of(case, D(2027, 3, 12), "gender_not_recorded") == []
+    assert men_not_invited(case, meeting) == []
+
+
+def test_a_man_not_invited_for_a_recorded_safety_reason_is_listed_apart() -> None:
+    dad = Person(id=1, name="Sam Sample", relationship=Relationship.FATHER, gender=Gender.MALE,
+                 invited_to_core_group=False, safety_note="Not to be in the same room as Jo Sample (fictional).",
+                 assessment_status=AssessmentStatus.PLANNED)
+    carer = Person(id=2, name="Lee Sample", relationship=Relationship.MALE_CARER, gender=Gender.MALE,
+                   invited_to_core_group=True, safety_note="Attend at a different time from Sam Sample.",
+                   assessment_status=AssessmentStatus.PLANNED)
+    case = a_case(people=[dad, carer])
+    meeting = held(1, D(2027, 3, 12))
+    assert [p.name for p in men_not_invited(case, meeting)] == ["Lee Sample"]
+    assert [p.name for p in men_not_invited_for_safety(case, meeting)] == ["Sam Sample"]
+    (flag,) = flags_of(case, D(2027, 3, 12), "not_invited_for_safety")
+    assert flag.severity == "info"
+    assert flag.message == (
+        "Sam Sample (father) is not invited to core groups: a safety note is recorded. "
+        "Who will see him separately, and how will his views reach the core group?"
+    )
+    assert "same room" not in flag.message  # the note itself may be sensitive: it is not read out
+    dad.safety_note = " "
+    assert [p.name for p in men_not_invited(case, meeting)] == ["Sam Sample", "Lee Sample"]
+    assert men_not_invited_for_safety(case, meeting) == []
+
+
+# -- timescales the council sets: next date, before the review, minutes sent -----------------------
+
+
+def test_a_next_date_set_beyond_the_councils_interval_is_flagged() -> None:
+    case = a_case(meetings=[held(1, D(2027, 3, 12), next_meeting_date=D(2027, 5, 21))])  # ten weeks on
+    (flag,) = flags_of(case, D(2027, 3, 12), "next_date_beyond_interval")
+    assert flag.severity == "medium"
+    assert flag.message == (
+        "Meeting 1 set the next core group for 21 May 2027, more than 4 weeks after it. Core groups are held "
+        "at least every 4 weeks: the next is due by 9 April 2027."
+    )
+    case.meetings[0].next_meeting_date = D(2027, 4, 9)
+    assert flags_of(case, D(2027, 3, 12), "next_date_beyond_interval") == []
+    six_weekly = Settings(timescales=Timescales(core_group_interval_weeks=6))
+    case.meetings[0].next_meeting_date = D(2027, 4, 23)
+    assert [f.kind for f in case_flags(case, six_weekly, D(2027, 3, 12)) if f.kind == "next_date_beyond_interval"] == []
+
+
+def test_a_last_core_group_too_close_to_a_booked_review_is_flagged() -> None:
+    # Review Friday 23 April 2027; ten working days before it is Friday 9 April.
+    case = a_case(
+        review_conferences=[D(2027, 4, 23)],
+        meetings=[held(1, D(2027, 3, 19), next_meeting_date=D(2027, 4, 16))],
+    )
+    (flag,) = flags_of(case, D(2027, 3, 19), "core_group_before_review")
+    assert flag.severity == "high"
+    assert flag.message == (
+        "The next core group (16 April 2027) is 5 working days before the review conference on 23 April 2027. "
+        "The last core group must be at least 10 working days before it: hold it by 9 April 2027."
+    )
+    case.meetings[0].next_meeting_date = D(2027, 4, 9)
+    assert flags_of(case, D(2027, 3, 19), "core_group_before_review") == []
+    case.meetings[0].next_meeting_date = D(2027, 4, 16)
+    shorter = Settings(timescales=Timescales(before_review_working_days=5))
+    assert [f for f in case_flags(case, shorter, D(2027, 3, 19)) if f.kind == "core_group_before_review"] == []
+
+
+def test_minutes_not_sent_within_the_councils_working_days_are_flagged() -> None:
+    # Meeting Friday 12 March 2027: five working days later is Friday 19 March.
+    case = a_case(meetings=[held(1, D(2027, 3, 12), next_meeting_date=D(2027, 4, 9))])
+    assert flags_of(case, D(2027, 3, 19), "minutes_not_circulated") == []
+    (flag,) = flags_of(case, D(2027, 3, 22), "minutes_not_circulated")
+    assert flag.severity == "high"
+    assert flag.message.startswith("The minutes of meeting 1 (12 March 2027) are not recorded as sent to anyone.")
+    assert "within 5 working days" in flag.message
+    case.meetings[0].distribution.append(
+        Distribution(recipient="Jo Sample", copy_type=CopyType.FAMILY, sent_on=D(2027, 3, 15))
+    )
+    assert flags_of(case, D(2027, 3, 22), "minutes_not_circulated") == []
+    case.meetings[0].status = MeetingStatus.IN_PROGRESS
+    case.meetings[0].distribution.clear()
+    assert flags_of(case, D(2027, 3, 22), "minutes_not_circulated") == []

@@ -171,6 +171,13 @@ def test_next_core_group_is_the_date_set_at_the_last_meeting_or_the_interval_aft
     assert next_core_group_due(case, ENGLAND) == D(2027, 4, 23)
 
 
+def test_a_next_date_set_beyond_the_interval_does_not_move_the_timescale() -> None:
+    case = a_case(meetings=[a_meeting(1, D(2027, 3, 12), D(2027, 5, 21))])  # ten weeks on
+    assert next_core_group_due(case, ENGLAND) == D(2027, 4, 9)
+    six_weekly = Settings(timescales=Timescales(core_group_interval_weeks=6))
+    assert next_core_group_due(case, six_weekly) == D(2027, 4, 23)
+
+
 def test_no_core_group_is_due_once_the_plan_has_ended() -> None:
     case = a_case(plan_ended_on=D(2027, 9, 1))
     assert next_core_group_due(case, ENGLAND) is None

@@ -56,6 +56,7 @@ def test_a_meeting_that_set_no_date_leaves_the_councils_interval() -> None:
         (a_meeting(1, D(2027, 3, 12), D(2027, 4, 9)),),
         (a_meeting(1, D(2027, 3, 12), D(2027, 4, 9)), a_meeting(2, D(2027, 4, 9))),
         (a_meeting(1, D(2027, 3, 12)), a_meeting(2, D(2027, 4, 20), D(2027, 5, 28))),
+        (a_meeting(1, D(2027, 3, 12), D(2027, 5, 21)),),  # set ten weeks out
     ],
 )
 def test_the_list_and_the_case_agree(meetings: tuple[Meeting, ...]) -> None:
@@ -73,3 +74,11 @@ def test_an_ended_plan_has_no_core_group_due_in_the_list_or_the_case() -> None:
     case.plan_ended_on = D(2027, 4, 1)
     assert summary_core_group_due(CaseSummary.of(case), ENGLAND) is None
     assert next_core_group_due(case, ENGLAND) is None
+
+
+def test_a_date_set_beyond_the_interval_leaves_the_interval_due_in_the_list_and_the_case() -> None:
+    case = a_case(a_meeting(1, D(2027, 3, 12), D(2027, 5, 21)))  # ten weeks after the meeting
+    assert next_core_group_due(case, ENGLAND) == D(2027, 4, 9)  # four weeks after it
+    assert summary_core_group_due(CaseSummary.of(case), ENGLAND) == D(2027, 4, 9)
+    sooner = a_case(a_meeting(1, D(2027, 3, 12), D(2027, 3, 26)))
+    assert summary_core_group_due(CaseSummary.of(sooner), ENGLAND) == next_core_group_due(sooner, ENGLAND) == D(2027, 3, 26)
