@@ -254,6 +254,8 @@ async def test_the_minutes_and_chronology_are_written_to_the_folder_typed(
         await pilot.pause()
         await pilot.press("x")  # the chronology, from the case screen
         await pilot.pause()
+        await pilot.press("f")  # the full copy
+        await pilot.pause()
         put(app.screen, "#ask-input", str(out))
         await pilot.press("enter")
         await settle(pilot, app)
@@ -266,7 +268,7 @@ async def test_the_minutes_and_chronology_are_written_to_the_folder_typed(
         await settle(pilot, app)
     names = sorted(p.name for p in out.iterdir())
     assert names == [
-        "DEMO-0001-chronology.docx",
+        "DEMO-0001-chronology-full.docx",
         "DEMO-0001-core-group-2-family.docx",
         "DEMO-0001-core-group-2-full.docx",
     ]

@@ -353,6 +353,8 @@ async def test_a_long_chronology_export_shows_its_progress(store: Store, make_ap
         screen._export_progress = lambda done, of: (seen.append((done, of)), shown(done, of))
         await pilot.press("x")
         await pilot.pause()
+        await pilot.press("f")  # the full copy
+        await pilot.pause()
         put(app.screen, "#ask-input", str(out))
         await pilot.press("enter")
         await settle(pilot, app)
@@ -361,7 +363,7 @@ async def test_a_long_chronology_export_shows_its_progress(store: Store, make_ap
         assert (bar.progress, bar.total) == (total, total)
         assert "Chronology written" in str(screen.query_one("#export-label").render())
     assert len(seen) >= 4 and seen[-1] == (total, total)  # the bar moved as rows were written
-    assert (out / "LONG-0001-chronology.docx").exists()
+    assert (out / "LONG-0001-chronology-full.docx").exists()
 
 
 async def test_the_case_list_shows_the_timescale_due_date_in_red_once_passed(store: Store, make_app: Any) -> None:

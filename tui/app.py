@@ -13,11 +13,12 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from meetings.agenda import Agenda, load_agenda
 from meetings.settings import Settings, load_settings
@@ -25,9 +26,17 @@ from meetings.store import CaseFile, CaseLocked, Store, StoreError
 
 from .autosave import Writer
 from .commands import ScreenCommands
-from .widgets.forms import Confirm
+from .widgets.forms import Confirm, RecordForm
 
 Clock = Callable[[], dt.datetime]
+
+
+class WriterProblem(Message):
+    """A save failed: posted from the writer's thread, which never waits for the screen."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class CoreGroupApp(App[None]):
@@ -62,6 +71,7 @@ class CoreGroupApp(App[None]):
         self.case_file: CaseFile | None = None
         self.writer: Writer | None = None
         self._agenda: Agenda | None = None
+        self.show_restricted = False  # restricted flags stay hidden until the chair reveals them
         self.theme = "textual-dark"
 
     # ----- time and settings --------------------------------------------------------------
@@ -94,10 +104,29 @@ class CoreGroupApp(App[None]):
                     loop.add_signal_handler(sig, self._save_and_exit)
 
     def _save_and_exit(self) -> None:
-        """The terminal closed or we were asked to stop: save first, then go."""
+        """The terminal closed or we were asked to stop: save first (an open form too, if it
+        passes its checks), then go. Nothing claims to be saved that was not."""
+        forms_saved = self.save_open_forms()
         if self.writer is not None:
             self.writer.flush()
+        if not forms_saved or (self.writer is not None and self.writer.has_failed):
+            self._exit_renderables.append(
+                Text("coregroup stopped with changes NOT saved (an open form with a problem, or a failed save).")
+            )
         self.exit()
+
+    # ----- what is not saved yet ----------------------------------------------------------
+    def open_forms(self) -> list[RecordForm]:
+        """Forms on the screen stack with something typed that is not saved."""
+        return [s for s in self.screen_stack if isinstance(s, RecordForm) and s.has_changes]
+
+    def save_open_forms(self) -> bool:
+        """Save every open, changed form that passes its checks. True if nothing typed is lost."""
+        return all([form.save_on_the_way_out() for form in self.open_forms()])
+
+    @property
+    def unsaved(self) -> bool:
+        return bool(self.open_forms()) or (self.writer is not None and self.writer.has_pending)
 
     def on_unmount(self) -> None:
         self.close_case()
@@ -144,15 +173,20 @@ class CoreGroupApp(App[None]):
     def read_only(self) -> bool:
         return self.case_file is None or self.case_file.read_only
 
-    def _from_writer(self, callback: Callable[[], Any]) -> None:
+    def _writer_error(self, message: str) -> None:
+        """Called by the writer, from any thread, after it has released its lock. Never waits:
+        from another thread the message is posted (thread-safe) and shown when the UI is free."""
         if threading.get_ident() == self._thread_id:
-            callback()
+            self._show_writer_problem(message)
         else:
             with contextlib.suppress(RuntimeError):
-                self.call_from_thread(callback)
+                self.post_message(WriterProblem(message))
 
-    def _writer_error(self, message: str) -> None:
-        self._from_writer(lambda: self.notify(message, title="Not saved", severity="error", timeout=15))
+    def on_writer_problem(self, event: WriterProblem) -> None:
+        self._show_writer_problem(event.text)
+
+    def _show_writer_problem(self, message: str) -> None:
+        self.notify(message, title="Not saved", severity="error", timeout=15)
 
     # ----- actions ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -167,25 +201,47 @@ class CoreGroupApp(App[None]):
     def action_save_now(self) -> None:
         if self.writer is not None:
             self.writer.flush()
-            self.notify("Saved.", timeout=2)
+            if self.writer.has_failed:
+                self.notify(self.writer.last_error or "Not saved.", title="Not saved", severity="error", timeout=15)
+            else:
+                self.notify("Saved.", timeout=2)
 
     async def action_quit(self) -> None:
-        writer = self.writer
-        if writer is None or not writer.has_pending:
+        if not self.unsaved:
             self.exit()  # the case is closed (and its lock released) as the app unmounts
             return
+        forms = self.open_forms()
+        writer = self.writer
+        if forms:
+            question = f"“{forms[-1].title_text}” is open with changes you have not saved.\nSave them and quit?"
+        elif writer is not None and writer.has_failed:
+            question = f"Some changes could not be saved:\n{writer.last_error}\nTry to save them again and quit?"
+        else:
+            question = "Your last changes are still being saved.\nSave them now and quit?"
+
+        def save_first() -> tuple[str, str] | None:
+            """Save what can be saved; if anything is still not saved, what to ask instead."""
+            for form in self.open_forms():
+                if not form.save_on_the_way_out():
+                    return (
+                        f"“{form.title_text}” has a problem and cannot be saved as it is.\n"
+                        "Quit anyway and lose what is typed in it? (n: stay and correct it)",
+                        "Quit, losing it",
+                    )
+            if self.writer is not None:
+                self.writer.flush()
+                if self.writer.has_failed:
+                    return (
+                        f"Still not saved:\n{self.writer.last_error}\nQuit anyway and lose these changes?",
+                        "Quit, losing them",
+                    )
+            return None
 
         def answered(yes: bool | None) -> None:
-            if yes and self.writer is not None:
-                self.writer.flush()
+            if yes:
                 self.exit()
 
-        self.push_screen(
-            Confirm(
-                "Your last changes are still being saved.\nSave them now and quit?", yes="Save and quit", no="Stay"
-            ),
-            answered,
-        )
+        self.push_screen(Confirm(question, yes="Save and quit", no="Stay", check=save_first), answered)
 
     # ----- no case data in a crash report -------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:
@@ -201,9 +257,11 @@ class CoreGroupApp(App[None]):
         import sys
         import traceback
 
+        saved = False
         with contextlib.suppress(Exception):
             if self.writer is not None:
                 self.writer.flush()
+            saved = self.writer is None or not self.writer.has_failed
         _, error, tb = sys.exc_info()
         if error is None:
             error = self._exception
@@ -217,7 +275,8 @@ class CoreGroupApp(App[None]):
         self._exit_renderables.append(
             Text(
                 f"coregroup stopped because of an unexpected {kind}{where}.\n"
-                "Everything typed up to the last second was saved. No case details are shown here.\n"
+                + ("Everything typed up to the last second was saved." if saved else "Some changes could NOT be saved.")
+                + " No case details are shown here.\n"
                 "Please report the two lines above to your system administrator."
             )
         )

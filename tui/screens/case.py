@@ -24,18 +24,49 @@ if TYPE_CHECKING:
 SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "info": "cyan"}
 
 
-def flags_text(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> Text:
+RESTRICTED_KEY = "f8"
+
+
+def hidden_line(count: int) -> str:
+    """Says how many restricted items are not on the screen, and which key shows them."""
+    return f"{count} restricted item{'s' if count != 1 else ''} hidden ({RESTRICTED_KEY} shows them)"
+
+
+def visible_flags(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> tuple[list[rules.Flag], int]:
+    """The flags to show, and how many restricted ones are hidden. The chair may be sharing the
+    screen with the family: restricted flags stay hidden until the chair reveals them."""
     assert app.case_file is not None
     flags = rules.case_flags(app.case_file.case, app.settings, app.today())
     if kinds:
         flags = [f for f in flags if any(f.kind.startswith(k) for k in kinds)]
+    shown = flags if app.show_restricted else [f for f in flags if not f.restricted]
+    return shown, len(flags) - len(shown)
+
+
+def flags_text(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> Text:
+    flags, hidden = visible_flags(app, kinds)
     text = Text()
     for flag in flags:
         text.append("● ", style=SEVERITY_STYLE.get(flag.severity, ""))
+        if flag.restricted:
+            text.append("(restricted) ", style="bold red")
         text.append(flag.message + "\n")
     if not flags:
-        text.append("No flags today.", style="green")
+        text.append("No flags today." if not hidden else "No other flags.", style="green")
+        if hidden:
+            text.append("\n")
+    if hidden:
+        text.append(hidden_line(hidden), style="italic")
     return text
+
+
+def toggle_restricted(app: CoreGroupApp) -> None:
+    app.show_restricted = not app.show_restricted
+    if app.show_restricted:
+        app.notify("Restricted items are shown, marked (restricted). Check who can see the screen.",
+                   severity="warning", timeout=6)  # fmt: skip
+    else:
+        app.notify("Restricted items are hidden.", timeout=3)
 
 
 class CaseScreen(Screen[None]):
@@ -61,6 +92,14 @@ class CaseScreen(Screen[None]):
             "Chronology",
             tooltip="Write the chronology to a Word file (a progress bar shows how far it has got)",
             id="chronology",
+        ),
+        Binding(
+            RESTRICTED_KEY,
+            "toggle_restricted",
+            "Restricted",
+            show=False,  # the footer is full; the "hidden" line under the flags names the key
+            tooltip="Show or hide restricted flags (hidden at first: the family may see the screen)",
+            id="restricted",
         ),
         Binding("escape", "close", "Cases", tooltip="Close this case and go back to the case list", id="close"),
     ]
@@ -289,6 +328,10 @@ class CaseScreen(Screen[None]):
 
     def _hide_progress(self) -> None:
         self.query_one("#export-row").display = False
+
+    def action_toggle_restricted(self) -> None:
+        toggle_restricted(self.app)
+        self.refresh_all()
 
     def action_close(self) -> None:
         self.app.close_case()

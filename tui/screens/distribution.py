@@ -17,7 +17,7 @@ from meetings.records import CopyType, Meeting
 from meetings.schema import InvalidRecord
 from meetings.timescales import parse_due
 
-from ..widgets.forms import humanise
+from ..widgets.forms import humanise, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -126,7 +126,7 @@ class DistributionScreen(Screen[None]):
         if writer is None or self.app.case_file is None:
             self.notify("This case is open read-only.", severity="warning")
             return
-        value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+        value = lambda wid: line_value(self.query_one(wid, Input))  # noqa: E731
         recipient = value("#d-recipient")
         if not recipient:
             self._error("Pick an attendee or type who received the minutes.")

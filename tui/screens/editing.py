@@ -93,7 +93,10 @@ def edit(
             app.call_later(done, target)
 
     app.push_screen(
-        RecordForm(title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only), finished
+        RecordForm(
+            title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only, on_save=finished
+        ),
+        finished,
     )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from meetings.records import CopyType
 
-from ..widgets.forms import Ask
+from ..widgets.forms import Ask, Choose
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -89,8 +89,15 @@ def export_minutes(app: CoreGroupApp, meeting_number: int, *, then: Callable[[],
     _ask_folder(app, "the minutes (full and family copies)", write)
 
 
+CHRONOLOGY_COPIES = [
+    ("f", "Full copy", CopyType.FULL.value),
+    ("y", "Family copy (shareable entries only)", CopyType.FAMILY.value),
+]
+
+
 def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] | None = None) -> None:
-    """Write the chronology; `progress(done, total)` is called on the UI thread as rows are written."""
+    """Ask which copy (full, or the family's), then where; write it in the background.
+    `progress(done, total)` is called on the UI thread as rows are written."""
     chronology = _module("meetings.chronology_export")
     if chronology is None or app.case_file is None:
         app.notify("The Word chronology is not available in this version.", severity="warning")
@@ -101,14 +108,27 @@ def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] 
         if progress is not None:
             app.call_from_thread(progress, done, total)
 
-    def write(folder: Path) -> None:
-        if app.writer is not None:
-            app.writer.flush()
+    def chosen(copy_value: str | None) -> None:
+        if copy_value is None:
+            return
+        kind = CopyType(copy_value)
 
-        def work(case: Any) -> list[Path]:
-            out = folder / f"{case_id}-chronology.docx"
-            return [chronology.write_chronology(case, out, copy=CopyType.FULL, settings=app.settings, progress=report)]
+        def write(folder: Path) -> None:
+            if app.writer is not None:
+                app.writer.flush()
 
-        _in_background(app, work, "Written: ", "Chronology")
+            def work(case: Any) -> list[Path]:
+                out = folder / f"{case_id}-chronology-{kind.value}.docx"
+                return [chronology.write_chronology(case, out, copy=kind, settings=app.settings, progress=report)]
 
-    _ask_folder(app, "the chronology", write)
+            _in_background(app, work, "Written: ", "Chronology")
+
+        _ask_folder(app, f"the chronology ({kind.value} copy)", write)
+
+    app.push_screen(
+        Choose(
+            "Which copy of the chronology?\nThe family copy leaves out entries not shareable with the family.",
+            CHRONOLOGY_COPIES,
+        ),
+        chosen,
+    )

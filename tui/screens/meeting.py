@@ -43,9 +43,9 @@ from meetings.records import (
 from meetings.schema import InvalidRecord, parse_time
 from meetings.timescales import parse_due
 
-from ..widgets.forms import Ask, humanise
+from ..widgets.forms import FORM_KEYS, Ask, humanise, line_value, many_lines, one_line
 from . import editing
-from .case import flags_text
+from .case import RESTRICTED_KEY, flags_text, hidden_line, toggle_restricted, visible_flags
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -76,6 +76,16 @@ def _case(app: CoreGroupApp) -> Any:
     return app.case_file.case
 
 
+def _people_text(app: CoreGroupApp, people: list[Any], words: Any) -> str:
+    """People named on the screen: restricted people only when the chair has revealed them."""
+    shown = [p for p in people if app.show_restricted or not p.restricted]
+    parts = [words(p) + (" (restricted)" if p.restricted else "") for p in shown]
+    hidden = len(people) - len(shown)
+    if hidden:
+        parts.append(hidden_line(hidden))
+    return ", ".join(parts)
+
+
 # ----- start ----------------------------------------------------------------------------------
 class StartMeetingForm(ModalScreen[None]):
     app: CoreGroupApp
@@ -103,8 +113,10 @@ class StartMeetingForm(ModalScreen[None]):
                 yield Input(id="s-minutes")
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
+                yield Static(FORM_KEYS.replace("save", "start"), classes="form-keys")
                 yield Button("Start (ctrl+s)", variant="primary", id="form-save")
                 yield Button("Cancel (esc)", id="form-cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#s-venue", Input).focus()
@@ -121,7 +133,7 @@ class StartMeetingForm(ModalScreen[None]):
 
     def action_save(self) -> None:
         app = self.app
-        value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+        value = lambda wid: line_value(self.query_one(wid, Input))  # noqa: E731
         try:
             date = parse_due(value("#s-date"), app.today(), app.settings)
             start = parse_time(value("#s-time"), "start time") if value("#s-time") else None
@@ -235,7 +247,7 @@ class AttendanceScreen(Screen[None]):
         case = _case(self.app)
         text = Text()
         wanted = self._wanted_mode()
-        reason = self.query_one("#m-reason", Input).value.strip()
+        reason = line_value(self.query_one("#m-reason", Input))
         text.append(f"Meeting mode: {humanise(wanted.value)}\n", style="bold")
         if wanted is not MeetingMode.IN_PERSON and not reason:
             text.append(f"● A {humanise(wanted.value)} meeting needs a reason: type it above.\n", style="bold red")
@@ -248,7 +260,7 @@ class AttendanceScreen(Screen[None]):
         men = rules.men_not_invited(case, self.meeting)
         if men:
             text.append("● Fathers and male carers not on the list: ", style="bold yellow")
-            text.append(", ".join(f"{p.name} ({rules.relationship_words(p)})" for p in men) + "\n")
+            text.append(_people_text(self.app, men, lambda p: f"{p.name} ({rules.relationship_words(p)})") + "\n")
         else:
             text.append("● Every father and male carer known to the case is on the list.\n", style="green")
         self.query_one("#attendance-warnings", Static).update(text)
@@ -260,7 +272,7 @@ class AttendanceScreen(Screen[None]):
         if writer is None:
             return
         wanted = self._wanted_mode()
-        reason = self.query_one("#m-reason", Input).value.strip()
+        reason = line_value(self.query_one("#m-reason", Input))
         with writer.lock:
             self.meeting.mode_reason = reason
             self.meeting.mode = wanted if (wanted is MeetingMode.IN_PERSON or reason) else MeetingMode.IN_PERSON
@@ -268,7 +280,7 @@ class AttendanceScreen(Screen[None]):
 
     @on(Input.Changed, "#a-name")
     def fill_from_choice(self, event: Input.Changed) -> None:
-        choice = self.choices.get(event.value.strip().casefold())
+        choice = self.choices.get(one_line(event.value).strip().casefold())
         if choice is not None:
             role, agency = self.query_one("#a-role", Input), self.query_one("#a-agency", Input)
             if not role.value:
@@ -300,7 +312,7 @@ class AttendanceScreen(Screen[None]):
     def action_add(self) -> None:
         writer = self.app.writer
         name_input = self.query_one("#a-name", Input)
-        name = name_input.value.strip()
+        name = line_value(name_input)
         if writer is None or not name:
             self.notify("Type a name first.", severity="warning")
             return
@@ -308,8 +320,8 @@ class AttendanceScreen(Screen[None]):
         status = AttendanceStatus(str(self.query_one("#a-status", Select).value))
         attendee = Attendee(
             name=name if choice is None else choice.name,
-            role=self.query_one("#a-role", Input).value.strip(),
-            agency=self.query_one("#a-agency", Input).value.strip(),
+            role=line_value(self.query_one("#a-role", Input)),
+            agency=line_value(self.query_one("#a-agency", Input)),
             relationship_to_child=choice.relationship_to_child if choice else "",
             person_id=choice.person_id if choice else None,
             status=status,
@@ -429,6 +441,13 @@ class WalkthroughScreen(Screen[None]):
         Binding("ctrl+r", "reopen", "Reopen", tooltip="Reopen a finished meeting (asks why)"),
         Binding("f3", "minutes", "Minutes", tooltip="Write the minutes (full and family copies) to Word"),
         Binding("f5", "distribution", "Sent to", tooltip="Record who was sent which copy of the minutes, and when"),
+        Binding(
+            RESTRICTED_KEY,
+            "toggle_restricted",
+            "Restricted",
+            show=False,  # the footer is full; the "hidden" line on the screen names the key
+            tooltip="Show or hide restricted flags (hidden at first: the family may see the screen)",
+        ),
         Binding("escape", "close", "Case", tooltip="Back to the case (everything is saved)"),
     ]
 
@@ -559,11 +578,12 @@ class WalkthroughScreen(Screen[None]):
         if template and template.prompts:
             widgets.append(Static("\n".join(f"• {p}" for p in template.prompts), classes="prompts"))
         flags = flags_text(self.app, FLAG_STEPS[step.key]) if step.key in FLAG_STEPS else None
-        if flags is not None and flags.plain.strip() != "No flags today.":
-            count = flags.plain.count("● ")
-            widgets.append(
-                Static(Text(f"⚑ {count} flag(s) for this step, listed below the notes", style="bold yellow"))
-            )
+        shown, hidden = visible_flags(self.app, FLAG_STEPS[step.key]) if flags is not None else ([], 0)
+        if shown or hidden:
+            count = Text(f"⚑ {len(shown)} flag(s) for this step, listed below the notes", style="bold yellow")
+            if hidden:
+                count.append(f"; {hidden_line(hidden)}", style="italic")
+            widgets.append(Static(count))
         for spec in template.answers if template else ():
             widgets.append(self._answer_row(spec, step.answers.get(spec.key)))
         section = self._section(step.key)
@@ -592,6 +612,7 @@ class WalkthroughScreen(Screen[None]):
         self.refresh_bindings()
         self.tick()
         notes.focus(scroll_visible=False)
+        notes.move_cursor(notes.document.end)  # carry on writing after what is already there
         body.scroll_home(animate=False)
         # On a small terminal the notes may be below the prompts: bring them into view, at once.
         self.call_after_refresh(body.scroll_to_widget, notes, animate=False, top=False)
@@ -604,7 +625,7 @@ class WalkthroughScreen(Screen[None]):
         text.append((", ".join(missing) or "none") + "\n")
         men = rules.men_not_invited(case, self.meeting)
         text.append("Fathers and male carers not invited: ", style="bold yellow" if men else "bold green")
-        text.append(", ".join(p.name for p in men) or "none")
+        text.append(_people_text(self.app, men, lambda p: p.name) or "none")
         return text
 
     def _meeting_fields(self, key: str) -> list[Any]:
@@ -689,8 +710,12 @@ class WalkthroughScreen(Screen[None]):
                     classes="answer-row",
                 ))  # fmt: skip
             if rules.scaling_rose(case, self.meeting):
-                risks = rules.open_risks(case)
-                rows.append(Static(Text("Scaling has risen. Risks still open:\n" + "\n".join(f"● {r}" for r in risks),
+                risks = rules.open_risks_detailed(case)
+                shown_risks = [r for r in risks if self.app.show_restricted or not r.restricted]
+                lines = [f"● {'(restricted) ' if r.restricted else ''}{r.text}" for r in shown_risks]
+                if len(risks) > len(shown_risks):
+                    lines.append(hidden_line(len(risks) - len(shown_risks)))
+                rows.append(Static(Text("Scaling has risen. Risks still open:\n" + "\n".join(lines),
                                         style="bold yellow"), classes="flags"))  # fmt: skip
             return rows
         return []
@@ -709,9 +734,9 @@ class WalkthroughScreen(Screen[None]):
         wid = event.text_area.id or ""
         field = {"notes": "notes", "restricted": "restricted_notes"}.get(wid)
         if field:
-            writer.set(self.meeting, self.step, field, event.text_area.text)
+            writer.set(self.meeting, self.step, field, many_lines(event.text_area.text))
         elif wid.startswith("mf-"):
-            writer.set(self.meeting, self.meeting, wid[3:], event.text_area.text)
+            writer.set(self.meeting, self.meeting, wid[3:], many_lines(event.text_area.text))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         writer = self.app.writer
@@ -722,7 +747,7 @@ class WalkthroughScreen(Screen[None]):
             key = wid[4:]
             template = self.app.agenda.step(self.step.key)
             spec = next((a for a in template.answers if a.key == key), None) if template else None
-            text = event.value.strip()
+            text = one_line(event.value).strip()
             value: Any = text or None
             hint = ""
             if spec is not None and spec.kind == "date" and text:
@@ -741,9 +766,9 @@ class WalkthroughScreen(Screen[None]):
         elif wid.startswith(("score-", "why-")):
             self._scaling(wid)
         elif wid == "mf-next_meeting_venue":
-            writer.set(self.meeting, self.meeting, "next_meeting_venue", event.value.strip())
+            writer.set(self.meeting, self.meeting, "next_meeting_venue", one_line(event.value).strip())
         elif wid == "mf-next_meeting_time":
-            text = event.value.strip()
+            text = one_line(event.value).strip()
             try:
                 when = parse_time(text, "next meeting time") if text else None
             except InvalidRecord as problem:
@@ -758,8 +783,8 @@ class WalkthroughScreen(Screen[None]):
         i = int(wid.split("-")[1])
         present = [a for a in self.meeting.attendees if a.status is AttendanceStatus.ATTENDED]
         name = present[i].name
-        score_text = self.query_one(f"#score-{i}", Input).value.strip()
-        reason = self.query_one(f"#why-{i}", Input).value
+        score_text = line_value(self.query_one(f"#score-{i}", Input))
+        reason = one_line(self.query_one(f"#why-{i}", Input).value)
         if score_text and not (score_text.isdigit() and 0 <= int(score_text) <= 10):
             self.notify("A score is a whole number from 0 to 10.", severity="warning")
             return
@@ -887,6 +912,10 @@ class WalkthroughScreen(Screen[None]):
 
         self.app.push_screen(DistributionScreen(self.meeting.number))
 
+    async def action_toggle_restricted(self) -> None:
+        toggle_restricted(self.app)
+        await self.show_step(self.index, record_time=False)
+
     def action_close(self) -> None:
         self._leave_step()
         self.app.pop_screen()
@@ -959,7 +988,7 @@ class FinishScreen(Screen[str | None]):
         self.action_finish()
 
     def action_finish(self) -> None:
-        note = self.query_one("#finish-note", Input).value.strip()
+        note = line_value(self.query_one("#finish-note", Input))
         if self.problems and not note:
             self.notify("Type why you are finishing with items missing, or go back to them.", severity="warning")
             self.query_one("#finish-note", Input).focus()
@@ -980,7 +1009,12 @@ class FinishScreen(Screen[str | None]):
             writer.changed(self.meeting)
         writer.flush()
         carried = f" {len(changed)} open action(s) carried forward." if changed else ""
-        self.notify(f"Meeting {self.meeting.number} finished and saved.{carried} f3 writes the minutes.", timeout=8)
+        if writer.has_failed:
+            self.notify(f"Meeting {self.meeting.number} finished but NOT saved: {writer.last_error} "
+                        "It will be tried again; ctrl+s tries now.", title="Not saved", severity="error",
+                        timeout=20)  # fmt: skip
+        else:
+            self.notify(f"Meeting {self.meeting.number} finished and saved.{carried} f3 writes the minutes.", timeout=8)
         self.dismiss("finished")
 
     def action_minutes(self) -> None:

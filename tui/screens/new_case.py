@@ -8,14 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
 from meetings import schema
 from meetings.records import Case, PlanCategory
 from meetings.schema import InvalidRecord
 from meetings.store import StoreError
 
-from ..widgets.forms import humanise
+from ..widgets.forms import FORM_KEYS, humanise, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -64,8 +64,10 @@ class NewCaseForm(ModalScreen[Case | None]):
                 yield Input(id="n-agencies", placeholder="Children's social care, Health visiting, Housing ...")
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
+                yield Static(FORM_KEYS.replace("save", "create"), classes="form-keys")
                 yield Button("Create (ctrl+s)", variant="primary", id="form-save")
                 yield Button("Cancel (esc)", id="form-cancel")
+        yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -80,7 +82,7 @@ class NewCaseForm(ModalScreen[Case | None]):
     def _date(self, widget_id: str, label: str) -> str | None:
         from meetings.timescales import parse_due
 
-        text = self.query_one(widget_id, Input).value.strip()
+        text = line_value(self.query_one(widget_id, Input))
         if not text:
             return None
         try:
@@ -91,7 +93,7 @@ class NewCaseForm(ModalScreen[Case | None]):
     def action_save(self) -> None:
         error = self.query_one("#form-error", Static)
         try:
-            value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+            value = lambda wid: line_value(self.query_one(wid, Input))  # noqa: E731
             born = self._date("#n-dob", "date of birth")
             unborn = self.query_one("#n-unborn", Checkbox).value
             child: dict[str, Any] = {"id": 1, "name": value("#n-child")}

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
+import re
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -21,10 +22,36 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from meetings import schema
 from meetings.schema import InvalidRecord
+
+# Control characters (a pasted tab, a stray escape) would make a one-line field unsaveable:
+# the schema rightly refuses them. Every value typed in the app goes through one of these.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a one-line field: tabs, line breaks and other control characters become spaces."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
+
+
+def many_lines(text: str) -> str:
+    """`text` fit for a notes field: line breaks and tabs kept, other control characters made spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _SURROGATE.sub("\ufffd", _CONTROL_KEEP_LINES.sub(" ", text))
+
+
+def line_value(widget: Input) -> str:
+    """What the user typed in a one-line box, cleaned and trimmed."""
+    return one_line(widget.value).strip()
+
+
+# The keys of every form, shown on a line of their own so they are visible on any terminal.
+FORM_KEYS = "ctrl+s save · esc cancel · tab next field"
 
 
 @dataclass
@@ -102,8 +129,12 @@ class RecordForm(ModalScreen[Any]):
         parse_due: Callable[[str], dt.date] | None = None,
         check: Callable[[Any], None] | None = None,
         read_only: bool = False,
+        on_save: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__()
+        self.on_save = on_save  # what a save does with the record; used to save it on the way out
+        self.applied = False
+        self._initial: dict[str, Any] = {}
         self.title_text = title
         self.cls = cls
         self.specs = list(specs)
@@ -146,8 +177,27 @@ class RecordForm(ModalScreen[Any]):
                         )
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
+                yield Static(FORM_KEYS, classes="form-keys")
                 yield Button("Save (ctrl+s)", variant="primary", id="form-save", disabled=self.read_only)
                 yield Button("Cancel (esc)", id="form-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._initial = self._raw()
+
+    def _raw(self) -> dict[str, Any]:
+        """What each field shows now, as typed (to tell whether anything was changed)."""
+        raw: dict[str, Any] = {}
+        for spec in self.specs:
+            with contextlib.suppress(Exception):
+                widget = self.query_one(f"#f-{spec.name}")
+                raw[spec.name] = widget.text if isinstance(widget, TextArea) else getattr(widget, "value", None)
+        return raw
+
+    @property
+    def has_changes(self) -> bool:
+        """Something was typed in this form that is not saved."""
+        return not self.read_only and not self.applied and self.is_mounted and self._raw() != self._initial
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -166,9 +216,9 @@ class RecordForm(ModalScreen[Any]):
         if isinstance(widget, Select):
             return None if widget.value is Select.NULL else widget.value
         if isinstance(widget, TextArea):
-            return widget.text
+            return many_lines(widget.text)
         assert isinstance(widget, Input)
-        text = widget.value.strip()
+        text = line_value(widget)
         if spec.kind == "list":
             return [part.strip() for part in text.split(",") if part.strip()]
         if spec.kind in ("date", "due"):
@@ -184,22 +234,41 @@ class RecordForm(ModalScreen[Any]):
                 return int(text or 0)
             except ValueError:
                 raise InvalidRecord(spec.name, f"{text!r} is not a whole number") from None
-        return widget.value
+        return one_line(widget.value)
+
+    def checked_record(self) -> Any:
+        """The record as typed, checked; raises InvalidRecord naming the field at fault."""
+        data = dict(self.data)
+        for spec in self.specs:
+            try:
+                data[spec.name] = self._value(spec)
+            except InvalidRecord as problem:
+                raise InvalidRecord(spec.name, problem.problem) from None
+        record = schema.load(self.cls, data)
+        if self.extra_check is not None:
+            self.extra_check(record)
+        return record
+
+    def save_on_the_way_out(self) -> bool:
+        """The app is closing: save what was typed if it passes its checks. True if nothing is lost."""
+        if not self.has_changes:
+            return True
+        if self.on_save is None:
+            return False
+        try:
+            record = self.checked_record()
+        except InvalidRecord:
+            return False
+        self.on_save(record)
+        self.applied = True
+        return True
 
     def action_save(self) -> None:
-        if self.read_only:
+        if self.read_only or self.applied:
             return
-        data = dict(self.data)
         error = self.query_one("#form-error", Static)
         try:
-            for spec in self.specs:
-                try:
-                    data[spec.name] = self._value(spec)
-                except InvalidRecord as problem:
-                    raise InvalidRecord(spec.name, problem.problem) from None
-            record = schema.load(self.cls, data)
-            if self.extra_check is not None:
-                self.extra_check(record)
+            record = self.checked_record()
         except InvalidRecord as problem:
             error.update(f"[b]Not saved.[/] {humanise(problem.path.split('.')[-1]).capitalize()}: {problem.problem}")
             error.add_class("shown")
@@ -211,18 +280,29 @@ class RecordForm(ModalScreen[Any]):
 
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question. y / enter for yes, n / escape for no."""
+    """A yes/no question. y / enter for yes, n / escape for no.
+
+    `check`, if given, runs when yes is chosen; if it returns (question, yes label) the same
+    box asks that instead (e.g. "still not saved: quit anyway?") rather than answering yes."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", tooltip="Yes"),
         Binding("n,escape", "answer(False)", "No", tooltip="No"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(
+        self,
+        question: str,
+        yes: str = "Yes",
+        no: str = "No",
+        *,
+        check: Callable[[], tuple[str, str] | None] | None = None,
+    ) -> None:
         super().__init__()
         self.question = question
         self.yes = yes
         self.no = no
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -230,15 +310,24 @@ class Confirm(ModalScreen[bool]):
             with Horizontal(id="form-buttons"):
                 yield Button(f"{self.yes} (y)", variant="primary", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#yes").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "yes")
+        self.action_answer(event.button.id == "yes")
 
     def action_answer(self, answer: bool) -> None:
+        if answer and self.check is not None:
+            check, self.check = self.check, None
+            again = check()
+            if again is not None:
+                self.question, self.yes = again
+                self.query_one("#confirm-question", Static).update(self.question)
+                self.query_one("#yes", Button).label = f"{self.yes} (y)"
+                return
         self.dismiss(answer)
 
 
@@ -258,15 +347,56 @@ class Ask(ModalScreen[str | None]):
             yield Static(self.question, id="confirm-question")
             yield Input(self.value, id="ask-input")
             yield Static("", id="form-error")
+            yield Static("enter accept · esc cancel", classes="form-keys")
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.required and not event.value.strip():
+        answer = one_line(event.value).strip()
+        if self.required and not answer:
             error = self.query_one("#form-error", Static)
             error.update("Please type an answer, or press escape.")
             error.add_class("shown")
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Choose(ModalScreen[str | None]):
+    """Pick one of a few answers, by its key or its button; escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without choosing")]
+
+    def __init__(self, question: str, choices: Sequence[tuple[str, str, str]]) -> None:
+        """`choices`: (key, label, value) for each answer."""
+        super().__init__()
+        self.question = question
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="form-buttons"):
+                for i, (key, label, _) in enumerate(self.choices):
+                    yield Button(f"{label} ({key})", variant="primary" if i == 0 else "default", id=f"choice-{i}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-0").focus()
+
+    def on_key(self, event: Any) -> None:
+        for key, _, value in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        index = int((event.button.id or "choice-0").split("-")[1])
+        self.dismiss(self.choices[index][2])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
