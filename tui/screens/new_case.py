@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
@@ -15,7 +15,7 @@ from meetings.records import Case, PlanCategory
 from meetings.schema import InvalidRecord
 from meetings.store import StoreError
 
-from ..widgets.forms import FORM_KEYS, humanise, line_value
+from ..widgets.forms import FORM_KEYS, FormFields, humanise, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -45,7 +45,7 @@ class NewCaseForm(ModalScreen[Case | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
             yield Label("New case", id="form-title")
-            with VerticalScroll(id="form-fields"):
+            with FormFields(id="form-fields"):
                 yield Label("Case id (letters, digits, - and _)", classes="form-label")
                 yield Input(id="n-id", placeholder="e.g. SAMPLE-0002")
                 yield Label("Child's name (or 'Unborn baby of ...')", classes="form-label")

@@ -54,6 +54,11 @@ def line_value(widget: Input) -> str:
 FORM_KEYS = "ctrl+s save · esc cancel · tab next field"
 
 
+class FormFields(VerticalScroll, can_focus=False):
+    """The fields of a form, scrolling on a small screen. It never takes the focus itself, so what
+    the chair types into a form that has just opened goes into its first field."""
+
+
 @dataclass
 class FieldSpec:
     name: str
@@ -147,7 +152,7 @@ class RecordForm(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
             yield Label(self.title_text, id="form-title")
-            with VerticalScroll(id="form-fields"):
+            with FormFields(id="form-fields"):
                 for spec in self.specs:
                     value = self.data.get(spec.name)
                     wid = f"f-{spec.name}"

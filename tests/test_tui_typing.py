@@ -1,0 +1,51 @@
+"""A form that has just opened takes what the chair types: the first field has the focus, not the
+scrolling box around the fields (a chair presses ctrl+t and starts typing the action at once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, TextArea
+
+from meetings.store import Store
+from tui.screens.case import CaseScreen
+from tui.screens.meeting import WalkthroughScreen
+from tui.widgets.forms import RecordForm
+
+DEMO_ID = "DEMO-0001"
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*["space" if c == " " else c for c in text])
+    await pilot.pause()
+
+
+async def test_typing_straight_into_a_new_case_a_new_meeting_and_a_new_action(store: Store, make_app: Any) -> None:
+    app: Any = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await type_text(pilot, "SAMPLE-9")
+        assert app.screen.query_one("#n-id", Input).value == "SAMPLE-9"
+        await pilot.press("escape")
+        await pilot.pause()
+
+        app.open_case(DEMO_ID)
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("m")
+        await pilot.pause()
+        # Date, time and chair are filled in already; the venue is where the chair types first.
+        await type_text(pilot, "Room 2")
+        assert app.screen.query_one("#s-venue", Input).value == "Room 2"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")  # attendance, then on to the walk-through
+        await pilot.pause()
+        assert isinstance(app.screen, WalkthroughScreen)
+
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        await type_text(pilot, "Visit weekly")
+        assert app.screen.query_one("#f-text", TextArea).text == "Visit weekly"
