@@ -221,11 +221,11 @@ async def test_an_attendee_can_be_corrected_without_removing_them(store: Store, 
         row = [str(c) for c in attendance.query_one("#attendees", DataTable).get_row_at(0)]
         assert row == [
             "Robin Example",
-            "Maternal aunt",
-            "Family",
             "attended",
             "phone",
             "",
+            "Maternal aunt",
+            "Family",
             "family",
             "Interpreter (Welsh)",
         ]

@@ -16,6 +16,8 @@ from meetings.settings import Settings
 from meetings.store import CaseFile, Store, StoreError
 from tui.app import CoreGroupApp
 from tui.autosave import Writer
+from tui.screens.case import CaseScreen
+from tui.screens.case_list import CaseListScreen
 from tui.screens.meeting import AttendanceScreen, FinishScreen, WalkthroughScreen
 from tui.widgets.forms import Confirm, RecordForm, many_lines, one_line
 
@@ -362,3 +364,38 @@ async def test_sighup_saves_an_open_form_and_never_claims_an_invalid_one(
     said = " ".join(capsys.readouterr().err.split())
     assert "NOT saved" in said
     assert "Family support worker" not in [s.name for s in on_disk(store).services]
+
+
+async def test_closing_the_case_asks_when_a_save_failed_like_quit(store: Store, monkeypatch: Any) -> None:
+    app = CoreGroupApp(store, Settings(), clock=lambda: FIXED_NOW, writer_delay=0.05)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await to_attendance(pilot)
+        await pilot.press("escape")  # the walk-through
+        await pilot.pause()
+        _always_failing_meetings(monkeypatch)
+        await pilot.press(*"Robin was seen")
+        app.writer.flush()
+        await pilot.pause()
+        assert app.writer.has_failed
+        await pilot.press("escape")  # back to the case
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+
+        # Escape to the case list asks, and asks again rather than pretending the retry worked.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "could not be saved" in str(app.screen.query_one("#confirm-question", Static).render())
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert "Close the case anyway" in str(app.screen.query_one("#confirm-question", Static).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and app.case_file is not None  # still open, change kept
+
+        monkeypatch.undo()  # the disk has room again: escape saves and closes without asking
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseListScreen) and app.case_file is None
+    assert on_disk(store).meetings[-1].steps[0].notes == "Robin was seen"

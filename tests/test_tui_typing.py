@@ -49,3 +49,30 @@ async def test_typing_straight_into_a_new_case_a_new_meeting_and_a_new_action(st
         assert isinstance(app.screen, RecordForm)
         await type_text(pilot, "Visit weekly")
         assert app.screen.query_one("#f-text", TextArea).text == "Visit weekly"
+
+
+async def test_attendance_keeps_status_and_mode_in_view_and_f8_reveals_restricted_men(
+    store: Store, make_app: Any
+) -> None:
+    from textual.widgets import DataTable, Static
+
+    from tui.screens.meeting import AttendanceScreen
+
+    app: Any = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_case(DEMO_ID)
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AttendanceScreen)
+        labels = [str(c.label) for c in screen.query_one("#attendees", DataTable).columns.values()]
+        assert labels[:4] == ["Name", "Status", "Mode", "Report"]
+        warnings = screen.query_one("#attendance-warnings", Static)
+        assert "Max Fictional" not in str(warnings.render())  # a restricted man in the demo case
+        assert "hidden (f8 shows them)" in str(warnings.render())
+        await pilot.press("f8")
+        await pilot.pause()
+        assert "Max Fictional" in str(warnings.render())

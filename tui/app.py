@@ -169,6 +169,38 @@ class CoreGroupApp(App[None]):
             self.case_file.close()
             self.case_file = None
 
+    def leave_case(self) -> None:
+        """Close the case and go back to the case list. If a save has failed, ask first, as quit
+        does: closing would drop the change that could not be saved."""
+        writer = self.writer
+        if writer is not None:
+            writer.flush()  # try once more now: if it works, there is nothing to ask
+
+        def close() -> None:
+            self.close_case()
+            self.pop_screen()
+
+        if writer is None or not writer.has_failed:
+            close()
+            return
+
+        def save_first() -> tuple[str, str] | None:
+            if self.writer is not None:
+                self.writer.flush()
+                if self.writer.has_failed:
+                    return (
+                        f"Still not saved:\n{self.writer.last_error}\nClose the case anyway and lose these changes?",
+                        "Close, losing them",
+                    )
+            return None
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                close()
+
+        question = f"Some changes could not be saved:\n{writer.last_error}\nTry to save them again and close the case?"
+        self.push_screen(Confirm(question, yes="Save and close", no="Stay", check=save_first), answered)
+
     @property
     def read_only(self) -> bool:
         return self.case_file is None or self.case_file.read_only

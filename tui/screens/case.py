@@ -101,7 +101,13 @@ class CaseScreen(Screen[None]):
             tooltip="Show or hide restricted flags (hidden at first: the family may see the screen)",
             id="restricted",
         ),
-        Binding("escape", "close", "Cases", tooltip="Close this case and go back to the case list", id="close"),
+        Binding(
+            "escape",
+            "close",
+            "Cases",
+            tooltip="Close this case and go back to the case list (asks first if a save has failed)",
+            id="close",
+        ),
     ]
 
     TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
@@ -334,8 +340,7 @@ class CaseScreen(Screen[None]):
         self.refresh_all()
 
     def action_close(self) -> None:
-        self.app.close_case()
-        self.app.pop_screen()
+        self.app.leave_case()  # asks first if a save has failed
 
 
 def _period(start: Any, end: Any) -> str:

@@ -123,11 +123,15 @@ def edit_action(
         owner={"suggest": owners, "help": "start typing: attendees are suggested"},
         agency={"suggest": agencies},
         due={"kind": "due", "label": "Due", "help": "2w, 10wd, 1m or a date"},
-        evidence={"help": "how we know it was done; for an assessment, its findings"},
+        evidence={
+            "help": "how we know it was done. Closing an assessment as done needs its findings; "
+            "cancelling one needs the reason",
+        },
         impact={"label": "Impact on the child"},
         decision_informed={
             "label": "Decision informed",
-            "help": "for an assessment: the decision its findings informed",
+            "help": "closing an assessment as done needs the decision its findings informed; "
+            "cancelling one needs what was decided without it",
         },
         outcome={"label": "Outcome it serves"},
         text={"label": "Action (specific, measurable, time-bound)"},

@@ -51,16 +51,23 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 # The flags each step should bring up; the overview shows them all.
+# Each kind (or prefix) sits where the chair acts on it: the minutes of earlier meetings not yet
+# sent are raised at the welcome, where the chair says who the minutes go to.
 FLAG_STEPS: dict[str, tuple[str, ...]] = {
-    "membership": ("man_", "adult_", "online", "attended_only_online"),
+    "welcome": ("minutes_not_circulated",),
+    "membership": (
+        "man_", "adult_", "online", "attended_only_online", "gender_not_recorded", "not_invited_for_safety",
+    ),
     "childs_voice": ("child_not_seen", "baby_checks", "pre_birth"),
     "review_actions": ("action_overdue", "assessment_"),
     "assessments": ("assessment_", "man_", "adult_", "pre_birth"),
-    "household_changes": ("man_", "adult_"),
+    "household_changes": ("man_", "adult_", "gender_not_recorded"),
     "analysis": ("over_optimism",),
     "new_concerns": ("concern_", "service_ending"),
-    "next_dates": ("core_group_overdue", "review_overdue", "plan_drift"),
-}
+    "next_dates": (
+        "core_group_overdue", "review_overdue", "plan_drift", "next_date_beyond_interval", "core_group_before_review",
+    ),
+}  # fmt: skip
 
 
 # Labels of the meeting's own text fields; rules.STEP_MEETING_FIELDS says at which step each is typed.
@@ -180,6 +187,13 @@ class AttendanceScreen(Screen[None]):
             "e", "edit_attendee", "Edit", tooltip="Edit the highlighted person: name, role, agency, needs, copy type"
         ),
         Binding("delete", "remove", "Remove", tooltip="Remove the highlighted person from the list"),
+        Binding(
+            RESTRICTED_KEY,
+            "toggle_restricted",
+            "Restricted",
+            show=False,
+            tooltip="Show or hide restricted people in the warnings (hidden at first: the family may see the screen)",
+        ),
         Binding("escape", "done", "Walk-through", tooltip="Back to the agenda walk-through"),
     ]
 
@@ -221,7 +235,8 @@ class AttendanceScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Attendance, meeting {self.meeting.number}"
         table = self.query_one("#attendees", DataTable)
-        for name in ("Name", "Role", "Agency", "Status", "Mode", "Report", "Copy", "Needs"):
+        # Status and mode first: at 80 columns they must stay in view, role and agency can scroll.
+        for name in ("Name", "Status", "Mode", "Report", "Role", "Agency", "Copy", "Needs"):
             table.add_column(name)
         self.refresh_table()
         self.query_one("#a-name", Input).focus()
@@ -231,8 +246,8 @@ class AttendanceScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for a in self.meeting.attendees:
-            table.add_row(a.name, a.role, a.agency, humanise(a.status.value),
-                          humanise(a.mode.value) if a.mode else "", "yes" if a.report_received else "",
+            table.add_row(a.name, humanise(a.status.value), humanise(a.mode.value) if a.mode else "",
+                          "yes" if a.report_received else "", a.role, a.agency,
                           a.copy_type.value, a.needs)  # fmt: skip
         if self.meeting.attendees:
             table.move_cursor(row=min(max(row, 0), len(self.meeting.attendees) - 1))
@@ -242,6 +257,10 @@ class AttendanceScreen(Screen[None]):
         if self.mode_choice == "auto":
             return rules.meeting_mode_from(self.meeting.attendees)
         return MeetingMode(self.mode_choice)
+
+    def action_toggle_restricted(self) -> None:
+        toggle_restricted(self.app)
+        self.refresh_warnings()
 
     def refresh_warnings(self) -> None:
         case = _case(self.app)
@@ -257,12 +276,19 @@ class AttendanceScreen(Screen[None]):
             text.append(", ".join(missing) + "\n")
         else:
             text.append("● Every expected agency is here or sent a report.\n", style="green")
+        words = lambda p: f"{p.name} ({rules.relationship_words(p)})"  # noqa: E731
         men = rules.men_not_invited(case, self.meeting)
+        kept_away = rules.men_not_invited_for_safety(case, self.meeting)
         if men:
             text.append("● Fathers and male carers not on the list: ", style="bold yellow")
-            text.append(_people_text(self.app, men, lambda p: f"{p.name} ({rules.relationship_words(p)})") + "\n")
+            text.append(_people_text(self.app, men, words) + "\n")
+        elif kept_away:
+            text.append("● Every other father and male carer known to the case is on the list.\n", style="green")
         else:
             text.append("● Every father and male carer known to the case is on the list.\n", style="green")
+        if kept_away:
+            text.append("● Not invited for safety (see them separately): ", style="bold yellow")
+            text.append(_people_text(self.app, kept_away, words) + "\n")
         self.query_one("#attendance-warnings", Static).update(text)
 
     def _apply_mode(self) -> None:
