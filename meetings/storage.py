@@ -179,6 +179,10 @@ class AtomicStorage(Storage):
             raise
         self._cache = data
 
+    def reset(self, data: dict[str, dict[str, Any]]) -> None:
+        """Make `data` what the next write starts from (after a failed write)."""
+        self._cache = data
+
     def close(self) -> None:
         self._cache = None
 
@@ -274,6 +278,15 @@ class FileLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
+
+    def still_held(self) -> bool:
+        """Held, and the lock file is still the one locked (not deleted or replaced under us)."""
+        if self._fd is None:
+            return False
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+        except FileNotFoundError:
+            return False
 
     @property
     def held(self) -> bool:

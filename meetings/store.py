@@ -324,7 +324,7 @@ class CaseFile:
             # of the header does not reload every meeting and chronology entry.
             schema.load(Case, {**header, **{name: [] for name in COLLECTIONS}})
             self.case.check()
-            self._db.table(HEADER_TABLE).upsert(Document(header, doc_id=HEADER_ID))
+            self._write(HEADER_TABLE, Document(header, doc_id=HEADER_ID))
         else:
             name = COLLECTION_OF.get(type(record))
             if name is None:
@@ -348,8 +348,24 @@ class CaseFile:
                 else:
                     records[position] = previous
                 raise
-            self._db.table(name).upsert(Document(data, doc_id=getattr(record, key)))
+            self._write(name, Document(data, doc_id=getattr(record, key)))
         self._refresh_index()
+
+    def _write(self, table: str, document: Document) -> None:
+        if not self._lock.still_held():
+            raise StoreError(
+                f"The lock of case {self.case.id} was removed or replaced while the case was open (was the store "
+                "moved or deleted?). Nothing more is saved to it, so that another copy is not overwritten."
+            )
+        try:
+            self._db.table(table).upsert(document)
+        except BaseException:
+            # The file keeps the last good save. What the next save writes is this open case, which
+            # still holds the change, never a re-read of the disk.
+            storage = self._db.storage
+            assert isinstance(storage, AtomicStorage)
+            storage.reset(_tables(self.case))
+            raise
 
     def delete(self, record: Any) -> None:
         """Remove a record entered in error (the previous save stays in the backup)."""

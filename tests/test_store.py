@@ -301,3 +301,39 @@ def test_saving_a_different_case_object_is_refused(store: Store) -> None:
         with pytest.raises(ValueError, match="edit case_file.case, then save it"):
             case_file.save(other)
     assert store.export_data(CASE) == DEMO
+
+
+def test_a_change_whose_save_failed_is_written_by_the_next_save(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk for a moment: the failed change is not lost, and the next save writes it."""
+    import meetings.storage as storage
+
+    real_write = storage.atomic_write
+    failures = iter([OSError(28, "No space left on device")])
+
+    def flaky(*args: object, **kwargs: object) -> None:
+        for problem in failures:
+            raise problem
+        real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage, "atomic_write", flaky)
+    with store.open(CASE) as case_file:
+        first, second = case_file.case.actions[0], case_file.case.actions[1]
+        first.evidence = "Assessment sessions 1 and 2 held at home (fictional)."
+        with pytest.raises(OSError):
+            case_file.save(first)
+        assert "Assessment sessions 1 and 2" not in store.case_path(CASE).read_text()  # the file is the last good save
+        case_file.save(dataclasses.replace(second, outcome="Checks back (fictional)."))
+    saved = Store(store.root).export_data(CASE)["actions"]
+    assert saved[0]["evidence"] == "Assessment sessions 1 and 2 held at home (fictional)."
+    assert saved[1]["outcome"] == "Checks back (fictional)."
+
+
+def test_a_case_whose_lock_was_removed_under_it_stops_saving_rather_than_overwrite(store: Store) -> None:
+    """The store deleted or replaced while the app had the case open: another copy may now hold
+    the case, so saving stops with a message instead of writing over it."""
+    with store.open(CASE) as case_file:
+        store._lock_path(CASE).unlink()
+        before = store.case_path(CASE).read_bytes()
+        with pytest.raises(StoreError, match="lock of case DEMO-0001 was removed or replaced"):
+            case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Checks back (fictional)."))
+        assert store.case_path(CASE).read_bytes() == before
