@@ -114,8 +114,18 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+def on_or_after_working_day(day: dt.date, settings: Settings) -> dt.date:
+    """`day`, or the first working day after it when it is a weekend or bank holiday."""
+    while not is_working_day(day, settings):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
-    """A due date from what the chair typed: '2w', '3d', '10wd', '1m', a date, 'today' or 'tomorrow'."""
+    """A due date from what the chair typed: '2w', '3d', '10wd', '1m', a date, 'today' or 'tomorrow'.
+
+    A relative date ('4w', 'tomorrow') that falls on a weekend or bank holiday moves to the next
+    working day: nobody can be held to Christmas Day. A date typed in full is taken as typed."""
     typed = " ".join(text.split()).casefold()
     shown = repr(text.strip()) if len(text.strip()) <= 40 else repr(text.strip()[:40] + "...")
     if not typed:
@@ -123,7 +133,7 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
     if typed == "today":
         return today
     if typed == "tomorrow":
-        return today + dt.timedelta(days=1)
+        return on_or_after_working_day(today + dt.timedelta(days=1), settings)
     for pattern, order in ((_ISO, (0, 1, 2)), (_UK, (2, 1, 0))):
         match = pattern.fullmatch(typed)
         if match:
@@ -140,11 +150,11 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
     n = int(match.group(1))
     try:
         if unit == "d":
-            return today + dt.timedelta(days=n)
+            return on_or_after_working_day(today + dt.timedelta(days=n), settings)
         if unit == "w":
-            return today + dt.timedelta(weeks=n)
+            return on_or_after_working_day(today + dt.timedelta(weeks=n), settings)
         if unit == "m":
-            return add_months(today, n)
+            return on_or_after_working_day(add_months(today, n), settings)
         return add_working_days(today, n, settings)
     except OverflowError:
         raise InvalidRecord("due", f"{shown} is too far ahead: use {DUE_FORMS}") from None

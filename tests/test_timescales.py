@@ -98,8 +98,8 @@ TODAY = D(2026, 12, 17)  # a Thursday, a week before Christmas
     ("typed", "due"),
     [
         ("2w", D(2026, 12, 31)),
-        ("3d", D(2026, 12, 20)),
-        ("1m", D(2027, 1, 17)),
+        ("3d", D(2026, 12, 21)),  # Sunday 20th: moved to the Monday
+        ("1m", D(2027, 1, 18)),  # Sunday 17th: moved to the Monday
         # 18, 21, 22, 23, 24, 29, 30, 31 December, 4 and 5 January: Christmas, Boxing day and New Year skipped.
         ("10wd", D(2027, 1, 5)),
         ("2027-03-01", D(2027, 3, 1)),
@@ -118,7 +118,13 @@ def test_each_due_date_form(typed: str, due: dt.date) -> None:
 
 
 def test_a_month_from_the_end_of_january_is_the_end_of_february() -> None:
-    assert parse_due("1m", D(2027, 1, 31), ENGLAND) == D(2027, 2, 28)
+    assert parse_due("1m", D(2028, 1, 31), ENGLAND) == D(2028, 2, 29)  # a Tuesday in a leap year
+
+
+def test_a_relative_due_date_never_lands_on_christmas_or_a_weekend() -> None:
+    # Four weeks from Friday 27 November 2026 is Christmas Day; Boxing Day's bank holiday is Monday 28th.
+    assert parse_due("4w", D(2026, 11, 27), ENGLAND) == D(2026, 12, 29)
+    assert parse_due("25/12/2026", D(2026, 11, 27), ENGLAND) == D(2026, 12, 25)  # typed in full: as typed
 
 
 def test_working_days_follow_the_councils_nation() -> None:

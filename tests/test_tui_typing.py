@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input, TextArea
+import pytest
+from textual.widgets import Input, Select, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from meetings.store import Store
 from tui.screens.case import CaseScreen
@@ -49,6 +51,11 @@ async def test_typing_straight_into_a_new_case_a_new_meeting_and_a_new_action(st
         assert isinstance(app.screen, RecordForm)
         await type_text(pilot, "Visit weekly")
         assert app.screen.query_one("#f-text", TextArea).text == "Visit weekly"
+        # The action's type always has a value: a stray arrow key in its list cannot empty it.
+        kind = app.screen.query_one("#f-type", Select)
+        with pytest.raises(InvalidSelectValueError):
+            kind.clear()
+        assert kind.value == "other"
 
 
 async def test_attendance_keeps_status_and_mode_in_view_and_f8_reveals_restricted_men(

@@ -164,6 +164,9 @@ class RecordForm(ModalScreen[Any]):
                         yield Select(
                             spec.choices,
                             value=value if value is not None else Select.NULL,
+                            # A required choice (an action's type) cannot be emptied by a stray
+                            # arrow key; an optional one (how someone attended) can be.
+                            allow_blank=type(None) in typing.get_args(typing.get_type_hints(self.cls)[spec.name]),
                             id=wid,
                             disabled=self.read_only,
                         )
