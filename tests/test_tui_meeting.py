@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, Static, TextArea
+from tui_helpers import put, settle
 
 from meetings.records import ActionType, AttendanceMode, MeetingMode, MeetingStatus
 from meetings.store import Store
@@ -15,20 +16,6 @@ from tui.screens.meeting import AttendanceScreen, FinishScreen, WalkthroughScree
 from tui.widgets.forms import RecordForm
 
 SIZES = [(120, 36), (80, 24)]
-
-
-async def settle(pilot: Any, app: Any) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def put(screen: Any, selector: str, value: Any) -> None:
-    widget = screen.query_one(selector)
-    if isinstance(widget, TextArea):
-        widget.text = value
-    else:
-        widget.value = value
 
 
 async def add_action(pilot: Any, app: Any, text: str, owner: str, due: str, kind: ActionType) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import docx
 import pytest
 from textual.widgets import Input, Static, TextArea
+from tui_helpers import settle
 
 from meetings.store import Store
 from tui.screens.case import CaseScreen
@@ -17,12 +18,6 @@ from tui.screens.meeting import StartMeetingForm, WalkthroughScreen
 from tui.widgets.forms import Choose, RecordForm
 
 RESTRICTED_MAN = "Max Fictional"  # marked restricted in the demo case
-
-
-async def settle(pilot: Any, app: Any) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def shown_text(screen: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import docx
 from rich.text import Text
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent, TextArea
+from tui_helpers import put, settle
 
 from meetings.locations import data_dir
 from meetings.minutes import write_minutes
@@ -23,20 +24,6 @@ from tui.widgets.forms import RecordForm
 
 DEMO_ID = "DEMO-0001"
 TODAY = dt.date(2026, 11, 20)  # conftest's FIXED_NOW
-
-
-async def settle(pilot: Any, app: Any) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def put(screen: Any, selector: str, value: Any) -> None:
-    widget = screen.query_one(selector)
-    if isinstance(widget, TextArea):
-        widget.text = value
-    else:
-        widget.value = value
 
 
 async def type_into(pilot: Any, screen: Any, selector: str, text: str) -> None:

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import (
     Button,
@@ -43,7 +43,7 @@ from meetings.records import (
 from meetings.schema import InvalidRecord, parse_time
 from meetings.timescales import parse_due
 
-from ..widgets.forms import FORM_KEYS, Ask, humanise, line_value, many_lines, one_line
+from ..widgets.forms import FORM_KEYS, Ask, FormScreen, humanise, line_value, many_lines, one_line
 from . import editing
 from .case import RESTRICTED_KEY, flags_text, hidden_line, toggle_restricted, visible_flags
 
@@ -94,7 +94,7 @@ def _people_text(app: CoreGroupApp, people: list[Any], words: Any) -> str:
 
 
 # ----- start ----------------------------------------------------------------------------------
-class StartMeetingForm(ModalScreen[None]):
+class StartMeetingForm(FormScreen[None]):
     app: CoreGroupApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,16 +127,6 @@ class StartMeetingForm(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#s-venue", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "form-save":
-            self.action_save()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_save(self) -> None:
         app = self.app

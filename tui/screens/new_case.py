@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
 from meetings import schema
@@ -15,7 +14,7 @@ from meetings.records import Case, PlanCategory
 from meetings.schema import InvalidRecord
 from meetings.store import StoreError
 
-from ..widgets.forms import FORM_KEYS, FormFields, humanise, line_value
+from ..widgets.forms import FORM_KEYS, FormFields, FormScreen, humanise, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -34,7 +33,7 @@ def new_case(app: CoreGroupApp) -> None:
     app.push_screen(NewCaseForm(), created)
 
 
-class NewCaseForm(ModalScreen[Case | None]):
+class NewCaseForm(FormScreen[Case | None]):
     app: CoreGroupApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,16 +67,6 @@ class NewCaseForm(ModalScreen[Case | None]):
                 yield Button("Create (ctrl+s)", variant="primary", id="form-save")
                 yield Button("Cancel (esc)", id="form-cancel")
         yield Footer()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "form-save":
-            self.action_save()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _date(self, widget_id: str, label: str) -> str | None:
         from meetings.timescales import parse_due

@@ -115,7 +115,27 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-class RecordForm(ModalScreen[Any]):
+FormResult = typing.TypeVar("FormResult")
+
+
+class FormScreen(ModalScreen[FormResult]):
+    """A modal form whose buttons are Save (`form-save`) and Cancel (`form-cancel`)."""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RecordForm(FormScreen[Any]):
     """Edit some fields of a record. Dismisses with the new, checked record, or None."""
 
     BINDINGS = [
@@ -206,16 +226,6 @@ class RecordForm(ModalScreen[Any]):
     def has_changes(self) -> bool:
         """Something was typed in this form that is not saved."""
         return not self.read_only and not self.applied and self.is_mounted and self._raw() != self._initial
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "form-save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _value(self, spec: FieldSpec) -> Any:
         widget = self.query_one(f"#f-{spec.name}")
