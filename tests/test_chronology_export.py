@@ -63,7 +63,7 @@ def test_family_copy_leaves_unshareable_entries_out_of_every_part(tmp_path: Path
     with zipfile.ZipFile(out) as z:
         for name in z.namelist():
             xml = z.read(name).decode("utf-8", errors="replace")
-            assert "NSPCC" not in xml and "Anonymous referral" not in xml, name
+            assert "contact centre" not in xml and "Anonymous referral" not in xml, name
             assert "Max Fictional" not in xml, name
     assert "Pregnancy booked; [name withheld] named as a visitor." in rows(out)[1][2]
     assert "Family copy" in text(out)
@@ -77,9 +77,9 @@ def test_date_range_includes_periods_that_overlap_it(tmp_path: Path) -> None:
 
 
 def test_agency_filter_matches_part_of_the_source_ignoring_case(tmp_path: Path) -> None:
-    out = write_chronology(demo_case(), tmp_path / "c.docx", agencies=["housing", "AMBULANCE"], settings=SETTINGS)
-    assert [r[1] for r in rows(out)[1:]] == ["Sample Homes Housing Association", "Ambulance service"]
-    assert "Sources: housing, AMBULANCE" in text(out)
+    out = write_chronology(demo_case(), tmp_path / "c.docx", agencies=["housing", "OUT-OF-HOURS"], settings=SETTINGS)
+    assert [r[1] for r in rows(out)[1:]] == ["Sample Homes Housing Association", "Out-of-hours GP service"]
+    assert "Sources: housing, OUT-OF-HOURS" in text(out)
 
 
 def test_no_matching_entries_says_so(tmp_path: Path) -> None:

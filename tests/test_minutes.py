@@ -42,7 +42,7 @@ SETTINGS = Settings()
 RESTRICTED_STRINGS = (
     "Max Fictional",  # a restricted person, named only in restricted notes
     "Housing officer named the man",  # restricted notes, meeting 1
-    "NSPCC",  # the anonymous referrer's route: restricted notes and an unshareable concern, meeting 2
+    "contact centre",  # the anonymous referrer's route: restricted notes and an unshareable concern, meeting 2
     "Referral came through",
     "Shouting and a baby crying",  # the unshareable concern itself
     "Quietly check the spare room",  # a restricted action added below
@@ -199,7 +199,7 @@ def test_scaling_decisions_contingency_and_next_dates(full: Path) -> None:
 
 def test_full_copy_holds_restricted_notes_marked_as_such(full: Path) -> None:
     text = body_text(full)
-    assert "Restricted, left out of the family copy: Referral came through the NSPCC helpline" in text
+    assert "Restricted, left out of the family copy: Referral came through the council contact centre" in text
     assert "Not shareable with the family" in text
 
 
@@ -217,7 +217,7 @@ def test_family_copy_leaves_restricted_text_out_of_every_part(tmp_path: Path) ->
         assert "Max Fictional" in full_xml  # the test would catch a leak: the full copy has it
         assert "Family copy" in body_text(family)
     full2 = "\n".join(package_parts(tmp_path / "full-2.docx").values())
-    for needle in ("NSPCC", "Referral came through", "Shouting and a baby crying", "Quietly check the spare room"):
+    for needle in ("contact centre", "Referral came through", "Shouting and a baby crying", "Quietly check the spare room"):
         assert needle in full2
     assert "Housing officer named the man" in "\n".join(package_parts(tmp_path / "full-1.docx").values())
 
@@ -243,7 +243,7 @@ def test_anonymous_source_is_not_named_in_the_family_copy(tmp_path: Path) -> Non
     out = write_minutes(case, 2, tmp_path / "family.docx", copy=CopyType.FAMILY, settings=SETTINGS)
     rows = table_rows(out, "Received")
     assert rows[1][1].startswith("Anonymous")
-    assert "NSPCC" not in rows[1][1]
+    assert "contact centre" not in rows[1][1]
 
 
 def test_header_carries_the_marking_and_footer_real_page_fields(tmp_path: Path) -> None:

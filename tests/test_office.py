@@ -28,7 +28,7 @@ pytestmark = [
 ]
 
 MARKING = "OFFICIAL-SENSITIVE"
-RESTRICTED = ("Max Fictional", "NSPCC", "Referral came through", "Shouting and a baby crying")
+RESTRICTED = ("Max Fictional", "contact centre", "Referral came through", "Shouting and a baby crying")
 
 
 def demo_case() -> Case:
@@ -109,5 +109,5 @@ def test_family_copies_show_no_restricted_text(pdf_pages: dict[str, list[str]], 
 
 
 def test_the_full_copy_does_print_the_restricted_text(pdf_pages: dict[str, list[str]]) -> None:
-    assert "NSPCC" in "\n".join(pdf_pages["full"])
-    assert "NSPCC" in "\n".join(pdf_pages["chronology"])
+    assert "contact centre" in "\n".join(pdf_pages["full"])
+    assert "contact centre" in "\n".join(pdf_pages["chronology"])

@@ -330,19 +330,19 @@ def test_demo_case_flags_the_three_men_not_assessed(demo: Case) -> None:
     assert [f.restricted for f in flags if "Max Fictional" in f.message] == [True]
 
 
-def test_demo_case_flags_the_unanswered_ambulance_concern_but_not_the_answered_anonymous_one(demo: Case) -> None:
+def test_demo_case_flags_the_unanswered_out_of_hours_concern_but_not_the_answered_anonymous_one(demo: Case) -> None:
     flags = flags_of(demo, D(2026, 11, 27), "concern_unanswered")
     assert len(flags) == 1
-    assert "Ambulance service" in flags[0].message and "10 November 2026" in flags[0].message
+    assert "Out-of-hours GP service" in flags[0].message and "10 November 2026" in flags[0].message
     assert not any(
-        "NSPCC" in f.message or "anonymous" in f.message for f in case_flags(demo, SETTINGS, D(2026, 11, 27))
+        "contact centre" in f.message or "anonymous" in f.message for f in case_flags(demo, SETTINGS, D(2026, 11, 27))
     )
 
 
-def test_demo_case_flags_camhs_ended_without_support_to_follow(demo: Case) -> None:
+def test_demo_case_flags_care_leavers_support_ended_without_support_to_follow(demo: Case) -> None:
     flags = flags_of(demo, D(2026, 11, 27), "service_ending")
     assert len(flags) == 1
-    assert flags[0].message.startswith("CAMHS for Jo Example ended on 30 June 2026")
+    assert flags[0].message.startswith("Care leavers' support for Jo Example ended on 30 June 2026")
 
 
 def test_demo_case_prompts_the_bruising_protocol_for_a_baby_under_one(demo: Case) -> None:
