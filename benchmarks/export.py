@@ -26,10 +26,8 @@ import docx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meetings.agenda import load_agenda  # noqa: E402
-from meetings.chronology_export import write_chronology  # noqa: E402
-from meetings.minutes import write_minutes  # noqa: E402
-from meetings.records import (  # noqa: E402
+from meetings.domain.agenda import load_agenda  # noqa: E402
+from meetings.domain.records import (  # noqa: E402
     Action,
     ActionType,
     AttendanceMode,
@@ -44,8 +42,10 @@ from meetings.records import (  # noqa: E402
     PlanCategory,
     Scaling,
 )
-from meetings.settings import Settings  # noqa: E402
-from meetings.wordfile import template_path  # noqa: E402
+from meetings.domain.settings import Settings  # noqa: E402
+from meetings.exports.chronology import write_chronology  # noqa: E402
+from meetings.exports.minutes import write_minutes  # noqa: E402
+from meetings.exports.wordfile import template_path  # noqa: E402
 
 NOTE = ("Fictional note for the benchmark: the visit went as planned and the child was seen. " * 6).strip()
 

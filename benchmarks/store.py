@@ -8,7 +8,7 @@ Every case is fictional and generated: five years of a plan, about 65 core group
 (attendees, the 15 agenda steps with notes), 600 actions and 1,000 chronology entries.
 One case is generated and checked through the real import; the other cases of a store are
 byte copies of its stored tables with a different id (and their own index entries), written
-straight into the layout of `meetings.store`, so a 10,000-case store is built in seconds
+straight into the layout of `meetings.storage.store`, so a 10,000-case store is built in seconds
 rather than by 10,000 imports.
 
 For each size it prints the median and 95th percentile of
@@ -37,8 +37,8 @@ from typing import Any
 
 import orjson
 
-from meetings.records import ActionStatus
-from meetings.store import INDEX_SHARDS, CaseSummary, Store, _shard
+from meetings.domain.records import ActionStatus
+from meetings.storage.store import INDEX_SHARDS, CaseSummary, Store, _shard
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmark-store.md"

@@ -35,10 +35,10 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header
 
-from meetings import schema
-from meetings.agenda import load_agenda
-from meetings.locations import data_dir
-from meetings.records import (
+from meetings.domain import schema
+from meetings.domain.agenda import load_agenda
+from meetings.domain.locations import data_dir
+from meetings.domain.records import (
     Action,
     ActionStatus,
     ActionType,
@@ -51,8 +51,8 @@ from meetings.records import (
     Meeting,
     MeetingStatus,
 )
-from meetings.settings import Settings
-from meetings.store import INDEX_SHARDS, CaseSummary, Store
+from meetings.domain.settings import Settings
+from meetings.storage.store import INDEX_SHARDS, CaseSummary, Store
 
 NOW = dt.datetime(2026, 11, 20, 10, 0)
 

@@ -24,7 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meetings.wordfile import MARKING_PLACEHOLDER, fixed_zip, page_x_of_y_paragraph  # noqa: E402
+from meetings.exports.wordfile import MARKING_PLACEHOLDER, fixed_zip, page_x_of_y_paragraph  # noqa: E402
 
 OUT = ROOT / "data" / "minutes-template.docx"
 FONT = "Arial"

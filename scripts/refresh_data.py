@@ -6,9 +6,9 @@
 import json
 from pathlib import Path
 
-from meetings.exchange import case_schema, export_text
-from meetings.records import Case
-from meetings.schema import dump, load
+from meetings.domain.records import Case
+from meetings.domain.schema import dump, load
+from meetings.storage.exchange import case_schema, export_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

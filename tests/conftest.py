@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from meetings.locations import data_dir
-from meetings.settings import Settings
-from meetings.store import Store
+from meetings.domain.locations import data_dir
+from meetings.domain.settings import Settings
+from meetings.storage.store import Store
 
 DEMO_ID = "DEMO-0001"
 FIXED_NOW = dt.datetime(2026, 11, 20, 10, 0, 0)

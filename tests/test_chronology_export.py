@@ -14,11 +14,11 @@ import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
-from meetings import schema
-from meetings.chronology_export import select_entries, write_chronology
-from meetings.locations import data_dir
-from meetings.records import Case, ChronologyEntry, CopyType, Impact
-from meetings.settings import Settings
+from meetings.domain import schema
+from meetings.domain.locations import data_dir
+from meetings.domain.records import Case, ChronologyEntry, CopyType, Impact
+from meetings.domain.settings import Settings
+from meetings.exports.chronology import select_entries, write_chronology
 
 SETTINGS = Settings()
 HEADINGS = ["Date", "Source", "What happened", "Impact on the child", "Action taken, or why none", "Recorded by"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from meetings import __version__
-from meetings.locations import data_dir
-from meetings.store import Store
+from meetings.domain.locations import data_dir
+from meetings.storage.store import Store
 from tui.cli import main
 
 DEMO_PATH = data_dir() / "demo" / "demo-case.json"

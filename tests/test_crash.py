@@ -12,14 +12,14 @@ import threading
 import time
 from pathlib import Path
 
-from meetings.locations import data_dir
-from meetings.store import Store
+from meetings.domain.locations import data_dir
+from meetings.storage.store import Store
 
 CASE = "DEMO-0001"
 SAVER = """
 import dataclasses, sys
 from pathlib import Path
-from meetings.store import Store
+from meetings.storage.store import Store
 
 store = Store(Path(sys.argv[1]))
 number = int(sys.argv[2])

@@ -17,10 +17,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from meetings import schema
-from meetings.locations import data_dir
-from meetings.minutes import record_distribution, write_minutes
-from meetings.records import (
+from meetings.domain import schema
+from meetings.domain.locations import data_dir
+from meetings.domain.records import (
     Action,
     ActionStatus,
     ActionType,
@@ -32,9 +31,10 @@ from meetings.records import (
     MeetingMode,
     Scaling,
 )
-from meetings.schema import InvalidRecord
-from meetings.settings import Settings
-from meetings.wordfile import TemplateError, xml_safe
+from meetings.domain.schema import InvalidRecord
+from meetings.domain.settings import Settings
+from meetings.exports.minutes import record_distribution, write_minutes
+from meetings.exports.wordfile import TemplateError, xml_safe
 
 SETTINGS = Settings()
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from meetings import schema
-from meetings.chronology_export import write_chronology
-from meetings.locations import data_dir
-from meetings.minutes import write_minutes
-from meetings.records import Case, ChronologyEntry, CopyType, Impact
-from meetings.settings import Settings
+from meetings.domain import schema
+from meetings.domain.locations import data_dir
+from meetings.domain.records import Case, ChronologyEntry, CopyType, Impact
+from meetings.domain.settings import Settings
+from meetings.exports.chronology import write_chronology
+from meetings.exports.minutes import write_minutes
 
 pytestmark = [
     pytest.mark.office,

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from meetings import schema
-from meetings.locations import data_dir
-from meetings.migrations import migrate
-from meetings.records import Action, ActionStatus, ActionType, Case, Gender, Person, Relationship
-from meetings.schema import InvalidRecord
-from meetings.store import Store
+from meetings.domain import schema
+from meetings.domain.locations import data_dir
+from meetings.domain.migrations import migrate
+from meetings.domain.records import Action, ActionStatus, ActionType, Case, Gender, Person, Relationship
+from meetings.domain.schema import InvalidRecord
+from meetings.storage.store import Store
 
 DEMO = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
 Change = Callable[[dict[str, Any]], object]

@@ -12,10 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meetings import schema
-from meetings.exchange import export_text
-from meetings.locations import data_dir
-from meetings.records import (
+from meetings.domain import schema
+from meetings.domain.locations import data_dir
+from meetings.domain.records import (
     ActionStatus,
     ActionType,
     AttendanceMode,
@@ -28,7 +27,8 @@ from meetings.records import (
     Relationship,
     SourceKind,
 )
-from meetings.store import Store
+from meetings.storage.exchange import export_text
+from meetings.storage.store import Store
 
 DEMO_PATH = data_dir() / "demo" / "demo-case.json"
 DEMO_TEXT = DEMO_PATH.read_text(encoding="utf-8")

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from meetings import schema
-from meetings.agenda import Agenda, load_agenda
-from meetings.locations import data_dir
-from meetings.records import (
+from meetings.domain import schema
+from meetings.domain.agenda import Agenda, load_agenda
+from meetings.domain.locations import data_dir
+from meetings.domain.records import (
     Action,
     ActionStatus,
     ActionType,
@@ -35,7 +35,7 @@ from meetings.records import (
     Service,
     SourceKind,
 )
-from meetings.rules import (
+from meetings.domain.rules import (
     Flag,
     Problem,
     actions_to_review,
@@ -54,8 +54,8 @@ from meetings.rules import (
     start_meeting,
     step_complete,
 )
-from meetings.schema import InvalidRecord
-from meetings.settings import Settings, Timescales
+from meetings.domain.schema import InvalidRecord
+from meetings.domain.settings import Settings, Timescales
 
 D = dt.date
 SETTINGS = Settings()

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from meetings.exchange import case_schema
-from meetings.locations import data_dir
+from meetings.domain.locations import data_dir
+from meetings.storage.exchange import case_schema
 
 SHIPPED = json.loads((data_dir() / "case.schema.json").read_text(encoding="utf-8"))
 DEMO = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from meetings.locations import data_dir
-from meetings.records import Action, ActionStatus, Meeting
-from meetings.schema import InvalidRecord
-from meetings.store import CaseLocked, DamagedFile, ReadOnly, Store, StoreError
+from meetings.domain.locations import data_dir
+from meetings.domain.records import Action, ActionStatus, Meeting
+from meetings.domain.schema import InvalidRecord
+from meetings.storage.store import CaseLocked, DamagedFile, ReadOnly, Store, StoreError
 
 CASE = "DEMO-0001"
 DEMO = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
@@ -36,7 +36,7 @@ def store(tmp_path: Path) -> Store:
 HOLDER = """
 import sys, time
 from pathlib import Path
-from meetings.store import Store
+from meetings.storage.store import Store
 
 case_file = Store(Path(sys.argv[1])).open("DEMO-0001")
 print("open", flush=True)
@@ -305,7 +305,7 @@ def test_saving_a_different_case_object_is_refused(store: Store) -> None:
 
 def test_a_change_whose_save_failed_is_written_by_the_next_save(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full disk for a moment: the failed change is not lost, and the next save writes it."""
-    import meetings.storage as storage
+    import meetings.storage.files as storage
 
     real_write = storage.atomic_write
     failures = iter([OSError(28, "No space left on device")])

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from meetings.records import Case, Child, Meeting, MeetingStatus, PlanCategory
-from meetings.schema import InvalidRecord
-from meetings.settings import Settings, Timescales
-from meetings.timescales import (
+from meetings.domain.records import Case, Child, Meeting, MeetingStatus, PlanCategory
+from meetings.domain.schema import InvalidRecord
+from meetings.domain.settings import Settings, Timescales
+from meetings.domain.timescales import (
     add_months,
     add_working_days,
     is_working_day,

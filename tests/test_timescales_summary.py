@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from meetings.records import Case, Child, Meeting, MeetingStatus, PlanCategory
-from meetings.settings import Settings, Timescales
-from meetings.store import CaseSummary
-from meetings.timescales import next_core_group_due, summary_core_group_due
+from meetings.domain.records import Case, Child, Meeting, MeetingStatus, PlanCategory
+from meetings.domain.settings import Settings, Timescales
+from meetings.domain.timescales import next_core_group_due, summary_core_group_due
+from meetings.storage.store import CaseSummary
 
 ENGLAND = Settings(nation="england")
 D = dt.date

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from meetings.store import Store
+from meetings.storage.store import Store
 
 DEMO_ID = "DEMO-0001"
 WORDS = "Robin said the new flat is warm and Sam now walks her to school"
@@ -18,8 +18,8 @@ WORDS = "Robin said the new flat is warm and Sam now walks her to school"
 CHILD = textwrap.dedent(
     """
     import asyncio, datetime as dt, os, signal, sys
-    from meetings.settings import Settings
-    from meetings.store import Store
+    from meetings.domain.settings import Settings
+    from meetings.storage.store import Store
     from tui.app import CoreGroupApp
 
     async def main() -> None:

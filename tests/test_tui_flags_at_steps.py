@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Label, Static
 
-from meetings import rules
-from meetings.locations import data_dir
-from meetings.settings import Settings
-from meetings.store import Store
+from meetings.domain import rules
+from meetings.domain.locations import data_dir
+from meetings.domain.settings import Settings
+from meetings.storage.store import Store
 from tui.app import CoreGroupApp
 from tui.screens.meeting import FLAG_STEPS, AttendanceScreen, WalkthroughScreen
 from tui.widgets.forms import RecordForm

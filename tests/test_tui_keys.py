@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from meetings.store import Store
+from meetings.storage.store import Store
 from tui.screens.help import HelpScreen
 from tui.screens.meeting import WalkthroughScreen
 from tui.widgets.forms import RecordForm

@@ -9,8 +9,8 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import put, settle
 
-from meetings.records import ActionType, AttendanceMode, MeetingMode, MeetingStatus
-from meetings.store import Store
+from meetings.domain.records import ActionType, AttendanceMode, MeetingMode, MeetingStatus
+from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.meeting import AttendanceScreen, FinishScreen, WalkthroughScreen
 from tui.widgets.forms import RecordForm

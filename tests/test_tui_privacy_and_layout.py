@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import settle
 
-from meetings.store import Store
+from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.meeting import StartMeetingForm, WalkthroughScreen
 from tui.widgets.forms import Choose, RecordForm

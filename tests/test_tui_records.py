@@ -13,10 +13,10 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent, TextArea
 from tui_helpers import put, settle
 
-from meetings.locations import data_dir
-from meetings.minutes import write_minutes
-from meetings.records import AttendanceStatus, CopyType, Impact, MeetingMode
-from meetings.store import Store
+from meetings.domain.locations import data_dir
+from meetings.domain.records import AttendanceStatus, CopyType, Impact, MeetingMode
+from meetings.exports.minutes import write_minutes
+from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.distribution import DistributionScreen
 from tui.screens.meeting import AttendanceScreen, FinishScreen, WalkthroughScreen

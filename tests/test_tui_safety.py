@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.widgets import Static, TextArea
 
-from meetings.settings import Settings
-from meetings.store import Store
+from meetings.domain.settings import Settings
+from meetings.storage.store import Store
 from tui.app import CoreGroupApp
 from tui.screens.case import CaseScreen
 from tui.screens.meeting import WalkthroughScreen

@@ -11,11 +11,11 @@ from typing import Any
 
 from textual.widgets import Input, Static, TextArea
 
-from meetings.records import AttendanceStatus
-from meetings.settings import Settings
-from meetings.store import CaseFile, Store, StoreError
+from meetings.domain.records import AttendanceStatus
+from meetings.domain.settings import Settings
+from meetings.storage.store import CaseFile, Store, StoreError
+from meetings.storage.writer import Writer
 from tui.app import CoreGroupApp
-from tui.autosave import Writer
 from tui.screens.case import CaseScreen
 from tui.screens.case_list import CaseListScreen
 from tui.screens.meeting import AttendanceScreen, FinishScreen, WalkthroughScreen

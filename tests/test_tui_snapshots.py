@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from meetings.store import Store
+from meetings.storage.store import Store
 
 
 async def open_demo(pilot: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input, Select, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from meetings.store import Store
+from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.meeting import WalkthroughScreen
 from tui.widgets.forms import RecordForm

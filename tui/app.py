@@ -20,11 +20,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from meetings.agenda import Agenda, load_agenda
-from meetings.settings import Settings, load_settings
-from meetings.store import CaseFile, CaseLocked, Store, StoreError
+from meetings.domain.agenda import Agenda, load_agenda
+from meetings.domain.settings import Settings, load_settings
+from meetings.storage.store import CaseFile, CaseLocked, Store, StoreError
+from meetings.storage.writer import Writer
 
-from .autosave import Writer
 from .commands import ScreenCommands
 from .widgets.forms import Confirm, RecordForm
 

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from meetings import __version__
-from meetings.agenda import AgendaTemplateError
-from meetings.exchange import export_text, read_case_file
-from meetings.locations import data_dir, store_dir
-from meetings.records import CopyType
-from meetings.schema import InvalidRecord, parse_date
-from meetings.settings import SettingsError, load_settings
-from meetings.storage import atomic_write
-from meetings.store import Store, StoreError
-from meetings.wordfile import TemplateError
+from meetings.domain.agenda import AgendaTemplateError
+from meetings.domain.locations import data_dir, store_dir
+from meetings.domain.records import CopyType
+from meetings.domain.schema import InvalidRecord, parse_date
+from meetings.domain.settings import SettingsError, load_settings
+from meetings.exports.wordfile import TemplateError
+from meetings.storage.exchange import export_text, read_case_file
+from meetings.storage.files import atomic_write
+from meetings.storage.store import Store, StoreError
 
 DEMO_FILE = "demo/demo-case.json"
 
@@ -146,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
     elif args.command == "sent":
-        from meetings.minutes import record_distribution
+        from meetings.exports.minutes import record_distribution
 
         with store.open(args.case_id) as case_file:
             meeting = record_distribution(
@@ -166,8 +166,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_word(args: argparse.Namespace, store: Store) -> None:
-    from meetings.chronology_export import write_chronology
-    from meetings.minutes import write_minutes
+    from meetings.exports.chronology import write_chronology
+    from meetings.exports.minutes import write_minutes
 
     copy = CopyType(args.copy)
     with store.open(args.case_id, read_only=True) as case_file:

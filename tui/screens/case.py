@@ -11,9 +11,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
-from meetings import rules
-from meetings.records import Meeting, MeetingStatus
-from meetings.timescales import next_core_group_due
+from meetings.domain import rules
+from meetings.domain.records import Meeting, MeetingStatus
+from meetings.domain.timescales import next_core_group_due
 
 from ..widgets.forms import humanise
 from . import editing

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from meetings.store import CaseSummary
-from meetings.timescales import summary_core_group_due
+from meetings.domain.timescales import summary_core_group_due
+from meetings.storage.store import CaseSummary
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp

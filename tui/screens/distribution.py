@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
-from meetings.minutes import find_meeting, record_distribution
-from meetings.records import CopyType, Meeting
-from meetings.schema import InvalidRecord
-from meetings.timescales import parse_due
+from meetings.domain.records import CopyType, Meeting
+from meetings.domain.schema import InvalidRecord
+from meetings.domain.timescales import parse_due
+from meetings.exports.minutes import find_meeting, record_distribution
 
 from ..widgets.forms import humanise, line_value
 

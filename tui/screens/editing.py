@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from meetings.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
-from meetings.schema import InvalidRecord
+from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
+from meetings.domain.schema import InvalidRecord
+from meetings.storage.writer import CASE
 
-from ..autosave import CASE
 from ..widgets.forms import FieldSpec, RecordForm, specs_for
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def edit(
     """Open the form for `record` (or a new one built from `defaults`). On save, copy the
     checked values into the record (or `add` the new one) under the writer's lock, and queue
     the save of `saved_as` ("record" means the record itself; CASE the case's own details)."""
-    from meetings.timescales import parse_due
+    from meetings.domain.timescales import parse_due
 
     def parse(text: str) -> Any:
         return parse_due(text, app.today(), app.settings)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meetings.records import CopyType
+from meetings.domain.records import CopyType
 
 from ..widgets.forms import Ask, Choose
 
@@ -65,7 +65,7 @@ def _ask_folder(app: CoreGroupApp, what: str, then: Any) -> None:
 
 def export_minutes(app: CoreGroupApp, meeting_number: int, *, then: Callable[[], Any] | None = None) -> None:
     """Write the full and family copies; then (if given) run `then`, e.g. open the distribution log."""
-    minutes = _module("meetings.minutes")
+    minutes = _module("meetings.exports.minutes")
     if minutes is None or app.case_file is None:
         app.notify("Word minutes are not available in this version.", severity="warning")
         return
@@ -98,7 +98,7 @@ CHRONOLOGY_COPIES = [
 def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] | None = None) -> None:
     """Ask which copy (full, or the family's), then where; write it in the background.
     `progress(done, total)` is called on the UI thread as rows are written."""
-    chronology = _module("meetings.chronology_export")
+    chronology = _module("meetings.exports.chronology")
     if chronology is None or app.case_file is None:
         app.notify("The Word chronology is not available in this version.", severity="warning")
         return

@@ -28,9 +28,9 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from meetings import rules
-from meetings.agenda import AnswerSpec
-from meetings.records import (
+from meetings.domain import rules
+from meetings.domain.agenda import AnswerSpec
+from meetings.domain.records import (
     AgendaStep,
     AttendanceMode,
     AttendanceStatus,
@@ -40,8 +40,8 @@ from meetings.records import (
     MeetingStatus,
     Scaling,
 )
-from meetings.schema import InvalidRecord, parse_time
-from meetings.timescales import parse_due
+from meetings.domain.schema import InvalidRecord, parse_time
+from meetings.domain.timescales import parse_due
 
 from ..widgets.forms import FORM_KEYS, Ask, FormScreen, humanise, line_value, many_lines, one_line
 from . import editing

@@ -9,10 +9,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
-from meetings import schema
-from meetings.records import Case, PlanCategory
-from meetings.schema import InvalidRecord
-from meetings.store import StoreError
+from meetings.domain import schema
+from meetings.domain.records import Case, PlanCategory
+from meetings.domain.schema import InvalidRecord
+from meetings.storage.store import StoreError
 
 from ..widgets.forms import FORM_KEYS, FormFields, FormScreen, humanise, line_value
 
@@ -69,7 +69,7 @@ class NewCaseForm(FormScreen[Case | None]):
         yield Footer()
 
     def _date(self, widget_id: str, label: str) -> str | None:
-        from meetings.timescales import parse_due
+        from meetings.domain.timescales import parse_due
 
         text = line_value(self.query_one(widget_id, Input))
         if not text:

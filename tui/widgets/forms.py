@@ -24,8 +24,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
-from meetings import schema
-from meetings.schema import InvalidRecord
+from meetings.domain import schema
+from meetings.domain.schema import InvalidRecord
 
 # Control characters (a pasted tab, a stray escape) would make a one-line field unsaveable:
 # the schema rightly refuses them. Every value typed in the app goes through one of these.

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .records import Case
-from .schema import json_schema
-from .storage import StoreError
+from ..domain.records import Case
+from ..domain.schema import json_schema
+from .files import StoreError
 
 
 def export_text(data: dict[str, Any]) -> str:

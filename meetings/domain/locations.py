@@ -27,8 +27,8 @@ def config_file() -> Path:
 
 def data_dir() -> Path:
     """Shipped data: `data/` beside the package in a checkout, `meetings/data` in a wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "data", here.parent / "data"):
+    package = Path(__file__).resolve().parent.parent  # meetings/
+    for candidate in (package / "data", package.parent / "data"):
         if (candidate / "agenda.json").is_file():
             return candidate
     raise FileNotFoundError("coregroup's shipped data folder is missing: reinstall coregroup")

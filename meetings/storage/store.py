@@ -24,11 +24,11 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from . import schema
-from .migrations import migrate
-from .records import COLLECTION_OF, COLLECTIONS, Case, check_case_id
-from .schema import InvalidRecord
-from .storage import (
+from ..domain import schema
+from ..domain.migrations import migrate
+from ..domain.records import COLLECTION_OF, COLLECTIONS, Case, check_case_id
+from ..domain.schema import InvalidRecord
+from .files import (
     AtomicStorage,
     CaseLocked,
     DamagedFile,

@@ -28,9 +28,9 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree  # type: ignore[import-untyped]
 
-from .locations import data_dir
-from .settings import Settings
-from .storage import atomic_write
+from ..domain.locations import data_dir
+from ..domain.settings import Settings
+from ..storage.files import atomic_write
 
 TEMPLATE_NAME = "minutes-template.docx"
 MARKING_PLACEHOLDER = "{protective_marking}"

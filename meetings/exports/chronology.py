@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..domain.records import Case, ChronologyEntry, CopyType, Impact
+from ..domain.settings import Settings, load_settings
 from .minutes import COPY_NAMES, Restrictions, long_date, short_date
-from .records import Case, ChronologyEntry, CopyType, Impact
-from .settings import Settings, load_settings
 from .wordfile import Cell, Flag, WordDocument
 
 IMPACT = {

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import schema
-from .agenda import AgendaTemplateError, load_agenda
-from .records import (
+from ..domain import schema
+from ..domain.agenda import AgendaTemplateError, load_agenda
+from ..domain.records import (
     Action,
     ActionStatus,
     AttendanceMode,
@@ -30,8 +30,8 @@ from .records import (
     MeetingMode,
     SourceKind,
 )
-from .rules import missing_agencies, name_pattern
-from .settings import Settings, load_settings
+from ..domain.rules import missing_agencies, name_pattern
+from ..domain.settings import Settings, load_settings
 from .wordfile import Cell, Flag, WordDocument
 
 WITHHELD = "[name withheld]"

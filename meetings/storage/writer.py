@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from meetings.schema import InvalidRecord
-from meetings.store import CaseFile, StoreError
+from meetings.domain.schema import InvalidRecord
+from meetings.storage.store import CaseFile, StoreError
 
 CASE = None  # the record key meaning "the case's own details"
 
