@@ -56,39 +56,72 @@ def synthetic_case(chronology: int = 0) -> Case:
     for step in steps:
         step.notes = f"{NOTE}\n{NOTE}"
     meeting = Meeting(
-        number=1, date=day, venue="Sample Family Centre (fictional)", chair="Alex Chair (fictional)",
+        number=1,
+        date=day,
+        venue="Sample Family Centre (fictional)",
+        chair="Alex Chair (fictional)",
         minute_taker="Robin Minutes (fictional)",
         attendees=[
-            Attendee(name=f"Attendee {i} (fictional)", role="Practitioner", agency=f"Sample Agency {i % 6}",
-                     status=AttendanceStatus.ATTENDED, mode=AttendanceMode.IN_PERSON)
+            Attendee(
+                name=f"Attendee {i} (fictional)",
+                role="Practitioner",
+                agency=f"Sample Agency {i % 6}",
+                status=AttendanceStatus.ATTENDED,
+                mode=AttendanceMode.IN_PERSON,
+            )
             for i in range(15)
         ],
         steps=steps,
         scaling=[Scaling(name=f"Attendee {i} (fictional)", score=i % 11, reason="Fictional reason.") for i in range(6)],
-        decisions=NOTE, contingency_plan=NOTE,
+        decisions=NOTE,
+        contingency_plan=NOTE,
     )
     actions = [
-        Action(number=i, text=f"Fictional SMART action {i}: {NOTE[:160]}", outcome="The child is safe (fictional)",
-               owner="Alex Chair (fictional)", agency="Sample Agency", raised_at=1, due=day + dt.timedelta(days=i),
-               type=ActionType.PARENTING_ASSESSMENT if i % 10 == 0 else ActionType.VISIT, times_carried_forward=i % 3)
+        Action(
+            number=i,
+            text=f"Fictional SMART action {i}: {NOTE[:160]}",
+            outcome="The child is safe (fictional)",
+            owner="Alex Chair (fictional)",
+            agency="Sample Agency",
+            raised_at=1,
+            due=day + dt.timedelta(days=i),
+            type=ActionType.PARENTING_ASSESSMENT if i % 10 == 0 else ActionType.VISIT,
+            times_carried_forward=i % 3,
+        )
         for i in range(1, 41)
     ]
     entries = [
-        ChronologyEntry(id=i, date=dt.date(2019, 1, 1) + dt.timedelta(days=i), source=f"Sample Agency {i % 9} (fictional)",
-                        event=f"Fictional event {i}: {NOTE[:120]}", impact=Impact.NEGATIVE if i % 4 == 0 else Impact.NEUTRAL,
-                        action_taken="Fictional follow-up.", recorded_by="Robin Minutes (fictional)", recorded_on=dt.date(2026, 1, 1))
+        ChronologyEntry(
+            id=i,
+            date=dt.date(2019, 1, 1) + dt.timedelta(days=i),
+            source=f"Sample Agency {i % 9} (fictional)",
+            event=f"Fictional event {i}: {NOTE[:120]}",
+            impact=Impact.NEGATIVE if i % 4 == 0 else Impact.NEUTRAL,
+            action_taken="Fictional follow-up.",
+            recorded_by="Robin Minutes (fictional)",
+            recorded_on=dt.date(2026, 1, 1),
+        )
         for i in range(1, chronology + 1)
     ]
-    return Case(id="BENCH-1", children=[Child(id=1, name="Sample Child (fictional)", date_of_birth=dt.date(2025, 1, 1))],
-                plan_categories=[PlanCategory.NEGLECT], icpc_date=dt.date(2026, 1, 15), meetings=[meeting],
-                actions=actions, chronology=entries, lead_social_worker="Alex Chair (fictional)")
+    return Case(
+        id="BENCH-1",
+        children=[Child(id=1, name="Sample Child (fictional)", date_of_birth=dt.date(2025, 1, 1))],
+        plan_categories=[PlanCategory.NEGLECT],
+        icpc_date=dt.date(2026, 1, 15),
+        meetings=[meeting],
+        actions=actions,
+        chronology=entries,
+        lead_social_worker="Alex Chair (fictional)",
+    )
 
 
 def naive_chronology(case: Case, out: Path) -> None:
     """The slow way, for comparison: python-docx's add_row per entry."""
     document = docx.Document(str(template_path(Settings())))
     table = document.add_table(rows=1, cols=6)
-    for cell, heading in zip(table.rows[0].cells, ("Date", "Source", "What happened", "Impact", "Action", "Recorded by"), strict=True):
+    for cell, heading in zip(
+        table.rows[0].cells, ("Date", "Source", "What happened", "Impact", "Action", "Recorded by"), strict=True
+    ):
         cell.text = heading
     for e in case.chronology:
         cells = table.add_row().cells
@@ -131,20 +164,46 @@ def main() -> None:
     minutes_case = synthetic_case()
     chronology_case = synthetic_case(chronology=2_000)
     print(f"machine: {os.cpu_count()} cpus ({len(os.sched_getaffinity(0))} usable), {cpu_model()}")
-    print(f"python {platform.python_version()}, python-docx {docx.__version__ if hasattr(docx, '__version__') else '?'}")
+    print(
+        f"python {platform.python_version()}, python-docx {docx.__version__ if hasattr(docx, '__version__') else '?'}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         write_minutes(minutes_case, 1, out / "warm.docx", settings=settings)  # imports, template cache of the OS
         rows = [
-            ("minutes, full copy (15 attendees, 15 steps, 40 actions)", lambda: write_minutes(minutes_case, 1, out / "m.docx", settings=settings), args.runs, 0.3),
-            ("minutes, family copy", lambda: write_minutes(minutes_case, 1, out / "f.docx", copy=CopyType.FAMILY, settings=settings), args.runs, 0.3),
-            ("chronology, 2,000 entries", lambda: write_chronology(chronology_case, out / "c.docx", settings=settings), args.runs, 2.0),
-            ("chronology, 2,000 entries, naive add_row loop", lambda: naive_chronology(chronology_case, out / "n.docx"), args.naive_runs, None),
+            (
+                "minutes, full copy (15 attendees, 15 steps, 40 actions)",
+                lambda: write_minutes(minutes_case, 1, out / "m.docx", settings=settings),
+                args.runs,
+                0.3,
+            ),
+            (
+                "minutes, family copy",
+                lambda: write_minutes(minutes_case, 1, out / "f.docx", copy=CopyType.FAMILY, settings=settings),
+                args.runs,
+                0.3,
+            ),
+            (
+                "chronology, 2,000 entries",
+                lambda: write_chronology(chronology_case, out / "c.docx", settings=settings),
+                args.runs,
+                2.0,
+            ),
+            (
+                "chronology, 2,000 entries, naive add_row loop",
+                lambda: naive_chronology(chronology_case, out / "n.docx"),
+                args.naive_runs,
+                None,
+            ),
         ]
         for label, run, runs, target in rows:
             median, times = median_seconds(run, runs)
-            verdict = "" if target is None else ("  within target" if median <= target else f"  OVER the {target} s target")
-            print(f"{label:58s} median {median:6.3f} s over {runs} runs (min {min(times):.3f}, max {max(times):.3f}){verdict}")
+            verdict = (
+                "" if target is None else ("  within target" if median <= target else f"  OVER the {target} s target")
+            )
+            print(
+                f"{label:58s} median {median:6.3f} s over {runs} runs (min {min(times):.3f}, max {max(times):.3f}){verdict}"
+            )
 
 
 if __name__ == "__main__":

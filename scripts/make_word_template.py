@@ -38,8 +38,16 @@ APP_XML = (
 )
 
 
-def paragraph_style(document: docx.document.Document, name: str, *, size: float, bold: bool = False,
-                    before: float = 0, after: float = 4, color: RGBColor | None = None) -> None:
+def paragraph_style(
+    document: docx.document.Document,
+    name: str,
+    *,
+    size: float,
+    bold: bool = False,
+    before: float = 0,
+    after: float = 4,
+    color: RGBColor | None = None,
+) -> None:
     styles = document.styles
     try:
         style = styles[name]
@@ -90,14 +98,18 @@ def build() -> bytes:
 
     table = styles.add_style("Minutes Table", WD_STYLE_TYPE.TABLE)
     table.base_style = styles["Table Grid"]
-    table.element.append(parse_xml(
-        f'<w:tblPr {nsdecls("w")}><w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="80" w:type="dxa"/>'
-        '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr>'
-    ))
-    table.element.append(parse_xml(
-        f'<w:tblStylePr {nsdecls("w")} w:type="firstRow"><w:rPr><w:b/></w:rPr>'
-        '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/></w:tcPr></w:tblStylePr>'
-    ))
+    table.element.append(
+        parse_xml(
+            f'<w:tblPr {nsdecls("w")}><w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="80" w:type="dxa"/>'
+            '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+        )
+    )
+    table.element.append(
+        parse_xml(
+            f'<w:tblStylePr {nsdecls("w")} w:type="firstRow"><w:rPr><w:b/></w:rPr>'
+            '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/></w:tcPr></w:tblStylePr>'
+        )
+    )
 
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -141,8 +153,9 @@ def build() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     rels = _without_thumbnail(buffer.getvalue())
-    return fixed_zip(buffer.getvalue(), drop=["docProps/thumbnail.jpeg"],
-                     replace={"docProps/app.xml": APP_XML, "_rels/.rels": rels})
+    return fixed_zip(
+        buffer.getvalue(), drop=["docProps/thumbnail.jpeg"], replace={"docProps/app.xml": APP_XML, "_rels/.rels": rels}
+    )
 
 
 def _without_thumbnail(data: bytes) -> bytes:

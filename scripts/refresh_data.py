@@ -1,6 +1,6 @@
 """Rewrite the shipped JSON Schema and the demo case in canonical form after the records change.
 
-    python scripts/refresh_data.py
+python scripts/refresh_data.py
 """
 
 import json

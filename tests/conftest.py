@@ -40,9 +40,13 @@ def store(tmp_path: Path) -> Store:
 def make_app() -> Callable[..., object]:
     """Build the app on a store with default settings and the clock stopped at FIXED_NOW."""
 
-    def make(store: Store, *, now: dt.datetime = FIXED_NOW) -> object:
+    def make(
+        store: Store, *, now: dt.datetime = FIXED_NOW, save_delay: float = 0.05, settings: Settings | None = None
+    ) -> object:
+        """`save_delay`: how long the writer gathers keystrokes before saving (the app's own is 0.25);
+        `settings`: a council's settings (the defaults otherwise)."""
         from tui.app import CoreGroupApp
 
-        return CoreGroupApp(store, Settings(), clock=lambda: now, writer_delay=0.05)
+        return CoreGroupApp(store, settings or Settings(), clock=lambda: now, save_delay=save_delay)
 
     return make

@@ -43,8 +43,14 @@ def test_full_chronology_lists_every_entry_oldest_first(tmp_path: Path) -> None:
     out = write_chronology(demo_case(), tmp_path / "chron.docx", settings=SETTINGS)
     table = rows(out)
     assert table[0] == HEADINGS
-    assert [r[0] for r in table[1:]] == ["14 May 2026", "9 Jul 2026", "20 Aug 2026", "28 Aug 2026", "20 Sep 2026",
-                                         "3 Nov 2026 to 10 Nov 2026"]
+    assert [r[0] for r in table[1:]] == [
+        "14 May 2026",
+        "9 Jul 2026",
+        "20 Aug 2026",
+        "28 Aug 2026",
+        "20 Sep 2026",
+        "3 Nov 2026 to 10 Nov 2026",
+    ]
     housing = table[4]
     assert housing[1] == "Sample Homes Housing Association"
     assert housing[2] == "Concern about home conditions and a man leaving late at night."
@@ -70,8 +76,9 @@ def test_family_copy_leaves_unshareable_entries_out_of_every_part(tmp_path: Path
 
 
 def test_date_range_includes_periods_that_overlap_it(tmp_path: Path) -> None:
-    out = write_chronology(demo_case(), tmp_path / "c.docx", start=dt.date(2026, 8, 20), end=dt.date(2026, 11, 5),
-                           settings=SETTINGS)
+    out = write_chronology(
+        demo_case(), tmp_path / "c.docx", start=dt.date(2026, 8, 20), end=dt.date(2026, 11, 5), settings=SETTINGS
+    )
     assert [r[0] for r in rows(out)[1:]] == ["20 Aug 2026", "28 Aug 2026", "20 Sep 2026", "3 Nov 2026 to 10 Nov 2026"]
     assert "Entries: From Thursday 20 August 2026 to Thursday 5 November 2026" in text(out)
 
@@ -84,8 +91,13 @@ def test_agency_filter_matches_part_of_the_source_ignoring_case(tmp_path: Path) 
 
 def test_no_matching_entries_says_so(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
-    out = write_chronology(demo_case(), tmp_path / "c.docx", agencies=["Fire service"], settings=SETTINGS,
-                           progress=lambda done, total: calls.append((done, total)))
+    out = write_chronology(
+        demo_case(),
+        tmp_path / "c.docx",
+        agencies=["Fire service"],
+        settings=SETTINGS,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert "0 entries, oldest first." in text(out)
     assert docx.Document(str(out)).tables == []
     assert calls == [(0, 0)]
@@ -93,16 +105,23 @@ def test_no_matching_entries_says_so(tmp_path: Path) -> None:
 
 def test_start_after_end_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="after the end date"):
-        write_chronology(demo_case(), tmp_path / "c.docx", start=dt.date(2026, 9, 1), end=dt.date(2026, 8, 1),
-                         settings=SETTINGS)
+        write_chronology(
+            demo_case(), tmp_path / "c.docx", start=dt.date(2026, 9, 1), end=dt.date(2026, 8, 1), settings=SETTINGS
+        )
 
 
 def many_entries(n: int) -> Case:
     case = demo_case()
     first = dt.date(2020, 1, 1)
     case.chronology = [
-        ChronologyEntry(id=i, date=first + dt.timedelta(days=i), source=f"Sample Agency {i % 7} (fictional)",
-                        event=f"Fictional event number {i}.", impact=Impact.NEUTRAL, action_taken="None needed.")
+        ChronologyEntry(
+            id=i,
+            date=first + dt.timedelta(days=i),
+            source=f"Sample Agency {i % 7} (fictional)",
+            event=f"Fictional event number {i}.",
+            impact=Impact.NEUTRAL,
+            action_taken="None needed.",
+        )
         for i in range(1, n + 1)
     ]
     return case
@@ -110,21 +129,26 @@ def many_entries(n: int) -> Case:
 
 def test_a_long_chronology_reports_progress_and_repeats_its_heading_row(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
-    out = write_chronology(many_entries(2_000), tmp_path / "long.docx", settings=SETTINGS,
-                           progress=lambda done, total: calls.append((done, total)))
+    out = write_chronology(
+        many_entries(2_000),
+        tmp_path / "long.docx",
+        settings=SETTINGS,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     table = rows(out)
     assert len(table) == 2_001
     assert table[-1][2] == "Fictional event number 2000."
     assert calls[-1] == (2_000, 2_000)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     first_row = docx.Document(str(out)).tables[0].rows[0]._tr
-    assert first_row.trPr.find(qn("w:tblHeader")) is not None
+    assert first_row.trPr is not None and first_row.trPr.find(qn("w:tblHeader")) is not None
 
 
 def test_chronology_is_landscape_private_and_titled(tmp_path: Path) -> None:
     out = write_chronology(demo_case(), tmp_path / "c.docx", settings=SETTINGS)
     document = docx.Document(str(out))
     section = document.sections[0]
+    assert section.page_width is not None and section.page_height is not None
     assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
     assert "OFFICIAL-SENSITIVE" in "\n".join(p.text for p in section.header.paragraphs)
     assert document.core_properties.title == "Chronology: Wren Example (full copy)"

@@ -18,6 +18,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from meetings.domain import schema
+from meetings.domain.lifecycle import find_meeting, record_distribution
 from meetings.domain.locations import data_dir
 from meetings.domain.records import (
     Action,
@@ -33,7 +34,7 @@ from meetings.domain.records import (
 )
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.settings import Settings
-from meetings.exports.minutes import record_distribution, write_minutes
+from meetings.exports.minutes import write_minutes
 from meetings.exports.wordfile import TemplateError, xml_safe
 
 SETTINGS = Settings()
@@ -57,15 +58,25 @@ def demo_case() -> Case:
 def with_restricted_extras(case: Case) -> Case:
     """The demo case plus a restricted action, and the restricted person as an attendee and recipient."""
     case.actions.append(
-        Action(number=case.next_number("actions"), text="Quietly check the spare room for a second adult's belongings.",
-               owner="Alex Chair (fictional)", agency="Children's Social Care", raised_at=2,
-               due=dt.date(2026, 10, 15), restricted=True)
+        Action(
+            number=case.next_number("actions"),
+            text="Quietly check the spare room for a second adult's belongings.",
+            owner="Alex Chair (fictional)",
+            agency="Children's Social Care",
+            raised_at=2,
+            due=dt.date(2026, 10, 15),
+            restricted=True,
+        )
     )
     for meeting in case.meetings:
-        meeting.attendees.append(Attendee(name="Max Fictional", role="Visitor", agency="None", person_id=4,
-                                          status=AttendanceStatus.DID_NOT_ATTEND))
-        meeting.distribution.append(Distribution(recipient="Max Fictional", copy_type=CopyType.FULL,
-                                                 sent_on=dt.date(2026, 10, 2)))
+        meeting.attendees.append(
+            Attendee(
+                name="Max Fictional", role="Visitor", agency="None", person_id=4, status=AttendanceStatus.DID_NOT_ATTEND
+            )
+        )
+        meeting.distribution.append(
+            Distribution(recipient="Max Fictional", copy_type=CopyType.FULL, sent_on=dt.date(2026, 10, 2))
+        )
     return case
 
 
@@ -164,7 +175,14 @@ def test_every_agenda_step_is_printed_with_its_notes(full: Path) -> None:
 
 def test_actions_table_flags_a_carried_forward_assessment(full: Path) -> None:
     rows = table_rows(full, "No.")
-    assert rows[0] == ["No.", "Action and the outcome it serves", "Owner and agency", "Due", "Status", "Evidence and impact"]
+    assert rows[0] == [
+        "No.",
+        "Action and the outcome it serves",
+        "Owner and agency",
+        "Due",
+        "Status",
+        "Evidence and impact",
+    ]
     first = rows[1]
     assert first[0] == "1" and first[1].startswith("Complete a parenting assessment")
     assert "Outcome: Wren's needs are met day and night" in first[1]
@@ -207,7 +225,9 @@ def test_family_copy_leaves_restricted_text_out_of_every_part(tmp_path: Path) ->
     case = with_restricted_extras(demo_case())
     for number in (1, 2):
         full = write_minutes(case, number, tmp_path / f"full-{number}.docx", settings=SETTINGS)
-        family = write_minutes(case, number, tmp_path / f"family-{number}.docx", copy=CopyType.FAMILY, settings=SETTINGS)
+        family = write_minutes(
+            case, number, tmp_path / f"family-{number}.docx", copy=CopyType.FAMILY, settings=SETTINGS
+        )
         full_xml = "\n".join(package_parts(full).values())
         parts = package_parts(family)
         assert {"word/document.xml", "docProps/core.xml", "word/header1.xml", "word/footer1.xml"} <= set(parts)
@@ -217,7 +237,12 @@ def test_family_copy_leaves_restricted_text_out_of_every_part(tmp_path: Path) ->
         assert "Max Fictional" in full_xml  # the test would catch a leak: the full copy has it
         assert "Family copy" in body_text(family)
     full2 = "\n".join(package_parts(tmp_path / "full-2.docx").values())
-    for needle in ("contact centre", "Referral came through", "Shouting and a baby crying", "Quietly check the spare room"):
+    for needle in (
+        "contact centre",
+        "Referral came through",
+        "Shouting and a baby crying",
+        "Quietly check the spare room",
+    ):
         assert needle in full2
     assert "Housing officer named the man" in "\n".join(package_parts(tmp_path / "full-1.docx").values())
 
@@ -287,7 +312,8 @@ def test_awkward_text_exports_whole(tmp_path: Path) -> None:
     long_note = ("Line of a long note. " * 50 + "\n") * 47 + "END-OF-LONG-NOTE"
     assert len(long_note) > 49_000
     steps[2].notes = "Wren smiled 😊👶🏽 at the visit.\nمرحبا، قالت الأم إن كل شيء بخير\nשלום לכולם"
-    steps[4].notes = "Before vertical tab\x0bafter it.\x0cAfter the form feed\x00then a null\x1fand a unit separator. TAIL"
+    controls = "Before vertical tab\x0bafter it.\x0cAfter the form feed\x00then a null\x1fand a unit separator. TAIL"
+    steps[4].notes = controls
     steps[6].notes = long_note
     out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
     text = body_text(out)
@@ -345,7 +371,9 @@ def council_template(tmp_path: Path) -> Path:
 
 
 def test_a_council_template_keeps_its_look_and_gets_the_marking_on_page_one(tmp_path: Path) -> None:
-    out = write_minutes(demo_case(), 2, tmp_path / "m.docx", settings=Settings(word_template=council_template(tmp_path)))
+    out = write_minutes(
+        demo_case(), 2, tmp_path / "m.docx", settings=Settings(word_template=council_template(tmp_path))
+    )
     document = docx.Document(str(out))
     section = document.sections[0]
     assert section.different_first_page_header_footer
@@ -375,11 +403,14 @@ def test_an_unknown_meeting_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_recorded_distribution_prints_in_the_log(tmp_path: Path) -> None:
     case = demo_case()
-    meeting = record_distribution(case, 2, "Jo Example", CopyType.FAMILY, agency="Family",
-                                  sent_on=dt.date(2026, 10, 2), how="By hand")
-    assert meeting is case.meetings[1]
-    assert meeting.distribution[-1] == Distribution(recipient="Jo Example", agency="Family", copy_type=CopyType.FAMILY,
-                                                    sent_on=dt.date(2026, 10, 2), how="By hand")
+    meeting = find_meeting(case, 2)
+    entry = record_distribution(
+        meeting, "Jo Example", CopyType.FAMILY, agency="Family", sent_on=dt.date(2026, 10, 2), how="By hand"
+    )
+    assert meeting is case.meetings[1] and meeting.distribution[-1] is entry
+    assert entry == Distribution(
+        recipient="Jo Example", agency="Family", copy_type=CopyType.FAMILY, sent_on=dt.date(2026, 10, 2), how="By hand"
+    )
     out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
     rows = table_rows(out, "Recipient")
     assert rows[1] == ["Jo Example", "Family", "Family copy", "2 Oct 2026", "By hand"]
@@ -390,17 +421,26 @@ def test_recorded_distribution_prints_in_the_log(tmp_path: Path) -> None:
 def test_distribution_needs_a_recipient_and_a_real_meeting() -> None:
     case = demo_case()
     with pytest.raises(InvalidRecord):
-        record_distribution(case, 2, "  ", CopyType.FULL, sent_on=dt.date(2026, 10, 2))
+        record_distribution(find_meeting(case, 2), "  ", CopyType.FULL, sent_on=dt.date(2026, 10, 2))
     with pytest.raises(ValueError, match="no meeting 7"):
-        record_distribution(case, 7, "Jo Example", CopyType.FAMILY, sent_on=dt.date(2026, 10, 2))
+        find_meeting(case, 7)
     assert case.meetings[1].distribution == []
 
 
 def test_a_closed_assessment_shows_the_decision_it_informed(tmp_path: Path) -> None:
     case = demo_case()
-    case.actions.append(Action(number=9, text="Pre-birth assessment (fictional).", type=ActionType.PRE_BIRTH_ASSESSMENT,
-                               status=ActionStatus.DONE, raised_at=2, evidence="Mother engaged well.",
-                               decision_informed="Plan to continue with weekly visits.", completed_on=dt.date(2026, 10, 1)))
+    case.actions.append(
+        Action(
+            number=9,
+            text="Pre-birth assessment (fictional).",
+            type=ActionType.PRE_BIRTH_ASSESSMENT,
+            status=ActionStatus.DONE,
+            raised_at=2,
+            evidence="Mother engaged well.",
+            decision_informed="Plan to continue with weekly visits.",
+            completed_on=dt.date(2026, 10, 1),
+        )
+    )
     out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
     row = next(r for r in table_rows(out, "No.") if r[0] == "9")
     assert "Findings: Mother engaged well." in row[5]

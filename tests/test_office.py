@@ -23,8 +23,13 @@ from meetings.exports.minutes import write_minutes
 
 pytestmark = [
     pytest.mark.office,
-    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH: apt-get install libreoffice-writer"),
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not on PATH: apt-get install poppler-utils"),
+    pytest.mark.skipif(
+        shutil.which("soffice") is None,
+        reason="LibreOffice (soffice) is not on PATH: apt-get install libreoffice-writer",
+    ),
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None, reason="pdftotext is not on PATH: apt-get install poppler-utils"
+    ),
 ]
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -35,7 +40,9 @@ def demo_case() -> Case:
     raw = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
     case = schema.load(Case, raw)
     # Long enough to run over several pages, so every page's header and footer can be checked.
-    case.meetings[1].steps[5].notes = "\n".join(f"Agency update paragraph {i}: nothing of note (fictional)." for i in range(120))
+    case.meetings[1].steps[5].notes = "\n".join(
+        f"Agency update paragraph {i}: nothing of note (fictional)." for i in range(120)
+    )
     case.meetings[0].steps[5].notes += "\n" + "\n".join(f"Further housing note {i} (fictional)." for i in range(80))
     return case
 
@@ -64,22 +71,39 @@ def pdf_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     ]
     first = dt.date(2020, 1, 1)
     case.chronology += [
-        ChronologyEntry(id=100 + i, date=first + dt.timedelta(days=i), source="Sample Agency (fictional)",
-                        event=f"Fictional event {i}.", impact=Impact.NEUTRAL)
+        ChronologyEntry(
+            id=100 + i,
+            date=first + dt.timedelta(days=i),
+            source="Sample Agency (fictional)",
+            event=f"Fictional event {i}.",
+            impact=Impact.NEUTRAL,
+        )
         for i in range(150)
     ]
     docs.append(write_chronology(case, folder / "chronology.docx", settings=settings))
     docs.append(write_chronology(case, folder / "chronology-family.docx", copy=CopyType.FAMILY, settings=settings))
     subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), *map(str, docs)],
-        check=True, capture_output=True, timeout=300,
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{folder}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, docs),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     pages = {}
     for doc in docs:
         pdf = doc.with_suffix(".pdf")
         assert pdf.exists(), f"LibreOffice did not convert {doc.name}"
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
         pages[doc.stem] = [page for page in text.split("\f") if page.strip()]
     return pages
 
@@ -90,7 +114,9 @@ def test_every_page_has_the_marking_and_page_x_of_y(pdf_pages: dict[str, list[st
     assert len(pages) >= 2, f"{name} should run over several pages for this test to mean anything"
     for number, page in enumerate(pages, start=1):
         assert MARKING in page, f"page {number} of {name} has no protective marking"
-        assert f"Page {number} of {len(pages)}" in page, f"page {number} of {name} lacks 'Page {number} of {len(pages)}'"
+        assert f"Page {number} of {len(pages)}" in page, (
+            f"page {number} of {name} lacks 'Page {number} of {len(pages)}'"
+        )
 
 
 def test_a_council_letterhead_on_page_one_keeps_the_marking(pdf_pages: dict[str, list[str]]) -> None:

@@ -189,7 +189,9 @@ def test_a_cancelled_assessment_with_its_reason_and_decision_loads_and_other_act
             evidence="Jo Example moved out of the area (fictional).",
             decision_informed="The receiving council is asked to assess; the plan continues until transfer.",
         )
-        case["actions"][1].update(status="cancelled", evidence="", decision_informed="")  # a referral, not an assessment
+        case["actions"][1].update(
+            status="cancelled", evidence="", decision_informed=""
+        )  # a referral, not an assessment
 
     loaded = schema.load(Case, _bad(cancel))
     assert [a.status for a in loaded.actions[:2]] == [ActionStatus.CANCELLED, ActionStatus.CANCELLED]

@@ -57,9 +57,9 @@ def test_a_case_saved_record_by_record_exports_the_same_as_it_reads(tmp_path: Pa
 
 
 # ----- generated cases --------------------------------------------------------------------------
-_ONE_LINE = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+_ONE_LINE = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=20)
 _NAME = _ONE_LINE.filter(lambda s: s.strip() != "")
-_NOTES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\x7f\r"), max_size=60).filter(
+_NOTES = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00\x7f\r"), max_size=60).filter(
     lambda s: all(c in "\n\t" or ord(c) >= 0x20 for c in s)
 )
 _DATES = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))

@@ -9,6 +9,20 @@ import pytest
 
 from meetings.domain import schema
 from meetings.domain.agenda import Agenda, load_agenda
+from meetings.domain.analysis import open_risks, open_risks_detailed, scaling_rose
+from meetings.domain.finish import Problem, ProblemKind, finish_problems, step_complete
+from meetings.domain.flags import Flag, case_flags
+from meetings.domain.lifecycle import (
+    actions_to_review,
+    attendee_choices,
+    finish_meeting,
+    meeting_mode_from,
+    men_not_invited,
+    men_not_invited_for_safety,
+    missing_agencies,
+    reopen_meeting,
+    start_meeting,
+)
 from meetings.domain.locations import data_dir
 from meetings.domain.records import (
     Action,
@@ -34,25 +48,6 @@ from meetings.domain.records import (
     Scaling,
     Service,
     SourceKind,
-)
-from meetings.domain.rules import (
-    Flag,
-    Problem,
-    actions_to_review,
-    attendee_choices,
-    case_flags,
-    finish_meeting,
-    finish_problems,
-    meeting_mode_from,
-    men_not_invited,
-    men_not_invited_for_safety,
-    missing_agencies,
-    open_risks,
-    open_risks_detailed,
-    reopen_meeting,
-    scaling_rose,
-    start_meeting,
-    step_complete,
 )
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.settings import Settings, Timescales
@@ -219,9 +214,9 @@ def test_finish_problems_name_each_gap_and_the_step_to_go_back_to() -> None:
     case.meetings.append(meeting)
     case.actions = [Action(number=1, text="Visit weekly", raised_at=meeting.number)]
     problems = finish_problems(case, meeting, AGENDA)
-    by_kind = {p.kind: p for p in problems}
+    by_kind: dict[str, Problem] = {p.kind: p for p in problems}
     assert by_kind["no_notes"] == Problem(
-        "No notes at step 4, The child's voice and lived experience.", "childs_voice", "no_notes"
+        "No notes at step 4, The child's voice and lived experience.", ProblemKind.NO_NOTES, "childs_voice"
     )
     unanswered = [(p.step_key, p.message) for p in problems if p.kind == "required_answer"]
     assert unanswered == [
@@ -594,15 +589,29 @@ def test_an_action_for_a_restricted_person_is_a_restricted_risk(demo: Case) -> N
 
 
 def test_only_online_is_restricted_for_a_restricted_person() -> None:
-    visitor = Person(id=1, name="Max Fictional", relationship=Relationship.REGULAR_VISITOR, gender=Gender.MALE,
-                     restricted=True, assessment_status=AssessmentStatus.PLANNED)
+    visitor = Person(
+        id=1,
+        name="Max Fictional",
+        relationship=Relationship.REGULAR_VISITOR,
+        gender=Gender.MALE,
+        restricted=True,
+        assessment_status=AssessmentStatus.PLANNED,
+    )
     case = a_case(
         people=[visitor],
         meetings=[
-            held(1, D(2027, 3, 12), came("Max Fictional", AttendanceMode.PHONE, person_id=1, agency="Family"),
-                 came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School")),
-            held(2, D(2027, 4, 9), came("Max Fictional", AttendanceMode.ONLINE, person_id=1, agency="Family"),
-                 came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School")),
+            held(
+                1,
+                D(2027, 3, 12),
+                came("Max Fictional", AttendanceMode.PHONE, person_id=1, agency="Family"),
+                came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School"),
+            ),
+            held(
+                2,
+                D(2027, 4, 9),
+                came("Max Fictional", AttendanceMode.ONLINE, person_id=1, agency="Family"),
+                came("Robin Worker", AttendanceMode.ONLINE, agency="Sample School"),
+            ),
         ],
     )
     by_name = {f.message.split(" has ")[0]: f for f in flags_of(case, D(2027, 4, 12), "attended_only_online")}
@@ -611,13 +620,21 @@ def test_only_online_is_restricted_for_a_restricted_person() -> None:
 
 
 def test_any_flag_whose_words_name_a_restricted_person_is_restricted() -> None:
-    visitor = Person(id=1, name="Max Fictional", relationship=Relationship.REGULAR_VISITOR, gender=Gender.MALE,
-                     restricted=True, assessment_status=AssessmentStatus.PLANNED)
+    visitor = Person(
+        id=1,
+        name="Max Fictional",
+        relationship=Relationship.REGULAR_VISITOR,
+        gender=Gender.MALE,
+        restricted=True,
+        assessment_status=AssessmentStatus.PLANNED,
+    )
     case = a_case(
         people=[visitor],
         services=[Service(id=1, name="Drug and alcohol support", for_whom="max fictional", end_date=D(2027, 4, 20))],
-        actions=[Action(number=1, text="Check the spare room.", due=D(2027, 4, 1), restricted=True),
-                 Action(number=2, text="Book the room.", due=D(2027, 4, 1))],
+        actions=[
+            Action(number=1, text="Check the spare room.", due=D(2027, 4, 1), restricted=True),
+            Action(number=2, text="Book the room.", due=D(2027, 4, 1)),
+        ],
     )
     (service,) = flags_of(case, D(2027, 4, 12), "service_ending")
     assert service.restricted
@@ -648,12 +665,24 @@ def test_a_partner_with_no_gender_recorded_is_caught_by_the_man_checks() -> None
 
 
 def test_a_man_not_invited_for_a_recorded_safety_reason_is_listed_apart() -> None:
-    dad = Person(id=1, name="Sam Sample", relationship=Relationship.FATHER, gender=Gender.MALE,
-                 invited_to_core_group=False, safety_note="Not to be in the same room as Jo Sample (fictional).",
-                 assessment_status=AssessmentStatus.PLANNED)
-    carer = Person(id=2, name="Lee Sample", relationship=Relationship.MALE_CARER, gender=Gender.MALE,
-                   invited_to_core_group=True, safety_note="Attend at a different time from Sam Sample.",
-                   assessment_status=AssessmentStatus.PLANNED)
+    dad = Person(
+        id=1,
+        name="Sam Sample",
+        relationship=Relationship.FATHER,
+        gender=Gender.MALE,
+        invited_to_core_group=False,
+        safety_note="Not to be in the same room as Jo Sample (fictional).",
+        assessment_status=AssessmentStatus.PLANNED,
+    )
+    carer = Person(
+        id=2,
+        name="Lee Sample",
+        relationship=Relationship.MALE_CARER,
+        gender=Gender.MALE,
+        invited_to_core_group=True,
+        safety_note="Attend at a different time from Sam Sample.",
+        assessment_status=AssessmentStatus.PLANNED,
+    )
     case = a_case(people=[dad, carer])
     meeting = held(1, D(2027, 3, 12))
     assert [p.name for p in men_not_invited(case, meeting)] == ["Lee Sample"]

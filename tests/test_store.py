@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import getpass
 import json
 import os
@@ -11,14 +12,18 @@ import socket
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from meetings.domain.agenda import load_agenda
 from meetings.domain.locations import data_dir
 from meetings.domain.records import Action, ActionStatus, Meeting
 from meetings.domain.schema import InvalidRecord
+from meetings.domain.settings import Settings
+from meetings.session import CaseSession
 from meetings.storage.store import CaseLocked, DamagedFile, ReadOnly, Store, StoreError
 
 CASE = "DEMO-0001"
@@ -123,7 +128,9 @@ def test_an_invalid_edit_is_refused_and_neither_the_file_nor_the_open_case_chang
             case_file.save(dataclasses.replace(assessment, status=ActionStatus.DONE, evidence=""))
         with pytest.raises(InvalidRecord, match=r"person_id: 99 is not a person in this case"):
             case_file.save(dataclasses.replace(assessment, person_id=99))
-        assert case_file.case.actions[0] is assessment
+        # The record a rule refused is not left in the open case, whether the rule is the record's
+        # own (an assessment closed without findings) or one across records (a person who is not there).
+        assert case_file.case.actions[0] is assessment, "a refused record was left in the open case"
         online = case_file.case.meetings[0]
         with pytest.raises(InvalidRecord, match="needs a recorded reason"):
             case_file.save(dataclasses.replace(online, mode_reason=""))
@@ -175,7 +182,7 @@ def test_opening_a_case_that_is_not_there_says_so(store: Store) -> None:
 
 
 # ----- damaged files -----------------------------------------------------------------------------
-DAMAGE = {
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "truncated": lambda good: good[: len(good) // 2],
     "garbage": lambda good: b"\x00\xff" * 64,
     "empty": lambda good: b"",
@@ -304,28 +311,66 @@ def test_saving_a_different_case_object_is_refused(store: Store) -> None:
 
 
 def test_a_change_whose_save_failed_is_written_by_the_next_save(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A full disk for a moment: the failed change is not lost, and the next save writes it."""
+    """A full disk for a moment: the failed change is not lost, and the next save writes it.
+
+    Remembering a failed change is the case's session's job (its writer keeps the change queued):
+    `CaseFile.save` is a single save, for the command line, that raises when it fails."""
     import meetings.storage.files as storage
 
     real_write = storage.atomic_write
-    failures = iter([OSError(28, "No space left on device")])
+    disk_full = False
 
-    def flaky(*args: object, **kwargs: object) -> None:
-        for problem in failures:
-            raise problem
-        real_write(*args, **kwargs)  # type: ignore[arg-type]
+    def flaky(*args: Any, **kwargs: Any) -> None:
+        if disk_full:
+            raise OSError(28, "No space left on device")
+        real_write(*args, **kwargs)
 
-    monkeypatch.setattr(storage, "atomic_write", flaky)
+    session = CaseSession(store.open(CASE), agenda=load_agenda(), settings=Settings(), delay=0.01)
+    try:
+        meeting = session.start_meeting(date=session.case.meetings[-1].date + dt.timedelta(weeks=6))
+        assert session.save_now()
+        before = store.case_path(CASE).read_bytes()
+        monkeypatch.setattr(storage, "atomic_write", flaky)
+        disk_full = True
+        session.set_notes(meeting, meeting.steps[0], "Robin was seen at home (fictional).")
+        assert not session.save_now()
+        assert session.unsaved and session.save_failed
+        assert session.last_error is not None and "No space left on device" in session.last_error
+        assert store.case_path(CASE).read_bytes() == before  # the file is the last good save
+        assert meeting.steps[0].notes == "Robin was seen at home (fictional)."  # the open case keeps the change
+
+        disk_full = False  # room again: the next change is saved, and the failed one with it
+        second = session.case.actions[1]
+        changed = dataclasses.replace(second, outcome="Checks back (fictional).")
+        session.update(second, changed, ["outcome"])
+        assert session.save_now()
+        assert not session.unsaved and not session.save_failed and session.last_error is None
+    finally:
+        closed = session.close()
+    assert closed
+    saved = Store(store.root).export_data(CASE)
+    assert saved["meetings"][-1]["steps"][0]["notes"] == "Robin was seen at home (fictional)."
+    assert saved["actions"][1]["outcome"] == "Checks back (fictional)."
+
+
+def test_a_single_save_that_failed_says_so_and_leaves_the_last_good_save(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`CaseFile.save` (the command line's) never half-writes: it raises, and the file and its
+    backup are as they were."""
+    import meetings.storage.files as storage
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
     with store.open(CASE) as case_file:
-        first, second = case_file.case.actions[0], case_file.case.actions[1]
-        first.evidence = "Assessment sessions 1 and 2 held at home (fictional)."
-        with pytest.raises(OSError):
-            case_file.save(first)
-        assert "Assessment sessions 1 and 2" not in store.case_path(CASE).read_text()  # the file is the last good save
-        case_file.save(dataclasses.replace(second, outcome="Checks back (fictional)."))
-    saved = Store(store.root).export_data(CASE)["actions"]
-    assert saved[0]["evidence"] == "Assessment sessions 1 and 2 held at home (fictional)."
-    assert saved[1]["outcome"] == "Checks back (fictional)."
+        case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="First edit (fictional)."))
+        good, backup = store.case_path(CASE).read_bytes(), Path(f"{store.case_path(CASE)}.bak").read_bytes()
+        monkeypatch.setattr(storage, "atomic_write", full)
+        with pytest.raises(OSError, match="No space left on device"):
+            case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Second edit (fictional)."))
+    assert store.case_path(CASE).read_bytes() == good
+    assert Path(f"{store.case_path(CASE)}.bak").read_bytes() == backup
 
 
 def test_a_case_whose_lock_was_removed_under_it_stops_saving_rather_than_overwrite(store: Store) -> None:

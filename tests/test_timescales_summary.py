@@ -81,4 +81,14 @@ def test_a_date_set_beyond_the_interval_leaves_the_interval_due_in_the_list_and_
     assert next_core_group_due(case, ENGLAND) == D(2027, 4, 9)  # four weeks after it
     assert summary_core_group_due(CaseSummary.of(case), ENGLAND) == D(2027, 4, 9)
     sooner = a_case(a_meeting(1, D(2027, 3, 12), D(2027, 3, 26)))
-    assert summary_core_group_due(CaseSummary.of(sooner), ENGLAND) == next_core_group_due(sooner, ENGLAND) == D(2027, 3, 26)
+    assert (
+        summary_core_group_due(CaseSummary.of(sooner), ENGLAND)
+        == next_core_group_due(sooner, ENGLAND)
+        == D(2027, 3, 26)
+    )
+
+
+def test_two_meetings_on_one_day_the_list_and_the_case_take_the_one_numbered_last() -> None:
+    case = a_case(a_meeting(1, D(2027, 3, 12), D(2027, 3, 19)), a_meeting(2, D(2027, 3, 12), D(2027, 4, 2)))
+    assert next_core_group_due(case, ENGLAND) == D(2027, 4, 2)
+    assert summary_core_group_due(CaseSummary.of(case), ENGLAND) == D(2027, 4, 2)

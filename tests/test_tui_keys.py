@@ -9,7 +9,7 @@ from rich.console import Console
 
 from meetings.storage.store import Store
 from tui.screens.help import HelpScreen
-from tui.screens.meeting import WalkthroughScreen
+from tui.screens.walkthrough import WalkthroughScreen
 from tui.widgets.forms import RecordForm
 
 

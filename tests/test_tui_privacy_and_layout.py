@@ -14,7 +14,8 @@ from tui_helpers import settle
 
 from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
-from tui.screens.meeting import StartMeetingForm, WalkthroughScreen
+from tui.screens.start import StartMeetingForm
+from tui.screens.walkthrough import WalkthroughScreen
 from tui.widgets.forms import Choose, RecordForm
 
 RESTRICTED_MAN = "Max Fictional"  # marked restricted in the demo case

@@ -29,7 +29,7 @@ async def walk_through(pilot: Any) -> None:
     await pilot.press("ctrl+n")  # the membership check, with its flags
     await pilot.pause()
     await pilot.press(*"Everyone introduced themselves.")
-    pilot.app.writer.flush()  # what the writer does within the second, done now so the image is stable
+    pilot.app.case_session.save_now()  # what the writer does within the second, done now so the image is stable
     pilot.app.screen.tick()
     await pilot.pause()
 

@@ -11,7 +11,7 @@ from textual.widgets.select import InvalidSelectValueError
 
 from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
-from tui.screens.meeting import WalkthroughScreen
+from tui.screens.walkthrough import WalkthroughScreen
 from tui.widgets.forms import RecordForm
 
 DEMO_ID = "DEMO-0001"
@@ -63,7 +63,7 @@ async def test_attendance_keeps_status_and_mode_in_view_and_f8_reveals_restricte
 ) -> None:
     from textual.widgets import DataTable, Static
 
-    from tui.screens.meeting import AttendanceScreen
+    from tui.screens.attendance import AttendanceScreen
 
     app: Any = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:

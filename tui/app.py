@@ -1,7 +1,13 @@
 """The coregroup app: a chair holds a core group meeting in the terminal.
 
 The app holds the store, the council's settings, a clock (injectable, so tests and snapshots
-see a fixed day) and, while a case is open, its CaseFile and the one Writer that saves it.
+see a fixed day) and, while a case is open, the `CaseSession` that owns it: every change the
+screens make goes through the session's intents, on this thread, and the session's writer saves
+it. The screens are told what changed by a `CaseUpdated` message.
+
+Keys are handled in the order they were pressed, whatever the speed: a key is passed on only
+once the widget that took the previous key has dealt with it (see `on_event`), so text typed
+before a Tab, an Enter or ctrl+n lands in the field, the step and the person it was typed for.
 """
 
 from __future__ import annotations
@@ -11,39 +17,47 @@ import contextlib
 import datetime as dt
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
+from textual.widget import Widget
+from textual.widgets import Input
 
 from meetings.domain.agenda import Agenda, load_agenda
 from meetings.domain.settings import Settings, load_settings
-from meetings.storage.store import CaseFile, CaseLocked, Store, StoreError
-from meetings.storage.writer import Writer
+from meetings.session import CaseChanged, CaseSession
+from meetings.storage.base import CaseLocked, CaseStore, OpenCase, StoreError
 
 from .commands import ScreenCommands
+from .messages import CaseUpdated, SaveProblem
+from .widgets.flags import toggled_notice
 from .widgets.forms import Confirm, RecordForm
 
 Clock = Callable[[], dt.datetime]
 
+# How many hand-offs a key may set off (a key, the message it posts, the message that one
+# bubbles to its parent ...) before the next key is let through; and the longest wait for them.
+KEY_HAND_OFFS = 3
+KEY_WAIT_SECONDS = 0.5
 
-class WriterProblem(Message):
-    """A save failed: posted from the writer's thread, which never waits for the screen."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+class NoCaseOpen(RuntimeError):
+    pass
 
 
 class CoreGroupApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "coregroup"
     SUB_TITLE = "core group meetings"
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {ScreenCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", tooltip="List every key on every screen", id="help"),
@@ -57,22 +71,40 @@ class CoreGroupApp(App[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: CaseStore,
         settings: Settings | None = None,
         *,
         clock: Clock | None = None,
-        writer_delay: float = 0.25,
+        save_delay: float = 0.25,
     ) -> None:
         super().__init__()
         self.store = store
         self.settings = settings if settings is not None else load_settings()
         self.clock: Clock = clock or dt.datetime.now
-        self.writer_delay = writer_delay
-        self.case_file: CaseFile | None = None
-        self.writer: Writer | None = None
+        self.save_delay = save_delay
+        self.session: CaseSession | None = None
         self._agenda: Agenda | None = None
         self.show_restricted = False  # restricted flags stay hidden until the chair reveals them
         self.theme = "textual-dark"
+        self._key_target: MessagePump | None = None
+        self._keys: deque[events.Key | events.Paste] = deque()
+        self.notices: deque[str] = deque(maxlen=50)
+        self.slow_keys = 0  # keys handed on before the one before them was dealt with (a timeout)
+
+    # ----- messages to the chair ----------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a message, and keep it in `notices` (the last few, newest last): a message that
+        has faded from the screen can still be read back, by a test or a support check."""
+        self.notices.append(f"{title}: {message}" if title else message)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ----- time and settings --------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -86,6 +118,93 @@ class CoreGroupApp(App[None]):
         if self._agenda is None:
             self._agenda = load_agenda(self.settings.agenda_template)
         return self._agenda
+
+    @property
+    def case_session(self) -> CaseSession:
+        """The open case's session (screens that show a case are only open while there is one)."""
+        if self.session is None:
+            raise NoCaseOpen("no case is open")
+        return self.session
+
+    # ----- keys in the order they were pressed --------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Keys (and pastes) are handed on one at a time, in the order they came, each only
+        once the one before has been dealt with. Textual hands a key straight to the focused
+        widget's own queue, so keys arriving together (a paste, fast typing over a remote
+        desktop) would otherwise reach a field before an earlier Tab had moved the focus, or
+        reach ctrl+n before the text and choices typed ahead of it were recorded."""
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._keys.append(event)
+            if len(self._keys) == 1:
+                self.call_later(self._hand_on_next_key)
+            return
+        await super().on_event(event)
+
+    async def _hand_on_next_key(self) -> None:
+        if not self._keys:
+            return
+        event = self._keys[0]
+        try:
+            if isinstance(event, events.Paste) and "\t" in event.text and isinstance(self.focused, Input):
+                await self._paste_across_fields(event.text)
+            else:
+                self._key_target = self.focused or self.screen
+                await super().on_event(event)
+                await self._key_handled()
+        finally:
+            self._keys.popleft()
+        if self._keys:
+            # What the key set off on this app's own queue (a change of focus, a new screen) goes
+            # first: the next key is handed on after it, two turns of the queue later.
+            self.call_later(self.call_later, self._hand_on_next_key)
+
+    async def _key_handled(self) -> None:
+        """Wait until the widget the key went to, the widgets above it and the focused widget
+        have dealt with it and with the messages it set off (each hand-off one turn)."""
+        target = self._key_target
+        if target is None:
+            return
+        for _ in range(KEY_HAND_OFFS):
+            # The key's widget, its parent (a list's choice is posted up to the list), the widget
+            # with the focus now, and the screen (where a binding or a bubbled message ends up).
+            pumps: list[MessagePump] = [target, self.focused or target, self.screen]
+            if isinstance(target, Widget) and isinstance(target.parent, Widget):
+                pumps.append(target.parent)
+            waits = []
+            for pump in dict.fromkeys(pumps):
+                if pump is self:
+                    continue
+                handled = asyncio.Event()
+                if pump.call_later(handled.set):
+                    waits.append(handled.wait())
+            if not waits:
+                break
+            try:
+                await asyncio.wait_for(asyncio.gather(*waits), KEY_WAIT_SECONDS)
+            except TimeoutError:
+                self.slow_keys += 1  # counted, so that a test or a benchmark can see it never happens
+                break
+
+    async def _paste_across_fields(self, text: str) -> None:
+        """A paste with tabs in it (a row copied from a table): each part goes in a field of its
+        own, the tab moving on to the next field, as typing it would."""
+        for n, part in enumerate(text.split("\t")):
+            if n:
+                self.screen.focus_next()
+                await asyncio.sleep(0)  # the focus moves on this app's queue
+                await self._settle_focus()
+            target = self.focused or self.screen
+            if part:
+                self._key_target = target
+                target.post_message(events.Paste(part))
+                await self._key_handled()
+
+    async def _settle_focus(self) -> None:
+        """Let a change of focus asked for on this app's queue take effect."""
+        moved = asyncio.Event()
+        self.screen.call_later(moved.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(moved.wait(), KEY_WAIT_SECONDS)
 
     # ----- lifecycle ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -101,15 +220,14 @@ class CoreGroupApp(App[None]):
         for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
             if sig is not None:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(sig, self._save_and_exit)
+                    loop.add_signal_handler(sig, self.save_and_exit)
 
-    def _save_and_exit(self) -> None:
-        """The terminal closed or we were asked to stop: save first (an open form too, if it
-        passes its checks), then go. Nothing claims to be saved that was not."""
+    def save_and_exit(self) -> None:
+        """The terminal closed or we were asked to stop (SIGTERM, SIGHUP): save first (an open
+        form too, if it passes its checks), then go. Nothing claims to be saved that was not."""
         forms_saved = self.save_open_forms()
-        if self.writer is not None:
-            self.writer.flush()
-        if not forms_saved or (self.writer is not None and self.writer.has_failed):
+        saved = self.session.save_now() if self.session is not None else True
+        if not forms_saved or not saved:
             self._exit_renderables.append(
                 Text("coregroup stopped with changes NOT saved (an open form with a problem, or a failed save).")
             )
@@ -126,15 +244,13 @@ class CoreGroupApp(App[None]):
 
     @property
     def unsaved(self) -> bool:
-        return bool(self.open_forms()) or (self.writer is not None and self.writer.has_pending)
+        return bool(self.open_forms()) or (self.session is not None and self.session.unsaved)
 
     def on_unmount(self) -> None:
         self.close_case()
 
     # ----- cases --------------------------------------------------------------------------
     def open_case(self, case_id: str, *, read_only: bool = False) -> None:
-        from .screens.case import CaseScreen
-
         try:
             case_file = self.store.open(case_id, read_only=read_only)
         except CaseLocked as locked:
@@ -146,79 +262,82 @@ class CoreGroupApp(App[None]):
             self.push_screen(Confirm(f"{locked}\n\nOpen it read-only?", yes="Open read-only", no="Cancel"), answered)
             return
         except StoreError as problem:
-            self.notify(str(problem), title="Cannot open the case", severity="error", timeout=10)
+            self.notify(str(problem), title="Cannot open the case", severity="error", timeout=10, markup=False)
             return
-        self.case_file = case_file
-        if not case_file.read_only:
-            self.writer = Writer(case_file, on_error=self._writer_error, delay=self.writer_delay)
-        self.push_screen(CaseScreen())
+        self.adopt_case(case_file)
 
-    def adopt_case(self, case_file: CaseFile) -> None:
-        """Work on a case just created (and so already open for editing)."""
+    def adopt_case(self, case_file: OpenCase) -> None:
+        """Work on a case just opened or created: the session owns it from now on."""
         from .screens.case import CaseScreen
 
-        self.case_file = case_file
-        self.writer = Writer(case_file, on_error=self._writer_error, delay=self.writer_delay)
+        self.session = CaseSession(
+            case_file,
+            agenda=self.agenda,
+            settings=self.settings,
+            clock=self.clock,
+            on_change=self._case_changed,
+            on_error=self._save_failed,
+            delay=self.save_delay,
+        )
         self.push_screen(CaseScreen())
 
     def close_case(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        if self.case_file is not None:
-            self.case_file.close()
-            self.case_file = None
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.close()
 
     def leave_case(self) -> None:
         """Close the case and go back to the case list. If a save has failed, ask first, as quit
         does: closing would drop the change that could not be saved."""
-        writer = self.writer
-        if writer is not None:
-            writer.flush()  # try once more now: if it works, there is nothing to ask
+        session = self.session
 
         def close() -> None:
             self.close_case()
             self.pop_screen()
 
-        if writer is None or not writer.has_failed:
+        if session is None or session.save_now():  # try once more now: if it works, nothing to ask
             close()
             return
 
         def save_first() -> tuple[str, str] | None:
-            if self.writer is not None:
-                self.writer.flush()
-                if self.writer.has_failed:
-                    return (
-                        f"Still not saved:\n{self.writer.last_error}\nClose the case anyway and lose these changes?",
-                        "Close, losing them",
-                    )
-            return None
+            if session.save_now():
+                return None
+            return (
+                f"Still not saved:\n{session.last_error}\nClose the case anyway and lose these changes?",
+                "Close, losing them",
+            )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 close()
 
-        question = f"Some changes could not be saved:\n{writer.last_error}\nTry to save them again and close the case?"
+        question = f"Some changes could not be saved:\n{session.last_error}\nTry to save them again and close the case?"
         self.push_screen(Confirm(question, yes="Save and close", no="Stay", check=save_first), answered)
 
     @property
     def read_only(self) -> bool:
-        return self.case_file is None or self.case_file.read_only
+        return self.session is None or self.session.read_only
 
-    def _writer_error(self, message: str) -> None:
-        """Called by the writer, from any thread, after it has released its lock. Never waits:
-        from another thread the message is posted (thread-safe) and shown when the UI is free."""
+    def _case_changed(self, change: CaseChanged) -> None:
+        """Called by the session, on this thread, after every intent: tell the screens."""
+        for screen in self.screen_stack:
+            screen.post_message(CaseUpdated(change))
+
+    def _save_failed(self, message: str) -> None:
+        """Called by the writer, from any thread. Never waits: from another thread the message
+        is posted (thread-safe) and shown when the UI is free."""
         if threading.get_ident() == self._thread_id:
-            self._show_writer_problem(message)
+            self._show_save_problem(message)
         else:
             with contextlib.suppress(RuntimeError):
-                self.post_message(WriterProblem(message))
+                self.post_message(SaveProblem(message))
 
-    def on_writer_problem(self, event: WriterProblem) -> None:
-        self._show_writer_problem(event.text)
+    def on_save_problem(self, event: SaveProblem) -> None:
+        self._show_save_problem(event.text)
 
-    def _show_writer_problem(self, message: str) -> None:
-        self.notify(message, title="Not saved", severity="error", timeout=15)
+    def _show_save_problem(self, message: str) -> None:
+        words = message.removeprefix("Not saved: ")  # the title says it already
+        self.notify(words, title="Not saved", severity="error", timeout=15, markup=False)
 
     # ----- actions ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -227,27 +346,33 @@ class CoreGroupApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def toggle_restricted(self) -> None:
+        """f8 on any screen: show or hide what the family copy leaves out."""
+        self.show_restricted = not self.show_restricted
+        message, severity = toggled_notice(self.show_restricted)
+        self.notify(message, severity=severity, timeout=6 if self.show_restricted else 3)  # type: ignore[arg-type]
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_save_now(self) -> None:
-        if self.writer is not None:
-            self.writer.flush()
-            if self.writer.has_failed:
-                self.notify(self.writer.last_error or "Not saved.", title="Not saved", severity="error", timeout=15)
-            else:
-                self.notify("Saved.", timeout=2)
+        if self.session is None:
+            return
+        if self.session.save_now():
+            self.notify("Saved.", timeout=2)
+        else:
+            self._show_save_problem(self.session.last_error or "Not saved.")
 
     async def action_quit(self) -> None:
         if not self.unsaved:
             self.exit()  # the case is closed (and its lock released) as the app unmounts
             return
         forms = self.open_forms()
-        writer = self.writer
+        session = self.session
         if forms:
             question = f"“{forms[-1].title_text}” is open with changes you have not saved.\nSave them and quit?"
-        elif writer is not None and writer.has_failed:
-            question = f"Some changes could not be saved:\n{writer.last_error}\nTry to save them again and quit?"
+        elif session is not None and session.save_failed:
+            question = f"Some changes could not be saved:\n{session.last_error}\nTry to save them again and quit?"
         else:
             question = "Your last changes are still being saved.\nSave them now and quit?"
 
@@ -260,13 +385,11 @@ class CoreGroupApp(App[None]):
                         "Quit anyway and lose what is typed in it? (n: stay and correct it)",
                         "Quit, losing it",
                     )
-            if self.writer is not None:
-                self.writer.flush()
-                if self.writer.has_failed:
-                    return (
-                        f"Still not saved:\n{self.writer.last_error}\nQuit anyway and lose these changes?",
-                        "Quit, losing them",
-                    )
+            if self.session is not None and not self.session.save_now():
+                return (
+                    f"Still not saved:\n{self.session.last_error}\nQuit anyway and lose these changes?",
+                    "Quit, losing them",
+                )
             return None
 
         def answered(yes: bool | None) -> None:
@@ -276,6 +399,9 @@ class CoreGroupApp(App[None]):
         self.push_screen(Confirm(question, yes="Save and quit", no="Stay", check=save_first), answered)
 
     # ----- no case data in a crash report -------------------------------------------------
+    # Textual has no public hook for an unhandled error: it prints a traceback with the local
+    # variables, which would show a child's details. These two overrides of Textual's private
+    # methods replace that report; tests/test_textual_internals.py fails if Textual renames them.
     def _handle_exception(self, error: Exception) -> None:
         self._return_code = 1
         if self._exception is None:
@@ -284,16 +410,13 @@ class CoreGroupApp(App[None]):
         self._fatal_error()
 
     def _fatal_error(self) -> None:
-        """Textual prints a traceback with local variables, which would show a child's details.
-        Save what we can, then print only the kind of error and where it happened."""
+        """Save what we can, then print only the kind of error and where it happened."""
         import sys
         import traceback
 
         saved = False
         with contextlib.suppress(Exception):
-            if self.writer is not None:
-                self.writer.flush()
-            saved = self.writer is None or not self.writer.has_failed
+            saved = self.session.save_now() if self.session is not None else True
         _, error, tb = sys.exc_info()
         if error is None:
             error = self._exception

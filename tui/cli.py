@@ -24,9 +24,10 @@ from meetings.domain.records import CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
+from meetings.storage.base import StoreError
 from meetings.storage.exchange import export_text, read_case_file
 from meetings.storage.files import atomic_write
-from meetings.storage.store import Store, StoreError
+from meetings.storage.store import Store
 
 DEMO_FILE = "demo/demo-case.json"
 
@@ -146,12 +147,12 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
     elif args.command == "sent":
-        from meetings.exports.minutes import record_distribution
+        from meetings.domain.lifecycle import find_meeting, record_distribution
 
         with store.open(args.case_id) as case_file:
-            meeting = record_distribution(
-                case_file.case,
-                args.meeting,
+            meeting = find_meeting(case_file.case, args.meeting)
+            record_distribution(
+                meeting,
                 args.recipient,
                 CopyType(args.copy),
                 agency=args.agency,

@@ -6,12 +6,13 @@ from collections.abc import AsyncGenerator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Provider
+from textual.dom import DOMNode
 
 
 class ScreenCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, object, str]]:
+    def _commands(self) -> list[tuple[str, str, DOMNode, str]]:
         seen: set[str] = set()
-        found = []
+        found: list[tuple[str, str, DOMNode, str]] = []
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.description in seen or not active.enabled:

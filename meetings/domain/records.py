@@ -1,6 +1,6 @@
 """The records a core group keeps about a child's protection plan.
 
-Field names follow the words in docs/DOMAIN.md. Every record is checked when it is loaded
+Field names follow the words in docs/domain.md. Every record is checked when it is loaded
 (`meetings.schema.load`); rules that involve more than one field live in each record's
 `check`, and rules across records in `Case.check`.
 """
@@ -153,7 +153,9 @@ class Child:
     """A child on the plan. An unborn child has a due date instead of a date of birth."""
 
     id: int = schema.number(minimum=1)
-    name: str = schema.text(required=True, max_length=200, doc="as the family uses it; 'Unborn baby of ...' before birth")
+    name: str = schema.text(
+        required=True, max_length=200, doc="as the family uses it; 'Unborn baby of ...' before birth"
+    )
     date_of_birth: dt.date | None = None
     due_date: dt.date | None = None
     mobility: Mobility = Mobility.NOT_RECORDED
@@ -473,7 +475,8 @@ def check_case_id(case_id: str) -> str:
     """A case id names a file, so it is kept to letters, digits, '-' and '_'."""
     if not case_id or not set(case_id) <= _CASE_ID_CHARS or case_id[0] in "-_" or len(case_id) > 64:
         raise InvalidRecord(
-            "id", f"{case_id!r} is not a usable case id: use 1 to 64 letters, digits, '-' or '_', starting with a letter or digit"
+            "id",
+            f"{case_id!r} is not a usable case id: use 1 to 64 letters, digits, '-' or '_', starting with a letter or digit",
         )
     return case_id
 

@@ -17,12 +17,10 @@ import types
 import typing
 from typing import Any, TypeVar, get_args, get_origin
 
+from .text import LONE_SURROGATE, refused_in
+
 T = TypeVar("T")
 
-# Characters a pasted note may carry but a one-line field (a name, an agency) may not.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_LIMIT = 2**63  # the largest whole numbers the case files (orjson) can store
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -130,9 +128,7 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
         if not isinstance(value, dict):
             raise InvalidRecord(path, f"{_describe(value)} should be an object")
         _, value_type = get_args(tp)
-        return {
-            _load_text(k, path, {}): _load_value(value_type, v, _join(path, k), {}) for k, v in value.items()
-        }
+        return {_load_text(k, path, {}): _load_value(value_type, v, _join(path, k), {}) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return load(typing.cast(type, tp), value, path)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -151,7 +147,9 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
             raise InvalidRecord(path, f"{value} is too large a number")
         lo, hi = meta.get("minimum"), meta.get("maximum")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise InvalidRecord(path, f"{value} is outside {lo} to {hi}" if hi is not None else f"{value} is below {lo}")
+            raise InvalidRecord(
+                path, f"{value} is outside {lo} to {hi}" if hi is not None else f"{value} is below {lo}"
+            )
         return value
     if tp is str:
         return _load_text(value, path, meta)
@@ -165,7 +163,9 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
         try:
             return dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidRecord(path, f"{_describe(value)} is not a valid date and time (YYYY-MM-DDTHH:MM:SS)") from None
+            raise InvalidRecord(
+                path, f"{_describe(value)} is not a valid date and time (YYYY-MM-DDTHH:MM:SS)"
+            ) from None
     raise TypeError(f"no loader for {tp!r} at {path}")  # a programming error, not bad data
 
 
@@ -176,11 +176,13 @@ def _bad_choice(path: str, value: Any, allowed: list[str]) -> typing.NoReturn:
 def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
     if not isinstance(value, str):
         raise InvalidRecord(path, f"{_describe(value)} should be text")
-    lone = _SURROGATE.search(value)
+    lone = LONE_SURROGATE.search(value)
     if lone:
-        raise InvalidRecord(path, f"holds a broken character (\\u{ord(lone.group()):04x}) at position {lone.start() + 1}")
+        raise InvalidRecord(
+            path, f"holds a broken character (\\u{ord(lone.group()):04x}) at position {lone.start() + 1}"
+        )
     multiline = meta.get("multiline", False)
-    bad = (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value)
+    bad = refused_in(value, multiline=multiline)
     if bad:
         what = "a line break" if bad.group() in "\r\n" else f"the control character {bad.group()!r}"
         where = "" if multiline else " (this field is one line)"

@@ -1,6 +1,6 @@
 """A council's settings: its nation's bank holidays, timescales, protective marking, templates.
 
-Local procedures differ, so every timescale in docs/DOMAIN.md is a setting with the common value
+Local procedures differ, so every timescale in docs/domain.md is a setting with the common value
 as its default. Settings live in a TOML file (`$COREGROUP_CONFIG`, else `settings.toml` in the
 user's config folder); a missing file means the defaults. Example::
 

@@ -1,4 +1,4 @@
-"""Working days, due dates and the timescales a core group is held to (docs/DOMAIN.md).
+"""Working days, due dates and the timescales a core group is held to (docs/domain.md).
 
 Working days leave out weekends and the bank holidays of the council's nation: England and
 Wales, Scotland and Northern Ireland each have their own (Scotland's 2 January, for one).
@@ -13,9 +13,11 @@ import re
 from functools import lru_cache
 from typing import Protocol
 
-from .records import Case, Child, Meeting, MeetingStatus
+from .lifecycle import latest_meeting
+from .records import Case, Child
 from .schema import InvalidRecord
 from .settings import Settings
+from .wording import day_month_year
 
 # Holiday calendars are built for blocks of years, so a long run of dates needs few lookups.
 _YEARS_PER_BLOCK = 8
@@ -93,11 +95,6 @@ def _month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def long_date(day: dt.date) -> str:
-    """A date as a chair would read it aloud: '9 July 2026'."""
-    return f"{day.day} {day:%B %Y}"
-
-
 DUE_FORMS = (
     "a date (2027-03-01 or 01/03/2027), 'today', 'tomorrow', or a time from today: "
     "3d (days), 2w (weeks), 10wd (working days) or 1m (months)"
@@ -160,15 +157,6 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
         raise InvalidRecord("due", f"{shown} is too far ahead: use {DUE_FORMS}") from None
 
 
-def _in_order(meetings: list[Meeting]) -> list[Meeting]:
-    return sorted(meetings, key=lambda m: (m.date, m.number))
-
-
-def latest_meeting(case: Case, *, finished_only: bool = False) -> Meeting | None:
-    meetings = [m for m in case.meetings if not finished_only or m.status is MeetingStatus.FINISHED]
-    return _in_order(meetings)[-1] if meetings else None
-
-
 def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
     """When the next core group must be held; None once the plan has ended.
 
@@ -220,7 +208,7 @@ def _next_core_group_due(
 ) -> dt.date:
     """The one rule for both: first within the working days after the ICPC, then the date the last
     meeting set, else the interval after the last meeting. A date set beyond the interval does not
-    move the timescale: the interval's date is due (and `rules` flags the date set)."""
+    move the timescale: the interval's date is due (a flag says the date set is too late)."""
     if last_meeting is None:
         return add_working_days(icpc_date, settings.timescales.first_core_group_working_days, settings)
     by_interval = core_group_interval_end(last_meeting, settings)
@@ -278,7 +266,7 @@ def plan_drift_alert(case: Case, today: dt.date, settings: Settings) -> str | No
     if alert == 12:
         length = "a year"
     return (
-        f"The plan has lasted {length} (since the conference on {long_date(case.icpc_date)}). "
+        f"The plan has lasted {length} (since the conference on {day_month_year(case.icpc_date)}). "
         "Is it still making a difference for the child, or has it drifted? "
         "Consider what the review conference needs to decide."
     )

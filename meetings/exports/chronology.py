@@ -1,7 +1,7 @@
 """A child's multi-agency chronology as a Word table, for a date range and chosen agencies.
 
 The family copy leaves out entries not shareable with the parents, and withholds the names of
-people marked restricted, as the minutes do (meetings.minutes.Restrictions).
+people marked restricted, as the minutes do (meetings.domain.family.Restrictions).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..domain.family import Restrictions
 from ..domain.records import Case, ChronologyEntry, CopyType, Impact
 from ..domain.settings import Settings, load_settings
-from .minutes import COPY_NAMES, Restrictions, long_date, short_date
+from ..domain.wording import plan_category_words, short_date, weekday_date
+from .minutes import COPY_NAMES
 from .wordfile import Cell, Flag, WordDocument
 
 IMPACT = {
@@ -96,18 +98,21 @@ def write_chronology(
 
     word.heading("Multi-agency chronology", 0)
     children = "\n".join(
-        f"{c.name}, born {long_date(c.date_of_birth)}" if c.date_of_birth else f"{c.name}, due {long_date(c.due_date)}"
+        f"{c.name}, born {weekday_date(c.date_of_birth)}"
+        if c.date_of_birth
+        else f"{c.name}, due {weekday_date(c.due_date)}"
         for c in case.children
     )
     word.labelled("Child" if len(case.children) == 1 else "Children", children)
-    word.labelled("Plan", f"{', '.join(c.value.replace('_', ' ') for c in case.plan_categories)}; "
-                          f"initial conference {long_date(case.icpc_date)}")
+    word.labelled(
+        "Plan", f"{plan_category_words(case.plan_categories)}; initial conference {weekday_date(case.icpc_date)}"
+    )
     if start and end:
-        word.labelled("Entries", f"From {long_date(start)} to {long_date(end)}")
+        word.labelled("Entries", f"From {weekday_date(start)} to {weekday_date(end)}")
     elif start:
-        word.labelled("Entries", f"From {long_date(start)}")
+        word.labelled("Entries", f"From {weekday_date(start)}")
     elif end:
-        word.labelled("Entries", f"Up to {long_date(end)}")
+        word.labelled("Entries", f"Up to {weekday_date(end)}")
     if agencies:
         word.labelled("Sources", ", ".join(a for a in agencies if a.strip()))
     word.labelled("Copy", COPY_NAMES[copy])

@@ -1,6 +1,6 @@
 """The minutes of a core group meeting as a Word file, in a full copy and a family copy.
 
-The family copy leaves out what parents must not see (docs/DOMAIN.md): restricted notes, people
+The family copy leaves out what parents must not see (docs/domain.md): restricted notes, people
 marked restricted, restricted actions, concerns not shareable with the family. It is built from
 a filtered view, so nothing withheld is ever written to the file; as a second guard, any restricted
 person's name that someone typed into a shared field is replaced by "[name withheld]".
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..domain import schema
 from ..domain.agenda import AgendaTemplateError, load_agenda
+from ..domain.family import Restrictions
+from ..domain.lifecycle import find_meeting, missing_agencies
 from ..domain.records import (
     Action,
     ActionStatus,
@@ -25,19 +25,21 @@ from ..domain.records import (
     Case,
     Concern,
     CopyType,
-    Distribution,
     Meeting,
     MeetingMode,
     SourceKind,
 )
-from ..domain.rules import missing_agencies, name_pattern
 from ..domain.settings import Settings, load_settings
+from ..domain.text import name_key
+from ..domain.wording import humanise, plan_category_words, short_date, weekday_date
 from .wordfile import Cell, Flag, WordDocument
 
-WITHHELD = "[name withheld]"
-
 MEETING_MODES = {MeetingMode.IN_PERSON: "In person", MeetingMode.ONLINE: "Online", MeetingMode.HYBRID: "Hybrid"}
-ATTENDANCE_MODES = {AttendanceMode.IN_PERSON: "In person", AttendanceMode.ONLINE: "Online", AttendanceMode.PHONE: "Phone"}
+ATTENDANCE_MODES = {
+    AttendanceMode.IN_PERSON: "In person",
+    AttendanceMode.ONLINE: "Online",
+    AttendanceMode.PHONE: "Phone",
+}
 ATTENDANCE = {
     AttendanceStatus.INVITED: "Invited",
     AttendanceStatus.ATTENDED: "Attended",
@@ -47,75 +49,7 @@ ATTENDANCE = {
 COPY_NAMES = {CopyType.FULL: "Full copy", CopyType.FAMILY: "Family copy"}
 
 
-def long_date(day: dt.date | None) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}" if day else "Not recorded"
-
-
-def short_date(day: dt.date | None) -> str:
-    return f"{day.day} {day:%b %Y}" if day else ""
-
-
-def humanise(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-# ----- what a copy may show -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Restrictions:
-    """What one copy withholds: restricted people (by id and by name) and restricted records."""
-
-    family: bool
-    person_ids: frozenset[int]
-    names: tuple[str, ...]
-
-    @classmethod
-    def of(cls, case: Case, copy: CopyType) -> Restrictions:
-        family = copy is CopyType.FAMILY
-        restricted = [p for p in case.people if p.restricted] if family else []
-        names = tuple(sorted({_spaced(p.name) for p in restricted if p.name.strip()}, key=len, reverse=True))
-        return cls(family, frozenset(p.id for p in restricted), names)
-
-    def cleaner(self) -> Callable[[str], str] | None:
-        # However the name's parts were spaced or broken across lines, it is withheld.
-        pattern = name_pattern(self.names)
-        if pattern is None:
-            return None
-        return lambda text: pattern.sub(WITHHELD, text)
-
-    def is_restricted_name(self, name: str) -> bool:
-        folded = _spaced(name).casefold()
-        return any(folded == n.casefold() for n in self.names)
-
-    def shows_person(self, person_id: int | None, name: str) -> bool:
-        if not self.family:
-            return True
-        return person_id not in self.person_ids and not self.is_restricted_name(name)
-
-    def shows_action(self, action: Action) -> bool:
-        if not self.family:
-            return True
-        return not action.restricted and action.person_id not in self.person_ids
-
-    def shows_concern(self, concern: Concern) -> bool:
-        return not self.family or concern.shareable
-
-
-def _spaced(text: str) -> str:
-    """`text` with every run of whitespace made one space, and none at either end."""
-    return " ".join(text.split())
-
-
 # ----- which records belong in a meeting's minutes ------------------------------------------
-
-
-def find_meeting(case: Case, number: int) -> Meeting:
-    for meeting in case.meetings:
-        if meeting.number == number:
-            return meeting
-    known = ", ".join(str(m.number) for m in case.meetings) or "none yet"
-    raise ValueError(f"Case {case.id} has no meeting {number} (meetings: {known})")
 
 
 def previous_meeting(case: Case, meeting: Meeting) -> Meeting | None:
@@ -192,7 +126,7 @@ def format_answer(value: object, kind: str = "") -> str:
         return "Yes" if value else "No"
     if isinstance(value, str) and (kind == "date" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
         try:
-            return long_date(dt.date.fromisoformat(value))
+            return weekday_date(dt.date.fromisoformat(value))
         except ValueError:
             return value
     return str(value)
@@ -220,14 +154,14 @@ def _children(case: Case) -> str:
     lines = []
     for child in case.children:
         if child.date_of_birth:
-            lines.append(f"{child.name}, born {long_date(child.date_of_birth)}")
+            lines.append(f"{child.name}, born {weekday_date(child.date_of_birth)}")
         else:
-            lines.append(f"{child.name}, due {long_date(child.due_date)}")
+            lines.append(f"{child.name}, due {weekday_date(child.due_date)}")
     return "\n".join(lines)
 
 
 def _categories(case: Case) -> str:
-    return ", ".join(humanise(c.value) for c in case.plan_categories)
+    return plan_category_words(case.plan_categories).capitalize()
 
 
 def write_minutes(
@@ -261,9 +195,9 @@ def write_minutes(
     rows: list[Sequence[Cell]] = [
         ("Child" if len(case.children) == 1 else "Children", _children(case)),
         ("Plan category", _categories(case)),
-        ("Initial conference (ICPC)", long_date(case.icpc_date)),
+        ("Initial conference (ICPC)", weekday_date(case.icpc_date)),
         ("Meeting", f"Core group meeting {meeting.number}"),
-        ("Date", long_date(meeting.date)),
+        ("Date", weekday_date(meeting.date)),
         ("Time", _times(meeting)),
         ("Venue", meeting.venue or "Not recorded"),
         ("Mode", _mode(meeting.mode, meeting.mode_reason)),
@@ -323,7 +257,7 @@ def _agencies_reporting(attendees: Sequence[Attendee]) -> list[str]:
     found: dict[str, str] = {}
     for a in attendees:
         if a.report_received and a.agency.strip():
-            found.setdefault(_spaced(a.agency).casefold(), _spaced(a.agency))
+            found.setdefault(name_key(a.agency), " ".join(a.agency.split()))
     return list(found.values())
 
 
@@ -336,13 +270,15 @@ def _reason_for_plan(word: WordDocument, case: Case) -> None:
         word.labelled("Safety goal", case.safety_goal)
 
 
-def _steps(word: WordDocument, meeting: Meeting, restrictions: Restrictions, labels: dict[tuple[str, str], tuple[str, str]]) -> None:
+def _steps(
+    word: WordDocument, meeting: Meeting, restrictions: Restrictions, labels: dict[tuple[str, str], tuple[str, str]]
+) -> None:
     word.heading("The meeting, step by step", 1)
     for i, step in enumerate(meeting.steps, start=1):
         word.heading(f"{i}. {step.title}", 2)
         wrote = False
         for key, value in step.answers.items():
-            label, kind = labels.get((step.key, key), (humanise(key), ""))
+            label, kind = labels.get((step.key, key), (humanise(key, capital=True), ""))
             word.labelled(label, format_answer(value, kind))
             wrote = True
         if step.notes.strip():
@@ -365,7 +301,7 @@ def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restric
         if restrictions.family and c.source_kind is SourceKind.ANONYMOUS:
             source = "Anonymous"
         else:
-            source = c.source or humanise(c.source_kind.value)
+            source = c.source or humanise(c.source_kind.value, capital=True)
         source_cell: list[str | Flag] = [source]
         if c.how_received:
             source_cell.append(c.how_received)
@@ -375,8 +311,11 @@ def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restric
         if c.responded_by:
             response.append(f"({c.responded_by}{', ' + short_date(c.responded_on) if c.responded_on else ''})")
         rows.append((short_date(c.received_on), source_cell, c.reported, c.impact_on_child, response))
-    word.table(("Received", "Source", "What was reported", "Impact on the child", "Core group's response"),
-               (1.3, 2.2, 3.5, 2.5, 3.5), rows)
+    word.table(
+        ("Received", "Source", "What was reported", "Impact on the child", "Core group's response"),
+        (1.3, 2.2, 3.5, 2.5, 3.5),
+        rows,
+    )
 
 
 def _scaling(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
@@ -432,22 +371,27 @@ def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Res
                 evidence.append(f"Decision informed: {a.decision_informed}")
             else:
                 evidence.append("Decision informed: not yet recorded")
-        rows.append((
-            str(a.number),
-            what,
-            f"{a.owner}\n{a.agency}" if a.agency else a.owner,
-            short_date(a.due) or "No date",
-            status,
-            evidence,
-        ))
-    word.table(("No.", "Action and the outcome it serves", "Owner and agency", "Due", "Status", "Evidence and impact"),
-               (0.75, 4.3, 2.2, 1.3, 1.8, 3.6), rows)
+        rows.append(
+            (
+                str(a.number),
+                what,
+                f"{a.owner}\n{a.agency}" if a.agency else a.owner,
+                short_date(a.due) or "No date",
+                status,
+                evidence,
+            )
+        )
+    word.table(
+        ("No.", "Action and the outcome it serves", "Owner and agency", "Due", "Status", "Evidence and impact"),
+        (0.75, 4.3, 2.2, 1.3, 1.8, 3.6),
+        rows,
+    )
 
 
 def _next_dates(word: WordDocument, case: Case, meeting: Meeting) -> None:
     word.heading("Next dates", 1)
     if meeting.next_meeting_date:
-        when = long_date(meeting.next_meeting_date)
+        when = weekday_date(meeting.next_meeting_date)
         if meeting.next_meeting_time:
             when += f" at {meeting.next_meeting_time:%H:%M}"
         if meeting.next_meeting_venue:
@@ -458,7 +402,7 @@ def _next_dates(word: WordDocument, case: Case, meeting: Meeting) -> None:
     else:
         word.labelled("Next core group", "Not yet set", flag=True)
     reviews = sorted(d for d in case.review_conferences if d >= meeting.date)
-    word.labelled("Next review conference", long_date(reviews[0]) if reviews else "Not yet set")
+    word.labelled("Next review conference", weekday_date(reviews[0]) if reviews else "Not yet set")
 
 
 def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
@@ -477,24 +421,3 @@ def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictio
         (d.recipient, d.agency, COPY_NAMES[d.copy_type], short_date(d.sent_on), d.how) for d in sent
     ]
     word.table(("Recipient", "Agency", "Copy", "Sent on", "How"), (3.5, 3.5, 1.8, 1.6, 2.4), log)
-
-
-def record_distribution(
-    case: Case,
-    meeting_number: int,
-    recipient: str,
-    copy: CopyType,
-    *,
-    agency: str = "",
-    sent_on: dt.date,
-    how: str = "",
-) -> Meeting:
-    """Record that `recipient` was sent the `copy` of a meeting's minutes; the caller saves the meeting.
-
-    Raises ValueError for an unknown meeting and schema.InvalidRecord for a bad field.
-    """
-    meeting = find_meeting(case, meeting_number)
-    entry = Distribution(recipient=recipient.strip(), agency=agency.strip(), copy_type=copy, sent_on=sent_on, how=how.strip())
-    checked = schema.load(Distribution, schema.dump(entry), f"meetings[{meeting_number}].distribution")
-    meeting.distribution.append(checked)
-    return meeting

@@ -193,7 +193,9 @@ class WordDocument:
     that withholds restricted names).
     """
 
-    def __init__(self, settings: Settings, *, clean: Callable[[str], str] | None = None, landscape: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, clean: Callable[[str], str] | None = None, landscape: bool = False
+    ) -> None:
         self.settings = settings
         self.path = template_path(settings)
         self.doc = open_template(self.path)
@@ -297,8 +299,17 @@ class WordDocument:
         _sub(tbl_pr, qn("w:tblStyle"), val=self._style_ids["Minutes Table"])
         _sub(tbl_pr, qn("w:tblW"), w=str(sum(widths)), type="dxa")
         _sub(tbl_pr, qn("w:tblLayout"), type="fixed")
-        _sub(tbl_pr, qn("w:tblLook"), val="04A0" if headings else "0480", firstRow="1" if headings else "0", lastRow="0",
-             firstColumn="0", lastColumn="0", noHBand="0", noVBand="1")
+        _sub(
+            tbl_pr,
+            qn("w:tblLook"),
+            val="04A0" if headings else "0480",
+            firstRow="1" if headings else "0",
+            lastRow="0",
+            firstColumn="0",
+            lastColumn="0",
+            noHBand="0",
+            noVBand="1",
+        )
         grid = etree.SubElement(tbl, qn("w:tblGrid"))
         for w in widths:
             _sub(grid, qn("w:gridCol"), w=str(w))

@@ -18,12 +18,15 @@ import socket
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+
+from .base import CaseLocked, DamagedFile, LockHolder, ReadOnly, StoreError
+
+__all__ = ["CaseLocked", "DamagedFile", "LockHolder", "ReadOnly", "StoreError"]
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -32,26 +35,6 @@ try:  # POSIX: advisory locks that the kernel releases when the process dies, ho
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-
-
-class StoreError(Exception):
-    """A problem with the store that the user can act on; the message says what and where."""
-
-
-class DamagedFile(StoreError):
-    def __init__(self, path: Path, reason: str, backup: Path | None) -> None:
-        self.path = path
-        self.backup = backup
-        hint = (
-            f" A backup of the previous save is at {backup}; `coregroup restore` puts it back."
-            if backup
-            else " No readable backup was found."
-        )
-        super().__init__(f"The file {path} is damaged and was not changed ({reason}).{hint}")
-
-
-class ReadOnly(StoreError):
-    pass
 
 
 def make_private_dir(path: Path) -> Path:
@@ -197,24 +180,6 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    user: str
-    host: str
-    pid: int
-    since: str
-
-    def describe(self) -> str:
-        return f"{self.user} on {self.host} (process {self.pid}) since {self.since}"
-
-
-class CaseLocked(StoreError):
-    def __init__(self, name: str, holder: LockHolder | None) -> None:
-        self.holder = holder
-        who = holder.describe() if holder else "another copy of coregroup"
-        super().__init__(f"Case {name} is open for editing by {who}. It can be opened read-only.")
 
 
 class FileLock:

@@ -13,21 +13,24 @@ Layout of a store folder (all private to its owner)::
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from ..domain import schema
 from ..domain.migrations import migrate
 from ..domain.records import COLLECTION_OF, COLLECTIONS, Case, check_case_id
 from ..domain.schema import InvalidRecord
+from .base import (
+    HEADER_ID,
+    HEADER_TABLE,
+    CaseSummary,
+    Snapshot,
+)
 from .files import (
     AtomicStorage,
     CaseLocked,
@@ -46,75 +49,9 @@ from .files import (
     usable_backup,
 )
 
-__all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "Store", "StoreError"]
+__all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "Snapshot", "Store", "StoreError"]
 
 INDEX_SHARDS = 64
-HEADER_TABLE = "case"
-HEADER_ID = 1
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    """What the case list shows of a case, kept in the index so listing never opens case files."""
-
-    id: str
-    children: str
-    plan_categories: tuple[str, ...]
-    icpc_date: str
-    lead_social_worker: str = ""
-    last_meeting: str | None = None
-    next_meeting: str | None = None
-    open_action_due: tuple[str | None, ...] = ()
-    unanswered_concerns: int = 0
-    meetings: int = 0
-    plan_ended_on: str | None = None
-
-    @classmethod
-    def of(cls, case: Case) -> CaseSummary:
-        last = max(case.meetings, key=lambda m: m.date, default=None)
-        return cls(
-            id=case.id,
-            children=case.child_names(),
-            plan_categories=tuple(c.value for c in case.plan_categories),
-            icpc_date=case.icpc_date.isoformat(),
-            lead_social_worker=case.lead_social_worker,
-            last_meeting=last.date.isoformat() if last else None,
-            next_meeting=last.next_meeting_date.isoformat() if last and last.next_meeting_date else None,
-            open_action_due=_due_dates(case),
-            unanswered_concerns=sum(1 for c in case.concerns if not c.answered),
-            meetings=len(case.meetings),
-            plan_ended_on=case.plan_ended_on.isoformat() if case.plan_ended_on else None,
-        )
-
-    @property
-    def open_actions(self) -> int:
-        return len(self.open_action_due)
-
-    def overdue_actions(self, today: dt.date) -> int:
-        iso = today.isoformat()
-        return sum(1 for due in self.open_action_due if due is not None and due < iso)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.__dict__,
-            "plan_categories": list(self.plan_categories),
-            "open_action_due": list(self.open_action_due),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CaseSummary:
-        return cls(
-            **{
-                **data,
-                "plan_categories": tuple(data["plan_categories"]),
-                "open_action_due": tuple(data["open_action_due"]),
-            }
-        )
-
-
-def _due_dates(case: Case) -> tuple[str | None, ...]:
-    dues = [a.due.isoformat() if a.due else None for a in case.actions if a.is_open]
-    return tuple(sorted(dues, key=lambda d: (d is None, d or "")))
 
 
 def _shard(case_id: str) -> str:
@@ -129,6 +66,9 @@ class Store:
         self.cases_dir = make_private_dir(self.root / "cases")
         self.index_dir = make_private_dir(self.root / "index")
         os.chmod(self.root, 0o700) if os.name == "posix" else None
+
+    def describe(self) -> str:
+        return f"the folder {self.root}"
 
     # ----- cases -------------------------------------------------------------------------
     def case_path(self, case_id: str) -> Path:
@@ -276,6 +216,7 @@ class CaseFile:
 
     def __init__(self, store: Store, case_id: str, *, read_only: bool = False) -> None:
         self.store = store
+        self.case_id = case_id
         self.path = store.case_path(case_id)
         self.read_only = read_only
         self.locked_by: LockHolder | None = None
@@ -310,29 +251,18 @@ class CaseFile:
     def save(self, record: Any = None) -> None:
         """Save one record of this case (an Action, a Meeting, a Person ...), replacing the stored
         record with the same number or id, or adding it. With no record, save the case's own
-        details (children, plan, agencies)."""
+        details (children, plan, agencies). The rules across records are checked first; a record
+        they refuse is taken back out of the open case and nothing is written."""
         if self.read_only:
-            raise ReadOnly(
-                f"Case {self.case.id} is open read-only"
-                + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else "")
-            )
+            raise self._read_only()
         if isinstance(record, Case) and record is not self.case:
             raise ValueError("save(case) saves the open case's own details: edit case_file.case, then save it")
-        if record is None or isinstance(record, Case):
-            header = _header(self.case)
-            # The case's own fields are checked alone, then the rules across its records: a save
-            # of the header does not reload every meeting and chronology entry.
-            schema.load(Case, {**header, **{name: [] for name in COLLECTIONS}})
-            self.case.check()
-            self._write(HEADER_TABLE, Document(header, doc_id=HEADER_ID))
-        else:
+        if record is not None and not isinstance(record, Case):
             name = COLLECTION_OF.get(type(record))
             if name is None:
                 raise TypeError(f"a {type(record).__name__} is not a record of a case")
             key = COLLECTIONS[name][1]
-            data = schema.dump(record)
-            where = f"{name}[{getattr(record, key)}]"
-            schema.load(type(record), data, where)
+            schema.load(type(record), schema.dump(record), f"{name}[{getattr(record, key)}]")
             records: list[Any] = getattr(self.case, name)
             position = next((i for i, r in enumerate(records) if getattr(r, key) == getattr(record, key)), None)
             previous = records[position] if position is not None else None
@@ -348,43 +278,59 @@ class CaseFile:
                 else:
                     records[position] = previous
                 raise
-            self._write(name, Document(data, doc_id=getattr(record, key)))
-        self._refresh_index()
+        else:
+            self.case.check()
+        self.write(Snapshot.of(self.case, [record]))
 
-    def _write(self, table: str, document: Document) -> None:
+    def write(self, snapshot: Snapshot) -> None:
+        """Write the copies of records in `snapshot` in one atomic save. Each record is checked
+        field by field first; if any is refused, nothing is written. Safe to call from the writer's
+        thread: it reads only the snapshot, never the open case."""
+        if self.read_only:
+            raise self._read_only()
+        for (table, _), data in snapshot.records.items():
+            if data is None:
+                continue
+            if table == HEADER_TABLE:
+                schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
+            else:
+                schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")
         if not self._lock.still_held():
             raise StoreError(
-                f"The lock of case {self.case.id} was removed or replaced while the case was open (was the store "
+                f"The lock of case {self.case_id} was removed or replaced while the case was open (was the store "
                 "moved or deleted?). Nothing more is saved to it, so that another copy is not overwritten."
             )
-        try:
-            self._db.table(table).upsert(document)
-        except BaseException:
-            # The file keeps the last good save. What the next save writes is this open case, which
-            # still holds the change, never a re-read of the disk.
-            storage = self._db.storage
-            assert isinstance(storage, AtomicStorage)
-            storage.reset(_tables(self.case))
-            raise
+        storage = self._db.storage
+        assert isinstance(storage, AtomicStorage)
+        tables = dict(storage.read() or {})
+        for (table, doc_id), data in snapshot.records.items():
+            rows = dict(tables.get(table, {}))
+            if data is None:
+                rows.pop(doc_id, None)
+            else:
+                rows[doc_id] = data
+            tables[table] = rows
+        storage.write(tables)
+        self._db.clear_cache()
+        if snapshot.summary is not None and snapshot.summary != self._summary:
+            self.store.update_index(snapshot.summary)
+            self._summary = snapshot.summary
+
+    def _read_only(self) -> ReadOnly:
+        return ReadOnly(
+            f"Case {self.case_id} is open read-only"
+            + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else "")
+        )
 
     def delete(self, record: Any) -> None:
         """Remove a record entered in error (the previous save stays in the backup)."""
         if self.read_only:
-            raise ReadOnly(f"Case {self.case.id} is open read-only")
+            raise self._read_only()
         name = COLLECTION_OF[type(record)]
         key = COLLECTIONS[name][1]
         records: list[Any] = getattr(self.case, name)
         records[:] = [r for r in records if getattr(r, key) != getattr(record, key)]
-        table = self._db.table(name)
-        if table.contains(doc_id=getattr(record, key)):
-            table.remove(doc_ids=[getattr(record, key)])
-        self._refresh_index()
-
-    def _refresh_index(self) -> None:
-        summary = CaseSummary.of(self.case)
-        if summary != self._summary:
-            self.store.update_index(summary)
-            self._summary = summary
+        self.write(Snapshot.of(self.case, [], deleted=[record]))
 
     def close(self) -> None:
         self._db.close()
@@ -412,11 +358,6 @@ def _set_aside(path: Path) -> Path:
     if path.exists():
         os.replace(path, kept)
     return kept
-
-
-def _header(case: Case) -> dict[str, Any]:
-    """The case's own fields, without its records (which are stored as tables)."""
-    return {f.name: schema.dump(getattr(case, f.name)) for f in dataclasses.fields(Case) if f.name not in COLLECTIONS}
 
 
 def _tables(case: Case) -> dict[str, dict[str, Any]]:

@@ -11,65 +11,32 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
-from meetings.domain import rules
-from meetings.domain.records import Meeting, MeetingStatus
+from meetings.domain.flags import case_flags
+from meetings.domain.records import Case, Meeting, MeetingStatus
 from meetings.domain.timescales import next_core_group_due
+from meetings.domain.wording import action_type_words, humanise, plan_category_words, relationship_words, short
 
-from ..widgets.forms import humanise
+from ..exports import export_chronology
+from ..messages import CaseUpdated
+from ..widgets.flags import RESTRICTED_KEY, flags_text
 from . import editing
+from .start import StartMeetingForm
+from .walkthrough import WalkthroughScreen
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
-SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "info": "cyan"}
-
-
-RESTRICTED_KEY = "f8"
-
-
-def hidden_line(count: int) -> str:
-    """Says how many restricted items are not on the screen, and which key shows them."""
-    return f"{count} restricted item{'s' if count != 1 else ''} hidden ({RESTRICTED_KEY} shows them)"
-
-
-def visible_flags(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> tuple[list[rules.Flag], int]:
-    """The flags to show, and how many restricted ones are hidden. The chair may be sharing the
-    screen with the family: restricted flags stay hidden until the chair reveals them."""
-    assert app.case_file is not None
-    flags = rules.case_flags(app.case_file.case, app.settings, app.today())
-    if kinds:
-        flags = [f for f in flags if any(f.kind.startswith(k) for k in kinds)]
-    shown = flags if app.show_restricted else [f for f in flags if not f.restricted]
-    return shown, len(flags) - len(shown)
-
-
-def flags_text(app: CoreGroupApp, kinds: tuple[str, ...] = ()) -> Text:
-    flags, hidden = visible_flags(app, kinds)
-    text = Text()
-    for flag in flags:
-        text.append("● ", style=SEVERITY_STYLE.get(flag.severity, ""))
-        if flag.restricted:
-            text.append("(restricted) ", style="bold red")
-        text.append(flag.message + "\n")
-    if not flags:
-        text.append("No flags today." if not hidden else "No other flags.", style="green")
-        if hidden:
-            text.append("\n")
-    if hidden:
-        text.append(hidden_line(hidden), style="italic")
-    return text
-
-
-def toggle_restricted(app: CoreGroupApp) -> None:
-    app.show_restricted = not app.show_restricted
-    if app.show_restricted:
-        app.notify("Restricted items are shown, marked (restricted). Check who can see the screen.",
-                   severity="warning", timeout=6)  # fmt: skip
-    else:
-        app.notify("Restricted items are hidden.", timeout=3)
-
 
 class CaseScreen(Screen[None]):
+    """A case: flags, the plan, children, people, actions, concerns and past meetings."""
+
+    DEFAULT_CSS = """
+    #case-plan { padding: 0 1; height: auto; }
+    #export-row { display: none; height: 1; padding: 0 1; background: $boost; }
+    #export-label { width: auto; }
+    #export-progress { width: 1fr; }
+    """
+
     app: CoreGroupApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -143,25 +110,31 @@ class CaseScreen(Screen[None]):
         self.refresh_all()
 
     def on_screen_resume(self) -> None:
-        if self.app.case_file is not None:
+        if self.app.session is not None:
+            self.refresh_all()
+
+    def on_case_updated(self, event: CaseUpdated) -> None:
+        if self.app.screen is self and self.app.session is not None:  # else on_screen_resume refreshes
             self.refresh_all()
 
     @property
-    def case(self) -> Any:
-        assert self.app.case_file is not None
-        return self.app.case_file.case
+    def case(self) -> Case:
+        return self.app.case_session.case
 
     def refresh_all(self) -> None:
         case = self.case
         app = self.app
-        self.sub_title = f"{case.child_names()} ({case.id})" + ("  READ-ONLY" if app.read_only else "")
+        holder = app.case_session.locked_by
+        self.sub_title = f"{case.child_names()} ({case.id})" + (
+            f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else ""
+        )
         flags = self.query_one("#case-flags", Static)
-        flags.update(flags_text(app))
+        flags.update(flags_text(case_flags(case, app.settings, app.today()), show_restricted=app.show_restricted))
         flags.border_title = "Look at these today"
         due = next_core_group_due(case, app.settings)
         plan = Text()
         plan.append("Plan: ", style="bold")
-        plan.append(", ".join(humanise(c.value) for c in case.plan_categories))
+        plan.append(plan_category_words(case.plan_categories))
         plan.append(f"   ICPC {case.icpc_date}   Lead social worker: {case.lead_social_worker or 'not recorded'}\n")
         plan.append(f"Next core group due: {due or 'not set'}\n", style="bold")
         plan.append("Danger statement: ", style="bold")
@@ -176,18 +149,18 @@ class CaseScreen(Screen[None]):
             [(c.name, str(c.date_of_birth or f"due {c.due_date}"), humanise(c.mobility.value)) for c in case.children],
         )
         self._fill("people", [
-            (p.name, rules.relationship_words(p), "yes" if p.lives_in_household else "no",
+            (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
              humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
             for p in case.people
         ])  # fmt: skip
         self._fill("actions", [
-            (str(a.number), _short(a.text), rules.action_type_words(a), a.owner, str(a.due or ""),
+            (str(a.number), short(a.text, 60), action_type_words(a), a.owner, str(a.due or ""),
              humanise(a.status.value), str(a.times_carried_forward))
             for a in case.actions
         ])  # fmt: skip
         self._fill("concerns", [
-            (str(c.received_on), c.source or humanise(c.source_kind.value), _short(c.reported),
-             _short(c.response) if c.answered else Text("no response yet", style="bold red"))
+            (str(c.received_on), c.source or humanise(c.source_kind.value), short(c.reported, 60),
+             short(c.response, 60) if c.answered else Text("no response yet", style="bold red"))
             for c in case.concerns
         ])  # fmt: skip
         self._fill("meetings", [
@@ -197,8 +170,8 @@ class CaseScreen(Screen[None]):
         ])  # fmt: skip
 
         self._fill("chronology", [
-            (_period(e.date, e.end_date), _short(e.source, 28), humanise(e.impact.value),
-             "yes" if e.shareable else Text("no", style="bold"), _short(e.event, 70))
+            (_period(e.date, e.end_date), short(e.source, 28), humanise(e.impact.value),
+             "yes" if e.shareable else Text("no", style="bold"), short(e.event, 70))
             for e in self._records("chronology")
         ])  # fmt: skip
         self._fill("services", [
@@ -289,8 +262,6 @@ class CaseScreen(Screen[None]):
             editing.edit_case_details(self.app, self._after_edit)
 
     def action_start_meeting(self) -> None:
-        from .meeting import StartMeetingForm
-
         if not self._writable():
             return
         running = [m for m in self.case.meetings if m.status is MeetingStatus.IN_PROGRESS]
@@ -312,13 +283,9 @@ class CaseScreen(Screen[None]):
         self.open_meeting(meeting)
 
     def open_meeting(self, meeting: Meeting) -> None:
-        from .meeting import WalkthroughScreen
-
         self.app.push_screen(WalkthroughScreen(meeting))
 
     def action_export_chronology(self) -> None:
-        from .exports import export_chronology
-
         export_chronology(self.app, progress=self._export_progress)
 
     def _export_progress(self, done: int, total: int) -> None:
@@ -336,7 +303,7 @@ class CaseScreen(Screen[None]):
         self.query_one("#export-row").display = False
 
     def action_toggle_restricted(self) -> None:
-        toggle_restricted(self.app)
+        self.app.toggle_restricted()
         self.refresh_all()
 
     def action_close(self) -> None:
@@ -350,12 +317,7 @@ def _period(start: Any, end: Any) -> str:
 def _successor(service: Any) -> Text | str:
     """What follows a service; a service that ends with nothing after it is shown in red."""
     if service.successor.strip():
-        return _short(service.successor, 40)
+        return short(service.successor, 40)
     if service.end_date is not None:
         return Text("nothing follows", style="bold red")
     return ""
-
-
-def _short(text: str, limit: int = 60) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

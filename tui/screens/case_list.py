@@ -11,8 +11,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from meetings.domain.records import PlanCategory
 from meetings.domain.timescales import summary_core_group_due
-from meetings.storage.store import CaseSummary
+from meetings.domain.wording import plan_category_words
+from meetings.storage.base import CaseSummary
+
+from .new_case import new_case
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -21,10 +25,16 @@ COLUMNS = ("Child", "Case", "Plan", "Last held", "Next due", "Open", "Overdue")
 
 
 def plan_text(categories: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(str(c).replace("_", " ") for c in categories)
+    return plan_category_words(PlanCategory(c) for c in categories)
 
 
 class CaseListScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #case-search { margin: 0 1; }
+    #case-table { height: 1fr; }
+    #case-count { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
     app: CoreGroupApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,8 +137,6 @@ class CaseListScreen(Screen[None]):
         self.app.open_case(self.shown[table.cursor_row].id)
 
     def action_new_case(self) -> None:
-        from .new_case import new_case
-
         new_case(self.app)
 
 

@@ -12,12 +12,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
+from meetings.domain.lifecycle import find_meeting
 from meetings.domain.records import CopyType, Meeting
 from meetings.domain.schema import InvalidRecord
-from meetings.domain.timescales import parse_due
-from meetings.exports.minutes import find_meeting, record_distribution
+from meetings.domain.wording import humanise
 
-from ..widgets.forms import humanise, line_value
+from ..exports import export_minutes
+from ..widgets.forms import line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -27,6 +28,11 @@ COPY_CHOICES = [("full copy", CopyType.FULL.value), ("family copy (no restricted
 
 class DistributionScreen(Screen[None]):
     """Record each copy of the minutes sent: recipient, agency, copy, date and how."""
+
+    DEFAULT_CSS = """
+    #distribution { padding: 0 1; }
+    #sent { height: auto; max-height: 10; }
+    """
 
     app: CoreGroupApp
 
@@ -41,8 +47,7 @@ class DistributionScreen(Screen[None]):
 
     @property
     def meeting(self) -> Meeting:
-        assert self.app.case_file is not None
-        return find_meeting(self.app.case_file.case, self.meeting_number)
+        return find_meeting(self.app.case_session.case, self.meeting_number)
 
     def compose(self) -> ComposeResult:
         meeting = self.meeting
@@ -86,7 +91,7 @@ class DistributionScreen(Screen[None]):
         table = self.query_one("#sent", DataTable)
         table.clear()
         for d in meeting.distribution:
-            table.add_row(d.recipient, d.agency, d.copy_type.value, str(d.sent_on or ""), d.how)
+            table.add_row(Text(d.recipient), Text(d.agency), d.copy_type.value, str(d.sent_on or ""), Text(d.how))
         sent = {d.recipient.casefold() for d in meeting.distribution}
         waiting = [a.name for a in meeting.attendees if a.name.casefold() not in sent]
         text = Text()
@@ -118,33 +123,33 @@ class DistributionScreen(Screen[None]):
 
     def _error(self, message: str) -> None:
         error = self.query_one("#form-error", Static)
-        error.update(f"[b]Not recorded.[/] {message}")
+        error.update(Text.assemble(("Not recorded. ", "bold"), message))
         error.add_class("shown")
 
     def action_record(self) -> None:
-        writer = self.app.writer
-        if writer is None or self.app.case_file is None:
+        session = self.app.case_session
+        if session.read_only:
             self.notify("This case is open read-only.", severity="warning")
             return
-        value = lambda wid: line_value(self.query_one(wid, Input))  # noqa: E731
+
+        def value(selector: str) -> str:
+            return line_value(self.query_one(selector, Input))
+
         recipient = value("#d-recipient")
         if not recipient:
             self._error("Pick an attendee or type who received the minutes.")
             self.query_one("#d-pick", Select).focus()
             return
         try:
-            sent_on = parse_due(value("#d-sent") or "today", self.app.today(), self.app.settings)
+            sent_on = session.parse_date(value("#d-sent") or "today")
         except InvalidRecord as problem:
             self._error(f"Sent on: {problem.problem}")
             self.query_one("#d-sent", Input).focus()
             return
         copy = CopyType(str(self.query_one("#d-copy", Select).value))
-        case = self.app.case_file.case
         try:
-            with writer.lock:
-                meeting = record_distribution(case, self.meeting_number, recipient, copy,
-                                              agency=value("#d-agency"), sent_on=sent_on, how=value("#d-how"))  # fmt: skip
-                writer.changed(meeting)
+            session.record_distribution(self.meeting, recipient, copy, agency=value("#d-agency"), sent_on=sent_on,
+                                        how=value("#d-how"))  # fmt: skip
         except (InvalidRecord, ValueError) as problem:
             self._error(str(problem))
             return
@@ -158,3 +163,8 @@ class DistributionScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+
+def minutes_then_distribution(app: CoreGroupApp, number: int) -> None:
+    """Write the minutes, then open the log of who was sent which copy."""
+    export_minutes(app, number, then=lambda: app.push_screen(DistributionScreen(number)))

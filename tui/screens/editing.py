@@ -1,13 +1,12 @@
-"""Edit or add a record through the form, then hand the change to the writer."""
+"""Edit or add a record through its form; the session records the change."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
-from meetings.domain.schema import InvalidRecord
-from meetings.storage.writer import CASE
 
 from ..widgets.forms import FieldSpec, RecordForm, specs_for
 
@@ -53,9 +52,7 @@ CASE_FIELDS = (
 )  # fmt: skip
 
 
-def _copy_fields(source: Any, target: Any, names: Sequence[str]) -> None:
-    for name in names:
-        setattr(target, name, getattr(source, name))
+Done = Callable[[Any], Any] | None
 
 
 def edit(
@@ -67,35 +64,29 @@ def edit(
     *,
     add: Callable[[Any], Any] | None = None,
     defaults: dict[str, Any] | None = None,
-    saved_as: Any = "record",
-    done: Callable[[Any], None] | None = None,
+    meeting: Meeting | None = None,
+    done: Done = None,
 ) -> None:
-    """Open the form for `record` (or a new one built from `defaults`). On save, copy the
-    checked values into the record (or `add` the new one) under the writer's lock, and queue
-    the save of `saved_as` ("record" means the record itself; CASE the case's own details)."""
-    from meetings.domain.timescales import parse_due
+    """Open the form for `record` (or a new one built from `defaults`). On save, the session
+    copies the checked values into the record (or `add` adds the new one) and saves it; a change
+    the case's rules refuse is shown on the form, which stays open."""
+    session = app.case_session
 
-    def parse(text: str) -> Any:
-        return parse_due(text, app.today(), app.settings)
+    def parse(text: str) -> dt.date:
+        return session.parse_date(text)
 
-    def finished(result: Any) -> None:
-        if result is None or app.writer is None:
-            return
-        with app.writer.lock:
-            if record is not None:
-                _copy_fields(result, record, [s.name for s in specs])
-                target = record
-            else:
-                assert add is not None
-                target = add(result)
-            app.writer.changed(target if saved_as == "record" else saved_as)
-        if done is not None:
-            app.call_later(done, target)
+    def save(result: Any) -> Any:
+        if record is not None:
+            return session.update(record, result, [s.name for s in specs], meeting=meeting)
+        assert add is not None
+        return add(result)
+
+    def finished(saved: Any) -> None:
+        if saved is not None and done is not None:
+            app.call_later(done, saved)
 
     app.push_screen(
-        RecordForm(
-            title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only, on_save=finished
-        ),
+        RecordForm(title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only, save=save),
         finished,
     )
 
@@ -105,15 +96,10 @@ def attendee_names(meeting: Meeting | None) -> list[str]:
 
 
 def edit_action(
-    app: CoreGroupApp,
-    action: Action | None,
-    meeting: Meeting | None,
-    *,
-    review: bool = False,
-    done: Callable[[Any], None] | None = None,
+    app: CoreGroupApp, action: Action | None, meeting: Meeting | None, *, review: bool = False, done: Done = None
 ) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
+    session = app.case_session
+    case = session.case
     owners = attendee_names(meeting) or [p.name for p in case.people]
     agencies = sorted({a.agency for m in case.meetings for a in m.attendees if a.agency} | set(case.expected_agencies))
     names = REVIEW_FIELDS if review else ACTION_FIELDS
@@ -136,63 +122,32 @@ def edit_action(
         outcome={"label": "Outcome it serves"},
         text={"label": "Action (specific, measurable, time-bound)"},
     )
-
-    def add(new: Action) -> Action:
-        new.number = case.next_number("actions")
-        new.raised_at = meeting.number if meeting else None
-        case.actions.append(new)
-        return new
-
     title = f"Action {action.number}" if action else "New action"
-    edit(app, title, Action, action, specs, add=add, defaults={"number": 1, "text": ""}, done=done)
+    edit(app, title, Action, action, specs, add=lambda new: session.raise_action(new, at=meeting),
+         defaults={"number": 1, "text": ""}, done=done)  # fmt: skip
 
 
-def edit_person(app: CoreGroupApp, person: Person | None, done: Callable[[Any], None] | None = None) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
-
-    def add(new: Person) -> Person:
-        new.id = case.next_number("people")
-        case.people.append(new)
-        return new
-
+def edit_person(app: CoreGroupApp, person: Person | None, done: Done = None) -> None:
+    session = app.case_session
     edit(app, person.name if person else "New person in the child's life", Person, person,
-         specs_for(Person, PERSON_FIELDS), add=add, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
+         specs_for(Person, PERSON_FIELDS), add=session.add_person, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
-def edit_child(app: CoreGroupApp, child: Child | None, done: Callable[[Any], None] | None = None) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
-
-    def add(new: Child) -> Child:
-        new.id = case.next_number("children")
-        case.children.append(new)
-        return new
-
+def edit_child(app: CoreGroupApp, child: Child | None, done: Done = None) -> None:
+    session = app.case_session
     edit(app, child.name if child else "New child", Child, child, specs_for(Child, CHILD_FIELDS),
-         add=add, defaults={"id": 1, "name": ""}, saved_as=CASE, done=done)  # fmt: skip
+         add=session.add_child, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
-def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | None = None,
-                 done: Callable[[Any], None] | None = None) -> None:  # fmt: skip
-    assert app.case_file is not None
-    case = app.case_file.case
-
-    def add(new: Concern) -> Concern:
-        new.id = case.next_number("concerns")
-        if meeting is not None and new.meeting is None:
-            new.meeting = meeting.number
-        case.concerns.append(new)
-        return new
-
+def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | None = None, done: Done = None) -> None:
+    session = app.case_session
     specs = specs_for(Concern, CONCERN_FIELDS, response={"label": "Core group's response and decision"})
-    edit(app, "Concern or information received", Concern, concern, specs, add=add,
+    edit(app, "Concern or information received", Concern, concern, specs,
+         add=lambda new: session.record_concern(new, at=meeting),
          defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done)  # fmt: skip
 
 
-def edit_attendee(
-    app: CoreGroupApp, attendee: Attendee, meeting: Meeting, done: Callable[[Any], None] | None = None
-) -> None:
+def edit_attendee(app: CoreGroupApp, attendee: Attendee, meeting: Meeting, done: Done = None) -> None:
     """Correct an attendee in place: the change is saved with the meeting."""
     specs = specs_for(
         Attendee,
@@ -203,20 +158,11 @@ def edit_attendee(
         mode={"label": "Took part", "help": "needed if they attended"},
         report_received={"label": "Written report received"},
     )
-    edit(app, f"Attendee: {attendee.name}", Attendee, attendee, specs, saved_as=meeting, done=done)
+    edit(app, f"Attendee: {attendee.name}", Attendee, attendee, specs, meeting=meeting, done=done)
 
 
-def edit_chronology(
-    app: CoreGroupApp, entry: ChronologyEntry | None, done: Callable[[Any], None] | None = None
-) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
-
-    def add(new: ChronologyEntry) -> ChronologyEntry:
-        new.id = case.next_number("chronology")
-        case.chronology.append(new)
-        return new
-
+def edit_chronology(app: CoreGroupApp, entry: ChronologyEntry | None, done: Done = None) -> None:
+    session = app.case_session
     today = app.today().isoformat()
     specs = specs_for(
         ChronologyEntry,
@@ -229,18 +175,12 @@ def edit_chronology(
         shareable={"label": "Shareable with the family"},
     )
     edit(app, f"Chronology entry {entry.id}" if entry else "New chronology entry", ChronologyEntry, entry, specs,
-         add=add, defaults={"id": 1, "date": today, "source": "", "event": "", "recorded_on": today}, done=done)  # fmt: skip
+         add=session.add_chronology_entry,
+         defaults={"id": 1, "date": today, "source": "", "event": "", "recorded_on": today}, done=done)  # fmt: skip
 
 
-def edit_service(app: CoreGroupApp, service: Service | None, done: Callable[[Any], None] | None = None) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
-
-    def add(new: Service) -> Service:
-        new.id = case.next_number("services")
-        case.services.append(new)
-        return new
-
+def edit_service(app: CoreGroupApp, service: Service | None, done: Done = None) -> None:
+    session = app.case_session
     specs = specs_for(
         Service,
         SERVICE_FIELDS,
@@ -249,13 +189,12 @@ def edit_service(app: CoreGroupApp, service: Service | None, done: Callable[[Any
         end_date={"label": "Ends on"},
         successor={"label": "What follows when it ends", "help": "a service ending with nothing after it is flagged"},
     )
-    edit(app, service.name if service else "New service or support", Service, service, specs, add=add,
-         defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
+    edit(app, service.name if service else "New service or support", Service, service, specs,
+         add=session.add_service, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
-def edit_case_details(app: CoreGroupApp, done: Callable[[Any], None] | None = None) -> None:
-    assert app.case_file is not None
-    case = app.case_file.case
+def edit_case_details(app: CoreGroupApp, done: Done = None) -> None:
+    case = app.case_session.case
     specs = specs_for(
         Case,
         CASE_FIELDS,
@@ -263,15 +202,4 @@ def edit_case_details(app: CoreGroupApp, done: Callable[[Any], None] | None = No
         review_conferences={"help": "dates YYYY-MM-DD, separated by commas"},
         icpc_date={"label": "ICPC date"},
     )
-    edit(app, f"Plan for case {case.id}", Case, case, specs, saved_as=CASE, done=done)
-
-
-def check_record(record: Any) -> str | None:
-    """The record's own check as a message, or None if it passes."""
-    try:
-        check = getattr(record, "check", None)
-        if check is not None:
-            check()
-    except InvalidRecord as problem:
-        return str(problem)
-    return None
+    edit(app, f"Plan for case {case.id}", Case, case, specs, done=done)

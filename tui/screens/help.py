@@ -12,19 +12,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..widgets.forms import RecordForm
+from .attendance import AttendanceScreen
+from .case import CaseScreen
+from .case_list import CaseListScreen
+from .distribution import DistributionScreen
+from .finish import FinishScreen
+from .start import StartMeetingForm
+from .walkthrough import WalkthroughScreen
 
 
-def key_screens() -> list[tuple[str, type]]:
-    from ..app import CoreGroupApp
-    from .case import CaseScreen
-    from .case_list import CaseListScreen
-    from .distribution import DistributionScreen
-    from .meeting import AttendanceScreen, FinishScreen, WalkthroughScreen
-
+def key_screens(app: type) -> list[tuple[str, type]]:
     return [
-        ("Everywhere", CoreGroupApp),
+        ("Everywhere", app),
         ("Case list", CaseListScreen),
         ("Case", CaseScreen),
+        ("Start meeting", StartMeetingForm),
         ("Attendance", AttendanceScreen),
         ("Meeting walk-through", WalkthroughScreen),
         ("Finish", FinishScreen),
@@ -42,6 +44,12 @@ def bindings_of(cls: type) -> list[Binding]:
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key on every screen."""
+
+    DEFAULT_CSS = """
+    #help-box { width: 95%; height: 90%; background: $panel; border: thick $primary; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close help", tooltip="Close this help")]
 
     def compose(self) -> ComposeResult:
@@ -49,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Screen", style="bold", no_wrap=True)
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("What it does")
-        for name, cls in key_screens():
+        for name, cls in key_screens(type(self.app)):
             for i, b in enumerate(bindings_of(cls)):
                 table.add_row(
                     name if i == 0 else "",

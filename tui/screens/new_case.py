@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -12,9 +13,10 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 from meetings.domain import schema
 from meetings.domain.records import Case, PlanCategory
 from meetings.domain.schema import InvalidRecord
-from meetings.storage.store import StoreError
+from meetings.domain.wording import humanise
+from meetings.storage.base import StoreError
 
-from ..widgets.forms import FORM_KEYS, FormFields, FormScreen, humanise, line_value
+from ..widgets.forms import FORM_KEYS, FormFields, FormScreen, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -81,8 +83,11 @@ class NewCaseForm(FormScreen[Case | None]):
 
     def action_save(self) -> None:
         error = self.query_one("#form-error", Static)
+
+        def value(selector: str) -> str:
+            return line_value(self.query_one(selector, Input))
+
         try:
-            value = lambda wid: line_value(self.query_one(wid, Input))  # noqa: E731
             born = self._date("#n-dob", "date of birth")
             unborn = self.query_one("#n-unborn", Checkbox).value
             child: dict[str, Any] = {"id": 1, "name": value("#n-child")}
@@ -105,7 +110,7 @@ class NewCaseForm(FormScreen[Case | None]):
             if self.app.store.exists(case.id):
                 raise InvalidRecord("id", f"a case {case.id} already exists")
         except InvalidRecord as problem:
-            error.update(f"[b]Not created.[/] {humanise(problem.path)}: {problem.problem}")
+            error.update(Text.assemble(("Not created. ", "bold"), f"{humanise(problem.path)}: {problem.problem}"))
             error.add_class("shown")
             return
         self.dismiss(case)

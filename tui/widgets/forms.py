@@ -10,13 +10,13 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
-import re
 import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,23 +26,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from meetings.domain import schema
 from meetings.domain.schema import InvalidRecord
-
-# Control characters (a pasted tab, a stray escape) would make a one-line field unsaveable:
-# the schema rightly refuses them. Every value typed in the app goes through one of these.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def one_line(text: str) -> str:
-    """`text` fit for a one-line field: tabs, line breaks and other control characters become spaces."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
-
-
-def many_lines(text: str) -> str:
-    """`text` fit for a notes field: line breaks and tabs kept, other control characters made spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _SURROGATE.sub("\ufffd", _CONTROL_KEEP_LINES.sub(" ", text))
+from meetings.domain.text import many_lines, one_line
+from meetings.domain.wording import humanise
+from meetings.storage.base import StoreError
 
 
 def line_value(widget: Input) -> str:
@@ -67,10 +53,6 @@ class FieldSpec:
     choices: list[tuple[str, str]] = field(default_factory=list)
     suggest: Sequence[str] = ()
     help: str = ""
-
-
-def humanise(value: str) -> str:
-    return value.replace("_", " ")
 
 
 def specs_for(cls: type, names: Sequence[str], **overrides: dict[str, Any]) -> list[FieldSpec]:
@@ -154,10 +136,10 @@ class RecordForm(FormScreen[Any]):
         parse_due: Callable[[str], dt.date] | None = None,
         check: Callable[[Any], None] | None = None,
         read_only: bool = False,
-        on_save: Callable[[Any], None] | None = None,
+        save: Callable[[Any], Any] | None = None,
     ) -> None:
         super().__init__()
-        self.on_save = on_save  # what a save does with the record; used to save it on the way out
+        self.save = save  # records the checked record, returning what was saved; may refuse it
         self.applied = False
         self._initial: dict[str, Any] = {}
         self.title_text = title
@@ -262,7 +244,7 @@ class RecordForm(FormScreen[Any]):
                 data[spec.name] = self._value(spec)
             except InvalidRecord as problem:
                 raise InvalidRecord(spec.name, problem.problem) from None
-        record = schema.load(self.cls, data)
+        record: Any = schema.load(self.cls, data)
         if self.extra_check is not None:
             self.extra_check(record)
         return record
@@ -271,13 +253,12 @@ class RecordForm(FormScreen[Any]):
         """The app is closing: save what was typed if it passes its checks. True if nothing is lost."""
         if not self.has_changes:
             return True
-        if self.on_save is None:
+        if self.save is None:
             return False
         try:
-            record = self.checked_record()
-        except InvalidRecord:
+            self.save(self.checked_record())
+        except (InvalidRecord, StoreError):
             return False
-        self.on_save(record)
         self.applied = True
         return True
 
@@ -287,14 +268,22 @@ class RecordForm(FormScreen[Any]):
         error = self.query_one("#form-error", Static)
         try:
             record = self.checked_record()
+            saved = self.save(record) if self.save is not None else record
         except InvalidRecord as problem:
-            error.update(f"[b]Not saved.[/] {humanise(problem.path.split('.')[-1]).capitalize()}: {problem.problem}")
-            error.add_class("shown")
             field_name = problem.path.split(".")[-1]
-            with contextlib.suppress(Exception):
-                self.query_one(f"#f-{field_name}").focus()
+            error.update(
+                Text.assemble(("Not saved. ", "bold"), f"{humanise(field_name).capitalize()}: {problem.problem}")
+            )
+            error.add_class("shown")
+            for widget in self.query(f"#f-{field_name}") if field_name.isidentifier() else ():
+                widget.focus()
             return
-        self.dismiss(record)
+        except StoreError as problem:
+            error.update(Text.assemble(("Not saved. ", "bold"), str(problem)))
+            error.add_class("shown")
+            return
+        self.applied = True
+        self.dismiss(saved)
 
 
 class Confirm(ModalScreen[bool]):

@@ -1,0 +1,92 @@
+"""What the case review learned, as flags shown at every meeting: what the core group must look
+at today, and at which step of the agenda each belongs.
+
+The rules live in modules by concern (`actions`, `people`, `concerns`, `meetings`, `child`);
+`case_flags` gathers them, most serious first. `FLAGS_AT` decides, from the steps' roles, which
+flags are raised at which step, so a council's own agenda shows them at the same points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from ..agenda import StepRole
+from ..family import name_pattern, restricted_names
+from ..records import Case
+from ..settings import Settings
+from .actions import assessment_flags, overdue_action_flags
+from .base import Flag, FlagKind, Severity
+from .child import baby_flags, child_last_seen_on, child_seen_flags, optimism_flags
+from .concerns import concern_flags, service_flags
+from .meetings import minutes_flags, online_flags, timescale_flags
+from .people import gender_flags, kept_away_flags, not_assessed_flags
+
+__all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "child_last_seen_on", "flags_at"]
+
+_NOT_ASSESSED = frozenset({FlagKind.MAN_NOT_ASSESSED, FlagKind.ADULT_NOT_ASSESSED})
+_ASSESSMENTS = frozenset({FlagKind.ASSESSMENT_OVERDUE, FlagKind.ASSESSMENT_CARRIED_FORWARD})
+
+# Which flags the chair is shown at the step of each role.
+FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {
+    StepRole.WELCOME: frozenset({FlagKind.MINUTES_NOT_CIRCULATED}),
+    StepRole.MEMBERSHIP: _NOT_ASSESSED
+    | {
+        FlagKind.ONLINE_MEETINGS,
+        FlagKind.ATTENDED_ONLY_ONLINE,
+        FlagKind.GENDER_NOT_RECORDED,
+        FlagKind.NOT_INVITED_FOR_SAFETY,
+    },
+    StepRole.CHILDS_VOICE: frozenset({FlagKind.CHILD_NOT_SEEN, FlagKind.BABY_CHECKS, FlagKind.PRE_BIRTH}),
+    StepRole.REVIEW_OF_ACTIONS: _ASSESSMENTS | {FlagKind.ACTION_OVERDUE},
+    StepRole.ASSESSMENTS: _ASSESSMENTS | _NOT_ASSESSED | {FlagKind.PRE_BIRTH},
+    StepRole.HOUSEHOLD: _NOT_ASSESSED | {FlagKind.GENDER_NOT_RECORDED},
+    StepRole.ANALYSIS: frozenset({FlagKind.OVER_OPTIMISM}),
+    StepRole.NEW_CONCERNS: frozenset({FlagKind.CONCERN_UNANSWERED, FlagKind.SERVICE_ENDING}),
+    StepRole.NEXT_MEETING: frozenset(
+        {
+            FlagKind.CORE_GROUP_OVERDUE,
+            FlagKind.REVIEW_OVERDUE,
+            FlagKind.PLAN_DRIFT,
+            FlagKind.NEXT_DATE_BEYOND_INTERVAL,
+            FlagKind.CORE_GROUP_BEFORE_REVIEW,
+        }
+    ),
+}
+
+
+def flags_at(role: StepRole, flags: Sequence[Flag]) -> list[Flag]:
+    """The flags of `flags` that belong at the step of `role`, in their order."""
+    kinds = FLAGS_AT.get(role, frozenset())
+    return [f for f in flags if f.kind in kinds]
+
+
+def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
+    """Everything the core group must look at today, most serious first."""
+    flags: list[Flag] = []
+    flags += assessment_flags(case, today)
+    flags += overdue_action_flags(case, today)
+    flags += not_assessed_flags(case)
+    flags += concern_flags(case)
+    flags += online_flags(case, today)
+    flags += service_flags(case, today)
+    flags += baby_flags(case, today)
+    flags += optimism_flags(case)
+    flags += timescale_flags(case, settings, today)
+    flags += minutes_flags(case, settings, today)
+    flags += child_seen_flags(case, settings, today)
+    flags += gender_flags(case)
+    flags += kept_away_flags(case)
+    return sorted(_mark_restricted_names(case, flags), key=lambda f: f.severity.rank)
+
+
+def _mark_restricted_names(case: Case, flags: list[Flag]) -> list[Flag]:
+    """A second guard: any flag whose words name a restricted person is restricted."""
+    pattern = name_pattern(restricted_names(case))
+    if pattern is None:
+        return flags
+    return [
+        f if f.restricted or pattern.search(f.message) is None else dataclasses.replace(f, restricted=True)
+        for f in flags
+    ]

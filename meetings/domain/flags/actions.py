@@ -1,0 +1,55 @@
+"""Flags on the plan's actions: assessments overdue or carried forward, and actions past due."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..records import Case
+from ..wording import action_type_words, day_month_year, times
+from .base import Flag, FlagKind, Severity
+
+
+def assessment_flags(case: Case, today: dt.date) -> list[Flag]:
+    """Open assessments that are overdue or have been carried forward: what is stopping them?"""
+    people = {p.id: p for p in reversed(case.people)}  # the first of an id, as before
+    flags = []
+    for a in sorted(case.actions, key=lambda a: a.number):
+        if not (a.is_open and a.is_assessment):
+            continue
+        person = people.get(a.person_id) if a.person_id is not None else None
+        of = f" of {person.name}" if person is not None else ""
+        what = f"The {action_type_words(a)}{of} (action {a.number})"
+        overdue = a.due is not None and a.due < today
+        parts = []
+        if overdue and a.due is not None:
+            parts.append(f"was due on {day_month_year(a.due)} and is not finished")
+        if a.times_carried_forward:
+            parts.append(f"has been carried forward {times(a.times_carried_forward)}")
+        if parts:
+            flags.append(
+                Flag(
+                    FlagKind.ASSESSMENT_OVERDUE if overdue else FlagKind.ASSESSMENT_CARRIED_FORWARD,
+                    f"{what} {' and '.join(parts)}. What is stopping it, and what decision is waiting for it?",
+                    Severity.HIGH,
+                    a.restricted or (person is not None and person.restricted),
+                )
+            )
+    return flags
+
+
+def overdue_action_flags(case: Case, today: dt.date) -> list[Flag]:
+    """One flag for all the open actions (not assessments) past their due date."""
+    overdue = [a for a in case.actions if a.is_open and not a.is_assessment and a.due is not None and a.due < today]
+    if not overdue:
+        return []
+    numbers = ", ".join(str(a.number) for a in sorted(overdue, key=lambda a: a.number))
+    label = "Action" if len(overdue) == 1 else "Actions"
+    restricted_ids = {p.id for p in case.people if p.restricted}
+    return [
+        Flag(
+            FlagKind.ACTION_OVERDUE,
+            f"{label} {numbers} {'is' if len(overdue) == 1 else 'are'} past the due date and still open.",
+            Severity.MEDIUM,
+            any(a.restricted or a.person_id in restricted_ids for a in overdue),
+        )
+    ]

@@ -1,0 +1,57 @@
+"""What a flag is: its kind, how serious it is, and whether the family may see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How serious a flag is; `rank` orders them, most serious first."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+
+_RANKS = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.INFO: 2}
+
+
+class FlagKind(StrEnum):
+    """Every kind of flag the rules raise."""
+
+    ASSESSMENT_OVERDUE = "assessment_overdue"
+    ASSESSMENT_CARRIED_FORWARD = "assessment_carried_forward"
+    ACTION_OVERDUE = "action_overdue"
+    MAN_NOT_ASSESSED = "man_not_assessed"
+    ADULT_NOT_ASSESSED = "adult_not_assessed"
+    GENDER_NOT_RECORDED = "gender_not_recorded"
+    NOT_INVITED_FOR_SAFETY = "not_invited_for_safety"
+    CONCERN_UNANSWERED = "concern_unanswered"
+    SERVICE_ENDING = "service_ending"
+    ONLINE_MEETINGS = "online_meetings"
+    ATTENDED_ONLY_ONLINE = "attended_only_online"
+    CORE_GROUP_OVERDUE = "core_group_overdue"
+    REVIEW_OVERDUE = "review_overdue"
+    PLAN_DRIFT = "plan_drift"
+    NEXT_DATE_BEYOND_INTERVAL = "next_date_beyond_interval"
+    CORE_GROUP_BEFORE_REVIEW = "core_group_before_review"
+    MINUTES_NOT_CIRCULATED = "minutes_not_circulated"
+    PRE_BIRTH = "pre_birth"
+    BABY_CHECKS = "baby_checks"
+    CHILD_NOT_SEEN = "child_not_seen"
+    OVER_OPTIMISM = "over_optimism"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something the core group must look at. `restricted`: it names something the family must not see."""
+
+    kind: FlagKind
+    message: str
+    severity: Severity
+    restricted: bool = False

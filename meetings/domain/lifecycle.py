@@ -1,0 +1,326 @@
+"""A meeting's life: starting it, who is in it, the actions it reviews, finishing and reopening it,
+and the record of who was sent its minutes.
+
+Pure functions on records: they change and return records and never save; the caller (the
+session) saves what they changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from . import schema
+from .agenda import Agenda
+from .records import (
+    Action,
+    AttendanceMode,
+    AttendanceStatus,
+    Attendee,
+    Case,
+    CopyType,
+    Distribution,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Person,
+)
+from .schema import InvalidRecord, parse_date
+from .text import name_key, one_line, same_name
+from .wording import relationship_words
+
+FAMILY = "Family"
+
+_STATUS_CYCLE = (
+    AttendanceStatus.ATTENDED,
+    AttendanceStatus.APOLOGIES,
+    AttendanceStatus.DID_NOT_ATTEND,
+    AttendanceStatus.INVITED,
+)
+
+
+def in_order(meetings: Iterable[Meeting]) -> list[Meeting]:
+    """Meetings oldest first: by date, then by number for meetings on the same day."""
+    return sorted(meetings, key=lambda m: (m.date, m.number))
+
+
+def latest_meeting(case: Case, *, finished_only: bool = False) -> Meeting | None:
+    """The latest meeting of the case (of those finished, with `finished_only`): the one with the
+    latest date, and of meetings on the same day the one numbered last. None if there is none."""
+    meetings = [m for m in case.meetings if not finished_only or m.status is MeetingStatus.FINISHED]
+    return max(meetings, key=lambda m: (m.date, m.number), default=None)
+
+
+def find_meeting(case: Case, number: int) -> Meeting:
+    """The meeting numbered `number`. Raises ValueError, naming the meetings there are, if none is."""
+    for meeting in case.meetings:
+        if meeting.number == number:
+            return meeting
+    known = ", ".join(str(m.number) for m in case.meetings) or "none yet"
+    raise ValueError(f"Case {case.id} has no meeting {number} (meetings: {known})")
+
+
+# ----- starting a meeting and who is in it ------------------------------------------------------
+
+
+def start_meeting(
+    case: Case,
+    agenda: Agenda,
+    *,
+    date: dt.date,
+    start_time: dt.time | None = None,
+    venue: str = "",
+    chair: str = "",
+    minute_taker: str = "",
+) -> Meeting:
+    """A new meeting with the agenda's steps. It is not added to the case: the caller adds it."""
+    return Meeting(
+        number=case.next_number("meetings"),
+        date=date,
+        start_time=start_time,
+        venue=venue,
+        chair=chair,
+        minute_taker=minute_taker,
+        steps=agenda.new_steps(),
+    )
+
+
+def attendee_choices(case: Case) -> list[Attendee]:
+    """People to pick from when taking attendance: the people in the child's life, then the
+    professionals seen at earlier meetings (once each by name and agency, with their latest role)."""
+    choices = [
+        Attendee(
+            name=p.name,
+            role=relationship_words(p).capitalize(),
+            agency=FAMILY,
+            relationship_to_child=relationship_words(p),
+            person_id=p.id,
+            copy_type=CopyType.FAMILY,
+        )
+        for p in case.people
+    ]
+    family_names = {name_key(p.name) for p in case.people}
+    professionals: dict[tuple[str, str], Attendee] = {}
+    for meeting in in_order(case.meetings):
+        for a in meeting.attendees:
+            if a.person_id is not None or same_name(a.agency, FAMILY) or name_key(a.name) in family_names:
+                continue
+            key = (name_key(a.name), name_key(a.agency))
+            seen = professionals.pop(key, None)
+            role = a.role or (seen.role if seen else "")
+            # Popped and put back so the list ends with the most recently seen.
+            professionals[key] = Attendee(name=a.name, role=role, agency=a.agency, needs=a.needs, copy_type=a.copy_type)
+    return choices + sorted(professionals.values(), key=lambda a: (name_key(a.agency), name_key(a.name)))
+
+
+def new_attendee(
+    case: Case,
+    *,
+    name: str,
+    role: str = "",
+    agency: str = "",
+    status: AttendanceStatus = AttendanceStatus.ATTENDED,
+    mode: AttendanceMode | None = AttendanceMode.IN_PERSON,
+    report_received: bool = False,
+) -> Attendee:
+    """Someone for a meeting's list. A name matching one of the attendee choices (a person in the
+    child's life, a professional from an earlier meeting) takes that choice's name, relationship,
+    person and copy, and its role and agency where none is given. Only someone who attended has a
+    mode: in person unless another is given. What is typed is cleaned to one line."""
+    name, role, agency = (one_line(t).strip() for t in (name, role, agency))
+    # As typed in the attendance form: a later choice of the same name wins.
+    choices = {name_key(c.name): c for c in attendee_choices(case)}
+    choice = choices.get(name_key(name))
+    attended = status is AttendanceStatus.ATTENDED
+    attendee = Attendee(
+        name=name if choice is None else choice.name,
+        role=role or (choice.role if choice else ""),
+        agency=agency or (choice.agency if choice else ""),
+        status=status,
+        mode=(mode or AttendanceMode.IN_PERSON) if attended else None,
+        report_received=report_received,
+    )
+    if choice is not None:
+        attendee.relationship_to_child = choice.relationship_to_child
+        attendee.person_id = choice.person_id
+        attendee.copy_type = choice.copy_type
+    return attendee
+
+
+def next_status(status: AttendanceStatus) -> AttendanceStatus:
+    """The status after `status` when the chair steps through them: attended, apologies, did
+    not attend, invited, then attended again."""
+    return _STATUS_CYCLE[(_STATUS_CYCLE.index(status) + 1) % len(_STATUS_CYCLE)]
+
+
+def next_mode(mode: AttendanceMode | None) -> AttendanceMode:
+    """The mode after `mode` when the chair steps through them (the first when there is none)."""
+    modes = list(AttendanceMode)
+    return modes[0] if mode is None else modes[(modes.index(mode) + 1) % len(modes)]
+
+
+def attended(attendees: Iterable[Attendee]) -> list[Attendee]:
+    """Those of `attendees` recorded as attending."""
+    return [a for a in attendees if a.status is AttendanceStatus.ATTENDED]
+
+
+def meeting_mode_from(attendees: Sequence[Attendee]) -> MeetingMode:
+    """In person if everyone who attended was in the room, online if nobody was, hybrid if some were."""
+    modes = [a.mode for a in attended(attendees) if a.mode is not None]
+    in_room = sum(m is AttendanceMode.IN_PERSON for m in modes)
+    if not modes or in_room == len(modes):
+        return MeetingMode.IN_PERSON
+    if in_room == 0:
+        return MeetingMode.ONLINE
+    return MeetingMode.HYBRID
+
+
+def set_meeting_mode(meeting: Meeting, *, chosen: MeetingMode | None, reason: str) -> None:
+    """How the meeting is held: `chosen`, or (None) as its attendees took part. It is only recorded
+    as online or hybrid when there is a reason, so the meeting can always be saved."""
+    wanted = chosen if chosen is not None else meeting_mode_from(meeting.attendees)
+    meeting.mode_reason = reason
+    meeting.mode = wanted if (wanted is MeetingMode.IN_PERSON or reason) else MeetingMode.IN_PERSON
+
+
+def missing_agencies(case: Case, meeting: Meeting) -> list[str]:
+    """Expected agencies with nobody attending and no written report received."""
+    present = {
+        name_key(a.agency) for a in meeting.attendees if a.status is AttendanceStatus.ATTENDED or a.report_received
+    }
+    return [agency for agency in case.expected_agencies if name_key(agency) not in present]
+
+
+def _is_attendee(person: Person, meeting: Meeting) -> bool:
+    return any(a.person_id == person.id or same_name(a.name, person.name) for a in meeting.attendees)
+
+
+def may_be_a_man(person: Person) -> bool:
+    """A father or male carer, or someone whose gender is not recorded in a relationship a man
+    could have with the child: the review's 'invisible men' checks cover them all."""
+    return person.is_father_or_male_carer or person.may_be_male_carer
+
+
+def kept_away_for_safety(person: Person) -> bool:
+    """Not invited to core groups, with a safety note saying why."""
+    return not person.invited_to_core_group and bool(person.safety_note.strip())
+
+
+def men_not_invited(case: Case, meeting: Meeting) -> list[Person]:
+    """Fathers and male carers (and people of unrecorded gender who may be) known to the case who
+    are not on this meeting's attendance list, leaving out those not invited for a recorded safety
+    reason: `men_not_invited_for_safety` lists them."""
+    return [p for p in case.people if may_be_a_man(p) and not _is_attendee(p, meeting) and not kept_away_for_safety(p)]
+
+
+def men_not_invited_for_safety(case: Case, meeting: Meeting) -> list[Person]:
+    """Fathers and male carers not on this meeting's list because a safety note says they should
+    not be invited: the core group still has to say who sees them separately."""
+    return [p for p in case.people if may_be_a_man(p) and not _is_attendee(p, meeting) and kept_away_for_safety(p)]
+
+
+# ----- the actions a meeting reviews -----------------------------------------------------------
+
+
+def actions_to_review(case: Case, meeting: Meeting) -> list[Action]:
+    """Open actions raised before this meeting (or outside any meeting): each needs an update.
+
+    An action raised at a meeting the case no longer has counts as raised before."""
+    held = {m.number: (m.date, m.number) for m in case.meetings}
+    this = (meeting.date, meeting.number)
+
+    def before(raised_at: int | None) -> bool:
+        if raised_at is None:
+            return True
+        if raised_at == meeting.number:
+            return False
+        raised = held.get(raised_at)
+        return raised is None or raised < this
+
+    return sorted((a for a in case.actions if a.is_open and before(a.raised_at)), key=lambda a: a.number)
+
+
+def actions_raised_at(case: Case, meeting: Meeting) -> list[Action]:
+    """The actions raised at this meeting, by number."""
+    return sorted((a for a in case.actions if a.raised_at == meeting.number), key=lambda a: a.number)
+
+
+# ----- finishing and reopening ------------------------------------------------------------------
+
+
+def next_meeting_date_of(meeting: Meeting) -> dt.date | None:
+    """The next core group's date: the meeting's field, or the answer typed at the last step."""
+    if meeting.next_meeting_date is not None:
+        return meeting.next_meeting_date
+    for step in meeting.steps:
+        value = step.answers.get("next_meeting_date")
+        if isinstance(value, str) and value.strip():
+            try:
+                return parse_date(value.strip())
+            except InvalidRecord:
+                return None
+    return None
+
+
+def finish_meeting(case: Case, meeting: Meeting, *, now: dt.datetime, note: str = "") -> list[Action]:
+    """Mark the meeting finished and count one more carry-forward for every action still open
+    that was raised before it. Returns the actions changed.
+
+    A meeting counts its carry-forwards once: finishing it again after a reopen does not count
+    them again. The next core group's date typed at the last step is kept on the meeting, and
+    the end time is filled in when the meeting finishes on its own day.
+    """
+    if meeting.status is MeetingStatus.FINISHED:
+        raise InvalidRecord("status", f"meeting {meeting.number} is already finished; reopen it to change it")
+    first_time = meeting.finished_at is None
+    meeting.status = MeetingStatus.FINISHED
+    meeting.finished_at = now
+    if note.strip():
+        meeting.finish_note = f"{meeting.finish_note}\n{note.strip()}" if meeting.finish_note.strip() else note.strip()
+    if meeting.next_meeting_date is None:
+        meeting.next_meeting_date = next_meeting_date_of(meeting)
+    end = now.time().replace(second=0, microsecond=0, tzinfo=None)
+    if (
+        meeting.end_time is None
+        and now.date() == meeting.date
+        and (meeting.start_time is None or end >= meeting.start_time)
+    ):
+        meeting.end_time = end
+    if not first_time:
+        return []
+    changed = actions_to_review(case, meeting)
+    for action in changed:
+        action.times_carried_forward += 1
+    return changed
+
+
+def reopen_meeting(meeting: Meeting, *, reason: str) -> Meeting:
+    """Open a finished meeting for changes again, recording why."""
+    if meeting.status is not MeetingStatus.FINISHED:
+        raise InvalidRecord("status", f"meeting {meeting.number} is not finished, so it cannot be reopened")
+    if not reason.strip():
+        raise InvalidRecord("finish_note", "say why the meeting is being reopened")
+    entry = f"Reopened: {' '.join(reason.split())}"
+    meeting.finish_note = f"{meeting.finish_note}\n{entry}" if meeting.finish_note.strip() else entry
+    meeting.status = MeetingStatus.IN_PROGRESS
+    return meeting
+
+
+def record_distribution(
+    meeting: Meeting,
+    recipient: str,
+    copy_type: CopyType,
+    *,
+    agency: str = "",
+    sent_on: dt.date,
+    how: str = "",
+) -> Distribution:
+    """Record that `recipient` was sent the `copy_type` copy of the meeting's minutes, and return
+    the entry; the caller saves the meeting. Raises InvalidRecord for a bad field (a blank
+    recipient), leaving the meeting as it was."""
+    entry = Distribution(
+        recipient=recipient.strip(), agency=agency.strip(), copy_type=copy_type, sent_on=sent_on, how=how.strip()
+    )
+    checked = schema.load(Distribution, schema.dump(entry), f"meetings[{meeting.number}].distribution")
+    meeting.distribution.append(checked)
+    return checked

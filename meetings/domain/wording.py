@@ -1,0 +1,92 @@
+"""The one place for the words the tool uses of records: names of kinds, lists, counts and dates.
+
+Every message, screen and Word export that turns a record's value into words comes here, so
+"in_person" reads "in person" and a date reads the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from .records import Action, ActionType, Person, PlanCategory, Relationship
+
+_RELATIONSHIP_WORDS = {
+    Relationship.MOTHERS_PARTNER: "mother's partner",
+    Relationship.FATHERS_PARTNER: "father's partner",
+    Relationship.MALE_CARER: "male carer",
+    Relationship.FEMALE_CARER: "female carer",
+    Relationship.STEP_PARENT: "step-parent",
+    Relationship.OTHER_RELATIVE: "relative",
+    Relationship.FAMILY_FRIEND: "family friend",
+    Relationship.REGULAR_VISITOR: "regular visitor",
+    Relationship.OTHER: "",
+}
+
+_ACTION_TYPE_WORDS = {
+    ActionType.PARENTING_ASSESSMENT: "parenting assessment",
+    ActionType.PRE_BIRTH_ASSESSMENT: "pre-birth assessment",
+    ActionType.FATHER_ASSESSMENT: "father / male carer assessment",
+    ActionType.VISIT: "visit",
+    ActionType.REFERRAL: "referral",
+    ActionType.OTHER: "action",
+}
+
+
+def humanise(value: str, *, capital: bool = False) -> str:
+    """A stored value in words: 'in_person' is 'in person' ('In person' with `capital`)."""
+    words = value.replace("_", " ")
+    return words.capitalize() if capital else words
+
+
+def relationship_words(person: Person) -> str:
+    """How a person relates to the child, in words: 'mother', 'mother's partner', or their own words."""
+    if person.relationship is Relationship.OTHER and person.relationship_detail.strip():
+        return person.relationship_detail.strip()
+    return _RELATIONSHIP_WORDS.get(person.relationship, humanise(person.relationship.value))
+
+
+def action_type_words(action: Action) -> str:
+    """What kind of action it is, in words: 'parenting assessment', 'visit', 'action'."""
+    return _ACTION_TYPE_WORDS[action.type]
+
+
+def and_list(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c' (empty for no items)."""
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plan_category_words(categories: Iterable[PlanCategory]) -> str:
+    """The categories of a child protection plan in words: 'neglect and emotional abuse'."""
+    return and_list([humanise(c.value) for c in categories])
+
+
+def times(n: int) -> str:
+    """'once', 'twice', '3 times'."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def short(text: str, limit: int = 90) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis when longer."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
+
+
+# ----- dates ------------------------------------------------------------------------------------
+
+
+def day_month_year(day: dt.date) -> str:
+    """A date as a chair would read it aloud: '9 July 2026'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekday_date(day: dt.date | None) -> str:
+    """A date in full, as the minutes print it: 'Thursday 9 July 2026', or 'Not recorded'."""
+    return f"{day:%A} {day.day} {day:%B %Y}" if day else "Not recorded"
+
+
+def short_date(day: dt.date | None) -> str:
+    """A date in a table's cell: '9 Jul 2026', or empty."""
+    return f"{day.day} {day:%b %Y}" if day else ""

@@ -1,0 +1,314 @@
+"""Taking attendance: who is here, how, and who is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Select, Static
+
+from meetings.domain import lifecycle
+from meetings.domain.records import (
+    AttendanceMode,
+    AttendanceStatus,
+    Attendee,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Person,
+)
+from meetings.domain.schema import InvalidRecord
+from meetings.domain.text import name_key, one_line
+from meetings.domain.wording import humanise, relationship_words
+
+from ..widgets.flags import RESTRICTED_KEY, hidden_line, shown_items
+from ..widgets.forms import line_value
+from . import editing
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+STATUS_CHOICES = [(humanise(s.value), s.value) for s in AttendanceStatus]
+MODE_CHOICES = [(humanise(m.value), m.value) for m in AttendanceMode]
+AUTO = "auto"
+MEETING_MODE_CHOICES = [("follow the attendees", AUTO)] + [(humanise(m.value), m.value) for m in MeetingMode]
+# What the add row goes back to after each person is added: the next person starts afresh.
+NEW_STATUS = AttendanceStatus.ATTENDED
+NEW_MODE = AttendanceMode.IN_PERSON
+
+
+def people_text(people: list[Person], words: Callable[[Person], str], *, show_restricted: bool) -> str:
+    """People named on the screen: restricted people only when the chair has revealed them."""
+    shown, hidden = shown_items(people, show_restricted=show_restricted)
+    parts = [words(p) + (" (restricted)" if p.restricted else "") for p in shown]
+    if hidden:
+        parts.append(hidden_line(hidden))
+    return ", ".join(parts)
+
+
+class AttendanceScreen(Screen[None]):
+    """Who is here, how, and who is missing."""
+
+    DEFAULT_CSS = """
+    #attendance { padding: 0 1; }
+    #attendees { height: auto; max-height: 12; }
+    .inline-label { padding: 1 1 0 0; }
+    #attendance-warnings { margin-top: 1; }
+    """
+
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+a", "focus_add", "Add person", tooltip="Type a new attendee (names are suggested)", priority=True
+        ),
+        Binding(
+            "s", "cycle_status", "Status", tooltip="Attended / apologies / did not attend for the highlighted person"
+        ),
+        Binding("o", "cycle_mode", "Mode", tooltip="In person / online / phone for the highlighted person"),
+        Binding("r", "toggle_report", "Report", tooltip="Written report received from the highlighted person"),
+        Binding(
+            "e", "edit_attendee", "Edit", tooltip="Edit the highlighted person: name, role, agency, needs, copy type"
+        ),
+        Binding("delete", "remove", "Remove", tooltip="Remove the highlighted person from the list"),
+        Binding(
+            RESTRICTED_KEY,
+            "toggle_restricted",
+            "Restricted",
+            show=False,
+            tooltip="Show or hide restricted people in the warnings (hidden at first: the family may see the screen)",
+        ),
+        Binding("escape", "done", "Walk-through", tooltip="Back to the agenda walk-through"),
+    ]
+
+    def __init__(self, meeting: Meeting) -> None:
+        super().__init__()
+        self.meeting = meeting
+
+    @property
+    def locked(self) -> bool:
+        return self.app.read_only or self.meeting.status is MeetingStatus.FINISHED
+
+    def compose(self) -> ComposeResult:
+        choices = lifecycle.attendee_choices(self.app.case_session.case)
+        self.choices = {name_key(c.name): c for c in choices}
+        locked = self.locked
+        chosen = AUTO if self.meeting.mode is lifecycle.meeting_mode_from(self.meeting.attendees) else self.meeting.mode
+        yield Header()
+        with VerticalScroll(id="attendance"):
+            yield DataTable(id="attendees", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                "Type a name (→ takes the suggestion), enter adds. Shift+tab to the list: "
+                "e or enter edits · s status · o mode · r report · delete removes.",
+                classes="hint",
+            )
+            with Horizontal(id="add-attendee", classes="row"):
+                yield Input(placeholder="Name (type to pick)", id="a-name", disabled=locked, max_length=200,
+                            suggester=SuggestFromList([c.name for c in choices], case_sensitive=False))  # fmt: skip
+                yield Input(placeholder="Role", id="a-role", disabled=locked, max_length=200)
+                yield Input(placeholder="Agency", id="a-agency", disabled=locked, max_length=200)
+            with Horizontal(classes="row"):
+                yield Select(STATUS_CHOICES, value=NEW_STATUS.value, id="a-status", allow_blank=False, disabled=locked)
+                yield Select(MODE_CHOICES, value=NEW_MODE.value, id="a-mode", allow_blank=False, disabled=locked)
+                yield Checkbox("Report received", id="a-report", disabled=locked)
+                yield Button("Add", id="a-add", disabled=locked)
+            with Horizontal(classes="row"):
+                yield Label("Meeting mode", classes="inline-label")
+                yield Select(MEETING_MODE_CHOICES, value=str(chosen), id="m-mode", allow_blank=False, disabled=locked)
+            yield Input(self.meeting.mode_reason, placeholder="Why not in person? (needed for an online or hybrid meeting)",
+                        id="m-reason", disabled=locked)  # fmt: skip
+            yield Static(id="attendance-warnings", classes="flags")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Attendance, meeting {self.meeting.number}"
+        table = self.query_one("#attendees", DataTable)
+        # Status and mode first: at 80 columns they must stay in view, role and agency can scroll.
+        for name in ("Name", "Status", "Mode", "Report", "Role", "Agency", "Copy", "Needs"):
+            table.add_column(name)
+        self.refresh_table()
+        self.query_one("#a-name", Input).focus()
+
+    def refresh_table(self) -> None:
+        table = self.query_one("#attendees", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for a in self.meeting.attendees:
+            table.add_row(Text(a.name), humanise(a.status.value), humanise(a.mode.value) if a.mode else "",
+                          "yes" if a.report_received else "", Text(a.role), Text(a.agency),
+                          a.copy_type.value, Text(a.needs))  # fmt: skip
+        if self.meeting.attendees:
+            table.move_cursor(row=min(max(row, 0), len(self.meeting.attendees) - 1))
+        self.refresh_warnings()
+
+    def _chosen_mode(self) -> MeetingMode | None:
+        value = str(self.query_one("#m-mode", Select).value)
+        return None if value == AUTO else MeetingMode(value)
+
+    def action_toggle_restricted(self) -> None:
+        self.app.toggle_restricted()
+        self.refresh_warnings()
+
+    def refresh_warnings(self) -> None:
+        case = self.app.case_session.case
+        show = self.app.show_restricted
+        text = Text()
+        chosen = self._chosen_mode()
+        wanted = chosen or lifecycle.meeting_mode_from(self.meeting.attendees)
+        reason = line_value(self.query_one("#m-reason", Input))
+        text.append(f"Meeting mode: {humanise(wanted.value)}\n", style="bold")
+        if wanted is not MeetingMode.IN_PERSON and not reason:
+            text.append(f"● A {humanise(wanted.value)} meeting needs a reason: type it above.\n", style="bold red")
+        missing = lifecycle.missing_agencies(case, self.meeting)
+        if missing:
+            text.append("● Expected agencies missing (nobody here, no report): ", style="bold yellow")
+            text.append(", ".join(missing) + "\n")
+        else:
+            text.append("● Every expected agency is here or sent a report.\n", style="green")
+
+        def words(p: Person) -> str:
+            return f"{p.name} ({relationship_words(p)})"
+
+        men = lifecycle.men_not_invited(case, self.meeting)
+        kept_away = lifecycle.men_not_invited_for_safety(case, self.meeting)
+        if men:
+            text.append("● Fathers and male carers not on the list: ", style="bold yellow")
+            text.append(people_text(men, words, show_restricted=show) + "\n")
+        elif kept_away:
+            text.append("● Every other father and male carer known to the case is on the list.\n", style="green")
+        else:
+            text.append("● Every father and male carer known to the case is on the list.\n", style="green")
+        if kept_away:
+            text.append("● Not invited for safety (see them separately): ", style="bold yellow")
+            text.append(people_text(kept_away, words, show_restricted=show) + "\n")
+        self.query_one("#attendance-warnings", Static).update(text)
+
+    def _apply_mode(self) -> None:
+        """The meeting's mode follows the attendees (or the chair's choice)."""
+        if self.locked:
+            return
+        self.app.case_session.set_meeting_mode(
+            self.meeting, chosen=self._chosen_mode(), reason=self.query_one("#m-reason", Input).value
+        )
+
+    @on(Input.Changed, "#a-name")
+    def fill_from_choice(self, event: Input.Changed) -> None:
+        choice = self.choices.get(name_key(one_line(event.value)))
+        if choice is not None:
+            role, agency = self.query_one("#a-role", Input), self.query_one("#a-agency", Input)
+            if not role.value:
+                role.value = choice.role
+            if not agency.value:
+                agency.value = choice.agency
+
+    @on(Input.Submitted, "#a-name, #a-role, #a-agency")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_add()
+
+    @on(Button.Pressed, "#a-add")
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_add()
+
+    @on(Select.Changed, "#m-mode")
+    def meeting_mode(self, event: Select.Changed) -> None:
+        self._apply_mode()
+        self.refresh_warnings()
+
+    @on(Input.Changed, "#m-reason")
+    def reason(self, event: Input.Changed) -> None:
+        self._apply_mode()
+        self.refresh_warnings()
+
+    def action_add(self) -> None:
+        name_input = self.query_one("#a-name", Input)
+        name = line_value(name_input)
+        if self.locked:
+            self.notify("This meeting is finished: ctrl+r on the walk-through reopens it.", severity="warning")
+            return
+        if not name:
+            self.notify("Type a name first.", severity="warning")
+            name_input.focus()
+            return
+        status = AttendanceStatus(str(self.query_one("#a-status", Select).value))
+        try:
+            self.app.case_session.add_attendee(
+                self.meeting,
+                name=name,
+                role=line_value(self.query_one("#a-role", Input)),
+                agency=line_value(self.query_one("#a-agency", Input)),
+                status=status,
+                mode=AttendanceMode(str(self.query_one("#a-mode", Select).value)),
+                report_received=self.query_one("#a-report", Checkbox).value,
+            )
+        except InvalidRecord as problem:
+            self.notify(f"Not added: {problem}", severity="error", markup=False)
+            return
+        # The next person starts afresh: nothing chosen for this one carries over to them.
+        for selector in ("#a-name", "#a-role", "#a-agency"):
+            self.query_one(selector, Input).value = ""
+        self.query_one("#a-status", Select).value = NEW_STATUS.value
+        self.query_one("#a-mode", Select).value = NEW_MODE.value
+        self.query_one("#a-report", Checkbox).value = False
+        self._apply_mode()
+        self.refresh_table()
+        name_input.focus()
+
+    def _highlighted(self) -> Attendee | None:
+        row = self.query_one("#attendees", DataTable).cursor_row
+        return self.meeting.attendees[row] if 0 <= row < len(self.meeting.attendees) else None
+
+    def _change(self, change: Callable[[Meeting, Attendee], None]) -> None:
+        attendee = self._highlighted()
+        if attendee is None or self.locked:
+            return
+        change(self.meeting, attendee)
+        self._apply_mode()
+        self.refresh_table()
+
+    def action_cycle_status(self) -> None:
+        self._change(self.app.case_session.next_status)
+
+    def action_cycle_mode(self) -> None:
+        self._change(self.app.case_session.next_mode)
+
+    def action_toggle_report(self) -> None:
+        session = self.app.case_session
+        self._change(lambda m, a: session.change_attendee(m, a, report_received=not a.report_received))
+
+    def action_edit_attendee(self) -> None:
+        attendee = self._highlighted()
+        if attendee is None:
+            self.notify("Nobody on the list yet: type a name to add someone.")
+            return
+        if self.locked:
+            self.notify("This meeting is finished: ctrl+r on the walk-through reopens it.", severity="warning")
+            return
+
+        def done(_: Any) -> None:
+            self._apply_mode()
+            self.refresh_table()
+
+        editing.edit_attendee(self.app, attendee, self.meeting, done=done)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "attendees":
+            event.stop()
+            self.action_edit_attendee()
+
+    def action_remove(self) -> None:
+        self._change(self.app.case_session.remove_attendee)
+
+    def action_focus_add(self) -> None:
+        self.query_one("#a-name", Input).focus()
+
+    def action_done(self) -> None:
+        self.app.pop_screen()

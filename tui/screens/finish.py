@@ -1,0 +1,117 @@
+"""Finishing a meeting: what is missing, to go back to; or finish with a recorded reason."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from meetings.domain.finish import Problem, finish_problems
+from meetings.domain.records import Meeting, MeetingStatus
+
+from ..widgets.forms import line_value
+from .attendance import AttendanceScreen
+from .distribution import minutes_then_distribution
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+
+class FinishScreen(Screen[str | None]):
+    """What is missing, to go back to; or finish with a recorded reason.
+
+    Dismissed with FINISHED, with the key of a step to go back to, or with None."""
+
+    DEFAULT_CSS = """
+    #finish { padding: 0 1; }
+    #finish-summary { height: auto; margin-bottom: 1; }
+    #problems { height: 1fr; }
+    """
+
+    FINISHED = "\x00finished"  # not a step key: step keys are plain words
+
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+f",
+            "finish",
+            "Finish meeting",
+            tooltip="Finish (a reason is needed if anything is missing)",
+            priority=True,
+        ),
+        Binding("f3", "minutes", "Minutes", tooltip="Write the minutes to Word (after finishing)"),
+        Binding("escape", "back", "Back", tooltip="Back to the walk-through"),
+    ]
+
+    def __init__(self, meeting: Meeting) -> None:
+        super().__init__()
+        self.meeting = meeting
+        self.problems: list[Problem] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="finish"):
+            yield Static(id="finish-summary")
+            yield OptionList(id="problems")
+            yield Label("Reason for finishing with items missing (recorded in the minutes)", classes="form-label")
+            yield Input(id="finish-note", placeholder="e.g. family left early; agency updates to follow in writing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Finish meeting {self.meeting.number}"
+        session = self.app.case_session
+        self.problems = finish_problems(session.case, self.meeting, self.app.agenda)
+        options = self.query_one("#problems", OptionList)
+        options.add_options([Option(Text(("↩ " if p.step_key else "• ") + p.message)) for p in self.problems])
+        summary = self.query_one("#finish-summary", Static)
+        if self.problems:
+            summary.update(Text(f"{len(self.problems)} things are missing. Enter on one goes back to its step; "
+                                "or type a reason below and press ctrl+f to finish anyway.", style="bold yellow"))  # fmt: skip
+            options.focus()
+        else:
+            summary.update(Text("Nothing is missing. Press ctrl+f to finish the meeting.", style="bold green"))
+            self.query_one("#finish-note", Input).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        problem = self.problems[event.option_index]
+        if problem.step_key:
+            self.dismiss(problem.step_key)
+        elif problem.goes_to_attendance:
+            self.dismiss(None)
+            self.app.push_screen(AttendanceScreen(self.meeting))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_finish()
+
+    def action_finish(self) -> None:
+        note = line_value(self.query_one("#finish-note", Input))
+        if self.problems and not note:
+            self.notify("Type why you are finishing with items missing, or go back to them.", severity="warning")
+            self.query_one("#finish-note", Input).focus()
+            return
+        session = self.app.case_session
+        carried = session.finish_meeting(self.meeting, note=note)
+        words = f" {len(carried)} open action(s) carried forward." if carried else ""
+        if session.save_now():
+            self.notify(f"Meeting {self.meeting.number} finished and saved.{words} f3 writes the minutes.", timeout=8)
+        else:
+            self.notify(f"Meeting {self.meeting.number} finished but NOT saved: {session.last_error} "
+                        "It will be tried again; ctrl+s tries now.", title="Not saved", severity="error",
+                        timeout=20, markup=False)  # fmt: skip
+        self.dismiss(self.FINISHED)
+
+    def action_minutes(self) -> None:
+        if self.meeting.status is not MeetingStatus.FINISHED:
+            self.notify("Finish the meeting first (ctrl+f).")
+            return
+        minutes_then_distribution(self.app, self.meeting.number)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

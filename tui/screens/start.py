@@ -1,0 +1,85 @@
+"""Starting a meeting: its date, time, venue, chair and minute-taker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from meetings.domain.schema import InvalidRecord, parse_time
+
+from ..widgets.forms import FORM_KEYS, FormScreen, line_value
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+
+class StartMeetingForm(FormScreen[None]):
+    """Start a core group meeting, then take attendance."""
+
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Start", tooltip="Start the meeting and take attendance"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without starting a meeting"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        case = self.app.case_session.case
+        now = self.app.now()
+        with Vertical(id="form-box"):
+            yield Label(f"Start core group meeting {case.next_number('meetings')}", id="form-title")
+            with VerticalScroll(id="form-fields"):
+                yield Label("Date", classes="form-label")
+                yield Input(now.date().isoformat(), id="s-date")
+                yield Label("Start time (HH:MM)", classes="form-label")
+                yield Input(now.strftime("%H:%M"), id="s-time")
+                yield Label("Venue", classes="form-label")
+                yield Input(id="s-venue", max_length=300)
+                yield Label("Chair", classes="form-label")
+                yield Input(case.lead_social_worker, id="s-chair", max_length=200)
+                yield Label("Minute-taker", classes="form-label")
+                yield Input(id="s-minutes", max_length=200)
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Static(FORM_KEYS.replace("save", "start"), classes="form-keys")
+                yield Button("Start (ctrl+s)", variant="primary", id="form-save")
+                yield Button("Cancel (esc)", id="form-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#s-venue", Input).focus()
+
+    def action_save(self) -> None:
+        from .attendance import AttendanceScreen
+        from .walkthrough import WalkthroughScreen
+
+        session = self.app.case_session
+
+        def value(selector: str) -> str:
+            return line_value(self.query_one(selector, Input))
+
+        try:
+            date = session.parse_date(value("#s-date"))
+            start = parse_time(value("#s-time"), "start time") if value("#s-time") else None
+        except InvalidRecord as problem:
+            error = self.query_one("#form-error", Static)
+            error.update(f"Not started. {problem}")
+            error.add_class("shown")
+            return
+        try:
+            meeting = session.start_meeting(
+                date=date, start_time=start, venue=value("#s-venue"), chair=value("#s-chair"),
+                minute_taker=value("#s-minutes"),
+            )  # fmt: skip
+        except InvalidRecord as problem:
+            error = self.query_one("#form-error", Static)
+            error.update(f"Not started. {problem}")
+            error.add_class("shown")
+            return
+        self.dismiss(None)
+        self.app.push_screen(WalkthroughScreen(meeting))
+        self.app.push_screen(AttendanceScreen(meeting))

@@ -1,0 +1,608 @@
+"""The agenda walk-through: one step at a time, its prompts, notes, answers and flags.
+
+Every field on a step is made bound to that step (see `tui.widgets.fields`): what the chair types
+is recorded there the moment it changes, however fast the chair then moves on. Moving to another
+step rebuilds the step's widgets afresh from the records, so nothing on screen (an answer, a
+choice, the focus) carries over from one step to the next. Coming back from a form or another
+screen leaves the step as it was, the focus where it was, and refreshes only what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from meetings.domain import analysis, finish, lifecycle
+from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
+from meetings.domain.flags import case_flags, flags_at
+from meetings.domain.records import Action, AgendaStep, AttendanceStatus, Meeting, MeetingMode, MeetingStatus
+from meetings.domain.wording import action_type_words, humanise, short
+from meetings.session import CaseSession, Parsed
+
+from ..messages import CaseUpdated
+from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
+from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
+from ..widgets.forms import Ask
+from . import editing
+from .attendance import people_text
+
+if TYPE_CHECKING:
+    from ..app import CoreGroupApp
+
+FLAGS_AFTER_TYPING = 0.3  # seconds of quiet before the step's flags are worked out again
+REVIEW_COLUMNS = ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class WalkthroughScreen(Screen[None]):
+    """The agenda, one step at a time: prompts, notes, answers, and what the step needs."""
+
+    SCOPED_CSS = False  # the small-terminal rules name the screen's own -narrow class
+    DEFAULT_CSS = """
+    #walk { height: 1fr; }
+    #sidebar { width: 34; border-right: vkey $primary; }
+    #progress { height: auto; padding: 0 1; background: $boost; }
+    #steps { height: 1fr; border: none; }
+    #step-main { width: 1fr; }
+    #step-title { height: auto; padding: 0 1; background: $primary-muted; }
+    #step-clock { height: 1; padding: 0 1; color: $text-muted; }
+    #step-body { height: 1fr; padding: 0 1; }
+    .prompts { color: $text-muted; margin-bottom: 1; height: auto; }
+    .answer-row { height: auto; }
+    .answer-label { width: 30; padding: 1 1 0 0; }
+    .answer { width: 1fr; }
+    .score { width: 10; }
+    .answer-hint { width: auto; max-width: 30; padding: 1 0 0 1; color: $warning; }
+    .notes { height: 8; }
+    .restricted { height: 4; border: tall $error; }
+    .restricted-label { margin-top: 1; color: $error; }
+    #review-table { height: auto; max-height: 10; }
+    .meeting-field { height: 5; }
+    .meeting-label { margin-top: 1; color: $accent; }
+    /* Small terminals: a narrower sidebar, shorter notes. */
+    WalkthroughScreen.-narrow #sidebar { width: 22; }
+    WalkthroughScreen.-narrow .answer-label { width: 18; }
+    WalkthroughScreen.-narrow .notes { height: 6; }
+    WalkthroughScreen.-narrow .restricted { height: 4; }
+    WalkthroughScreen.-narrow .meeting-field { height: 4; }
+    """
+
+    app: CoreGroupApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "next_step", "Next step", tooltip="Go to the next agenda step", priority=True),
+        Binding("ctrl+b", "previous_step", "Prev step", tooltip="Go back to the previous agenda step", priority=True),
+        Binding(
+            "ctrl+t",
+            "new_action",
+            "New action",
+            tooltip="Add a new action (owner, due date, type, outcome)",
+            priority=True,
+        ),
+        Binding("f2", "attendance", "Attendance", tooltip="Who is here, how, and who is missing"),
+        Binding("f4", "new_concern", "Concern", tooltip="Record a concern or information received"),
+        Binding("ctrl+f", "finish", "Finish", tooltip="Check what is missing and finish the meeting", priority=True),
+        Binding("ctrl+r", "reopen", "Reopen", tooltip="Reopen a finished meeting (asks why)"),
+        Binding("f3", "minutes", "Minutes", tooltip="Write the minutes (full and family copies) to Word"),
+        Binding("f5", "distribution", "Sent to", tooltip="Record who was sent which copy of the minutes, and when"),
+        Binding(
+            RESTRICTED_KEY,
+            "toggle_restricted",
+            "Restricted",
+            show=False,  # the footer is full; the "hidden" line on the screen names the key
+            tooltip="Show or hide restricted flags (hidden at first: the family may see the screen)",
+        ),
+        Binding("escape", "close", "Case", tooltip="Back to the case (everything is saved)"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        finished = self.meeting.status is MeetingStatus.FINISHED
+        if action in ("reopen", "minutes", "distribution"):
+            return finished
+        if action in ("new_action", "new_concern", "finish"):
+            return not finished and not self.app.read_only
+        return True
+
+    def __init__(self, meeting: Meeting, step: int = 0) -> None:
+        super().__init__()
+        self.meeting = meeting
+        self.index = step
+        self.step_entered: dt.datetime | None = None
+        self._showing = asyncio.Lock()
+        self._review: list[Action] = []
+        self._refresh_timer: Timer | None = None
+        self._progress_shown = ""
+        self.shown: AgendaStep | None = None  # the step whose fields are on the screen, once built
+
+    @property
+    def session(self) -> CaseSession:
+        return self.app.case_session
+
+    @property
+    def step(self) -> AgendaStep:
+        return self.meeting.steps[self.index]
+
+    @property
+    def role(self) -> StepRole:
+        return self.app.agenda.role_of(self.step)
+
+    @property
+    def locked(self) -> bool:
+        return self.app.read_only or self.meeting.status is MeetingStatus.FINISHED
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="walk"):
+            with Vertical(id="sidebar"):
+                yield Static(id="progress")
+                yield OptionList(id="steps")
+            with Vertical(id="step-main"):
+                yield Static(id="step-title")
+                yield Static(id="step-clock")
+                yield VerticalScroll(id="step-body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.refresh_sidebar()
+        await self.show_step(self.index)
+        self.set_interval(1, self.tick)
+
+    def on_screen_resume(self) -> None:
+        """Back from a form, attendance or the finish screen: the step stays as it was, with the
+        focus where the chair left it; only what may have changed is refreshed."""
+        if self.app.session is None:
+            return
+        self.refresh_step()
+
+    def on_case_updated(self, event: CaseUpdated) -> None:
+        """The step's marks follow what is typed at once; the flags (which read the whole case)
+        once typing pauses, so a keystroke never waits for them."""
+        if self.app.session is None or self.app.screen is not self:  # else on_screen_resume refreshes
+            return
+        self.refresh_sidebar()
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+        self._refresh_timer = self.set_timer(FLAGS_AFTER_TYPING, self._refresh_if_open)
+
+    def _refresh_if_open(self) -> None:
+        self._refresh_timer = None
+        if self.app.session is not None:
+            self.refresh_step()
+
+    # -- sidebar and clock
+    def _step_done(self, step: AgendaStep) -> bool:
+        return finish.step_complete(self.meeting, step, self.app.agenda)
+
+    def refresh_sidebar(self) -> None:
+        steps = self.query_one("#steps", OptionList)
+        marks = [
+            "▶" if i == self.index else ("✓" if self._step_done(s) else "·") for i, s in enumerate(self.meeting.steps)
+        ]
+        prompts = [
+            f"{mark} {i + 1}. {step.title}"
+            for i, (mark, step) in enumerate(zip(marks, self.meeting.steps, strict=True))
+        ]
+        if [str(o.prompt) for o in steps.options] != prompts:
+            steps.clear_options()
+            steps.add_options([Option(Text(p), id=f"step-{i}") for i, p in enumerate(prompts)])
+        steps.highlighted = self.index
+        done = sum(self._step_done(s) for s in self.meeting.steps)
+        status = "FINISHED, read-only" if self.meeting.status is MeetingStatus.FINISHED else "in progress"
+        progress = f"Meeting {self.meeting.number}, {self.meeting.date}\n{status}\n{done} of {len(self.meeting.steps)} steps done"
+        if progress != self._progress_shown:  # an update lays the screen out again: not on every key
+            self._progress_shown = progress
+            self.query_one("#progress", Static).update(progress)
+
+    def tick(self) -> None:
+        now = self.app.now()
+        if (
+            self.meeting.start_time
+            and self.meeting.date == now.date()
+            and self.meeting.status is MeetingStatus.IN_PROGRESS
+        ):
+            meeting_seconds = (now - dt.datetime.combine(now.date(), self.meeting.start_time)).total_seconds()
+        else:
+            meeting_seconds = sum(s.seconds_spent for s in self.meeting.steps)
+        step_seconds = self.step.seconds_spent + self._in_step(now)
+        self.query_one("#step-clock", Static).update(
+            f"Meeting {_clock(meeting_seconds)}   This step {_clock(step_seconds)}"
+        )
+
+    def _in_step(self, now: dt.datetime) -> float:
+        if self.step_entered is None or self.locked:
+            return 0
+        return (now - self.step_entered).total_seconds()
+
+    def _leave_step(self) -> None:
+        """Record the time spent at the step being left, and what its fields hold now."""
+        if self.locked or self.step_entered is None:
+            return
+        for field in self.query_one("#step-body").query("BoundInput, BoundTextArea, BoundSelect"):
+            if isinstance(field, BoundTextArea):
+                field.record(field.text)
+            elif isinstance(field, BoundInput):
+                field.record(field.value)
+            elif isinstance(field, BoundSelect):
+                field.record(None if field.value is Select.NULL else field.value)
+        self.session.leave_step(self.meeting, self.step, seconds=self._in_step(self.app.now()))
+        self.step_entered = self.app.now()
+
+    # -- showing a step
+    async def show_step(self, index: int) -> None:
+        async with self._showing:  # a key and a callback may both ask to show a step
+            self._leave_step()
+            self.index = max(0, min(index, len(self.meeting.steps) - 1))
+            await self._build_step()
+
+    @property
+    def ready(self) -> bool:
+        """The current step is on the screen, built, with the cursor in its notes."""
+        return self.shown is self.step
+
+    async def _build_step(self) -> None:
+        step, meeting, role = self.step, self.meeting, self.role
+        self.shown = None
+        self.step_entered = self.app.now()
+        if not self.locked:
+            self.session.enter_step(meeting, step)
+        template = self.app.agenda.template_of(step)
+        self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
+            " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
+        )
+        self.query_one("#step-title", Static).update(
+            Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
+        )
+        body = self.query_one("#step-body", VerticalScroll)
+        await body.remove_children()
+        widgets: list[Widget] = []
+        if template and template.prompts:
+            widgets.append(Static(Text("\n".join(f"• {p}" for p in template.prompts)), classes="prompts"))
+        if role is StepRole.REASON_FOR_PLAN:
+            widgets.append(Static(self._plan_text(), classes="plan"))
+        widgets.append(Static(id="flag-count"))
+        for spec in template.answers if template else ():
+            widgets.append(self._answer_row(spec, step.answers.get(spec.key)))
+        section = self._section(role)
+        if role in (StepRole.REVIEW_OF_ACTIONS, StepRole.ACTIONS_AND_CONTINGENCY):
+            widgets += section  # the actions are this step's business: show them first
+            section = []
+        widgets += self._meeting_fields(role)
+        widgets.append(Label("Notes", classes="form-label"))
+        notes = BoundTextArea(
+            step.notes, id="notes", classes="notes", read_only=self.locked,
+            record=lambda typed: self.session.set_notes(meeting, step, typed),
+        )  # fmt: skip
+        widgets.append(notes)
+        widgets.append(Label("Restricted notes: left out of the family copy", classes="restricted-label"))
+        widgets.append(
+            BoundTextArea(
+                step.restricted_notes, id="restricted", classes="notes restricted", read_only=self.locked,
+                record=lambda typed: self.session.set_notes(meeting, step, typed, restricted=True),
+            )
+        )  # fmt: skip
+        if role is StepRole.MEMBERSHIP:
+            widgets.append(Static(id="membership", classes="flags"))
+        widgets.append(Static(id="step-flags", classes="flags"))
+        widgets += section
+        await body.mount_all(widgets)
+        for table in body.query("#review-table").results(DataTable):
+            table.add_columns(*REVIEW_COLUMNS)
+        self.refresh_step()
+        self.refresh_bindings()
+        self.tick()
+        notes.focus(scroll_visible=False)
+        notes.move_cursor(notes.document.end)  # carry on writing after what is already there
+        body.scroll_home(animate=False)
+        # On a small terminal the notes may be below the prompts: bring them into view, at once.
+        self.call_after_refresh(body.scroll_to_widget, notes, animate=False, top=False)
+        self.call_after_refresh(self._mark_shown, step)
+
+    def _mark_shown(self, step: AgendaStep) -> None:
+        if step is self.step:
+            self.shown = step
+
+    def refresh_step(self) -> None:
+        """Refresh, in place, what the step shows of the rest of the case: its flags, the actions
+        and concerns it lists, the sidebar. The fields, the cursor and the focus are left alone."""
+        case, role = self.session.case, self.role
+        all_flags = case_flags(case, self.app.settings, self.app.today())
+        flags = flags_at(role, all_flags)
+        shown, hidden = shown_items(flags, show_restricted=self.app.show_restricted)
+        for count in self.query("#flag-count").results(Static):
+            line = Text(f"⚑ {len(shown)} flag(s) for this step, listed below the notes", style="bold yellow")
+            if hidden:
+                line.append(f"; {hidden_line(hidden)}", style="italic")
+            count.update(line)
+            count.display = bool(shown or hidden)
+        for box in self.query("#step-flags").results(Static):
+            box.update(flags_text(flags, show_restricted=self.app.show_restricted))
+            box.display = bool(flags)
+        for box in self.query("#membership").results(Static):
+            box.update(self._membership_text())
+        for table in self.query("#review-table").results(DataTable):
+            self._fill_review(table)
+        for box in self.query("#concerns").results(Static):
+            box.update(self._concerns_text())
+        for box in self.query("#scaling-risks").results(Static):
+            risks = self._risks_text()
+            box.update(risks or "")
+            box.display = bool(risks)
+        self.refresh_sidebar()
+
+    def _plan_text(self) -> Text:
+        case = self.session.case
+        text = Text()
+        text.append("Danger statement: ", style="bold")
+        text.append((case.danger_statement.strip() or "not recorded") + "\n")
+        text.append("Safety goal: ", style="bold")
+        text.append(case.safety_goal.strip() or "not recorded")
+        return text
+
+    def _membership_text(self) -> Text:
+        case = self.session.case
+        text = Text()
+        missing = lifecycle.missing_agencies(case, self.meeting)
+        text.append("Agencies missing: ", style="bold yellow" if missing else "bold green")
+        text.append((", ".join(missing) or "none") + "\n")
+        men = lifecycle.men_not_invited(case, self.meeting)
+        text.append("Fathers and male carers not invited: ", style="bold yellow" if men else "bold green")
+        text.append(people_text(men, lambda p: p.name, show_restricted=self.app.show_restricted) or "none")
+        return text
+
+    def _meeting_fields(self, role: StepRole) -> list[Widget]:
+        """The meeting's own fields that the minutes print, at the step where they are agreed."""
+        m, session = self.meeting, self.session
+        widgets: list[Widget] = []
+        for field in MEETING_TEXTS.get(role, ()):
+            widgets.append(Label(field.label, classes="meeting-label"))
+            widgets.append(
+                BoundTextArea(
+                    getattr(m, field.value), id=f"meeting-{field.value}", classes="meeting-field",
+                    read_only=self.locked, record=self._meeting_text_recorder(field),
+                )
+            )  # fmt: skip
+        if role is StepRole.NEXT_MEETING:
+            mode = Select.NULL if m.next_meeting_mode is None else m.next_meeting_mode.value
+            time_hint = Static("", id="hint-next_meeting_time", classes="answer-hint")
+            widgets += [
+                Horizontal(
+                    Label("Next meeting time", classes="answer-label"),
+                    BoundInput(f"{m.next_meeting_time:%H:%M}" if m.next_meeting_time else "", placeholder="HH:MM",
+                               id="next-meeting-time", classes="answer", disabled=self.locked, hint=time_hint,
+                               record=lambda typed: session.set_next_meeting(m, time=typed)),
+                    time_hint,
+                    classes="answer-row",
+                ),
+                Horizontal(
+                    Label("Next meeting venue", classes="answer-label"),
+                    BoundInput(m.next_meeting_venue, id="next-meeting-venue", classes="answer", disabled=self.locked,
+                               placeholder="where (or the video link's name)", max_length=300,
+                               record=lambda typed: session.set_next_meeting(m, venue=typed)),
+                    classes="answer-row",
+                ),
+                Horizontal(
+                    Label("Next meeting held", classes="answer-label"),
+                    BoundSelect([(humanise(v.value), v.value) for v in MeetingMode], value=mode,
+                                prompt="in person / online", id="next-meeting-mode", classes="answer",
+                                disabled=self.locked,
+                                record=lambda chosen: session.set_next_meeting(
+                                    m, mode=MeetingMode(chosen) if chosen else None)),
+                    classes="answer-row",
+                ),
+            ]  # fmt: skip
+        return widgets
+
+    def _meeting_text_recorder(self, field: MeetingText) -> Any:
+        meeting = self.meeting
+        return lambda typed: self.session.set_meeting_text(meeting, field, typed)
+
+    def _answer_row(self, spec: AnswerSpec, value: Any) -> Horizontal:
+        meeting, step, session = self.meeting, self.step, self.session
+        label = Label(spec.label + (" *" if spec.required else ""), classes="answer-label")
+        hint = Static("", classes="answer-hint")
+
+        def record(typed: Any) -> Parsed:
+            if spec.kind is AnswerKind.YES_NO:
+                typed = None if typed is None else typed == "yes"
+            return session.answer(meeting, step, spec.key, typed)
+
+        widget: Widget
+        if spec.kind is AnswerKind.YES_NO:
+            current = Select.NULL if value is None else ("yes" if value else "no")
+            widget = BoundSelect([("yes", "yes"), ("no", "no")], value=current, id=f"answer-{spec.key}",
+                                 disabled=self.locked, classes="answer", prompt="yes / no", record=record, hint=hint)  # fmt: skip
+        else:
+            placeholder = {AnswerKind.DATE: "YYYY-MM-DD, DD/MM/YYYY, 2w ...", AnswerKind.INT: "a number"}.get(
+                spec.kind, ""
+            )
+            widget = BoundInput("" if value is None else str(value), placeholder=placeholder, id=f"answer-{spec.key}",
+                                disabled=self.locked, classes="answer", record=record, hint=hint,
+                                type="integer" if spec.kind is AnswerKind.INT else "text")  # fmt: skip
+        return Horizontal(label, widget, hint, classes="answer-row")
+
+    def _section(self, role: StepRole) -> list[Widget]:
+        case = self.session.case
+        if role is StepRole.REVIEW_OF_ACTIONS:
+            count = len(lifecycle.actions_to_review(case, self.meeting))
+            return [
+                Label(f"Open actions from earlier meetings ({count}): enter to update status, evidence and impact",
+                      classes="form-label"),
+                DataTable(id="review-table", cursor_type="row", zebra_stripes=True),
+            ]  # fmt: skip
+        if role is StepRole.ACTIONS_AND_CONTINGENCY:
+            return [
+                Label("Actions raised at this meeting: ctrl+t adds one, enter edits", classes="form-label"),
+                DataTable(id="review-table", cursor_type="row"),
+            ]
+        if role is StepRole.NEW_CONCERNS:
+            return [Static(id="concerns", classes="flags")]
+        if role is StepRole.ANALYSIS:
+            return [*self._scaling_rows(), Static(id="scaling-risks", classes="flags")]
+        return []
+
+    def _scaling_rows(self) -> list[Widget]:
+        meeting, session = self.meeting, self.session
+        rows: list[Widget] = [
+            Label(
+                "Scaling 0 (certain harm) to 10 (safe enough to close), for each person present", classes="form-label"
+            )
+        ]
+        scores = {s.name.casefold(): s for s in meeting.scaling}
+        for a in (a for a in meeting.attendees if a.status is AttendanceStatus.ATTENDED):
+            s = scores.get(a.name.casefold())
+            score = BoundInput("" if s is None else str(s.score), type="integer", max_length=2, classes="score",
+                               disabled=self.locked, placeholder="0-10", record=lambda _: None)  # fmt: skip
+            reason = BoundInput("" if s is None else s.reason, classes="answer", disabled=self.locked,
+                                placeholder="why this score?", record=lambda _: None)  # fmt: skip
+
+            def record(_: Any, name: str = a.name, score: BoundInput = score, reason: BoundInput = reason) -> Parsed:
+                return session.set_scaling(meeting, name, score=score.value, reason=reason.value)
+
+            score.record = record
+            reason.record = record
+            rows.append(Horizontal(Label(Text(a.name), classes="answer-label"), score, reason, classes="answer-row"))
+        return rows
+
+    def _risks_text(self) -> Text | None:
+        case = self.session.case
+        if not analysis.scaling_rose(case, self.meeting):
+            return None
+        risks, hidden = shown_items(analysis.open_risks_detailed(case), show_restricted=self.app.show_restricted)
+        lines = [f"● {'(restricted) ' if r.restricted else ''}{r.text}" for r in risks]
+        if hidden:
+            lines.append(hidden_line(hidden))
+        return Text("Scaling has risen. Risks still open:\n" + "\n".join(lines), style="bold yellow")
+
+    def _concerns_text(self) -> Text:
+        unanswered = [c for c in self.session.case.concerns if not c.answered]
+        text = Text(f"Concerns without a response: {len(unanswered)} (f4 records a new one)\n", style="bold")
+        for c in unanswered:
+            text.append(f"● {c.received_on} {c.source or humanise(c.source_kind.value)}: {short(c.reported, 100)}\n")
+        return text
+
+    def _fill_review(self, table: DataTable[Any]) -> None:
+        """The actions this step lists, refreshed in place: the cursor stays on its row."""
+        case = self.session.case
+        if self.role is StepRole.REVIEW_OF_ACTIONS:
+            self._review = lifecycle.actions_to_review(case, self.meeting)
+        else:
+            self._review = lifecycle.actions_raised_at(case, self.meeting)
+        row = table.cursor_row
+        table.clear()
+        for a in self._review:
+            table.add_row(str(a.number), Text(short(a.text, 50)), action_type_words(a), Text(a.owner),
+                          str(a.due or ""), humanise(a.status.value), str(a.times_carried_forward))  # fmt: skip
+        if self._review:
+            table.move_cursor(row=min(max(row, 0), len(self._review) - 1))
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "steps" and event.option_index != self.index:
+            await self.show_step(event.option_index)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "review-table" or not self._review:
+            return
+        if self.locked:
+            self.notify("This meeting is finished: ctrl+r reopens it.", severity="warning")
+            return
+        action = self._review[event.cursor_row]
+        review = self.role is StepRole.REVIEW_OF_ACTIONS
+        editing.edit_action(self.app, action, self.meeting, review=review)
+
+    # -- keys
+    async def action_next_step(self) -> None:
+        if self.index < len(self.meeting.steps) - 1:
+            await self.show_step(self.index + 1)
+        else:
+            self.notify("That was the last step: ctrl+f to finish.")
+
+    async def action_previous_step(self) -> None:
+        if self.index > 0:
+            await self.show_step(self.index - 1)
+
+    async def go_to(self, step_key: str | None) -> None:
+        for i, step in enumerate(self.meeting.steps):
+            if step.key == step_key:
+                await self.show_step(i)
+                return
+
+    def action_new_action(self) -> None:
+        if self.locked:
+            self.notify("This meeting is finished: ctrl+r reopens it.", severity="warning")
+            return
+
+        def done(action: Action) -> None:
+            self.notify(f"Action {action.number} added.")
+
+        editing.edit_action(self.app, None, self.meeting, done=done)
+
+    def action_new_concern(self) -> None:
+        if not self.locked:
+            editing.edit_concern(self.app, None, self.meeting)
+
+    def action_attendance(self) -> None:
+        from .attendance import AttendanceScreen
+
+        self.app.push_screen(AttendanceScreen(self.meeting))
+
+    def action_finish(self) -> None:
+        from .finish import FinishScreen
+
+        if self.locked:
+            self.notify("This meeting is already finished." if not self.app.read_only else "Read-only.")
+            return
+        self._leave_step()
+
+        async def back(result: str | None) -> None:
+            if result == FinishScreen.FINISHED:
+                await self.show_step(self.index)
+            elif result:
+                await self.go_to(result)
+
+        self.app.push_screen(FinishScreen(self.meeting), back)
+
+    def action_reopen(self) -> None:
+        if self.meeting.status is not MeetingStatus.FINISHED or self.app.read_only:
+            return
+
+        async def answered(reason: str | None) -> None:
+            if not reason:
+                return
+            self.session.reopen_meeting(self.meeting, reason=reason)
+            self.notify(f"Meeting {self.meeting.number} reopened.")
+            await self.show_step(self.index)
+
+        self.app.push_screen(Ask("Why are you reopening this finished meeting?"), answered)
+
+    def action_minutes(self) -> None:
+        from .distribution import minutes_then_distribution
+
+        minutes_then_distribution(self.app, self.meeting.number)
+
+    def action_distribution(self) -> None:
+        from .distribution import DistributionScreen
+
+        self.app.push_screen(DistributionScreen(self.meeting.number))
+
+    def action_toggle_restricted(self) -> None:
+        self.app.toggle_restricted()
+        self.refresh_step()
+
+    def action_close(self) -> None:
+        self._leave_step()
+        self.app.pop_screen()
