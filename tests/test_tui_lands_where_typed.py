@@ -62,7 +62,12 @@ async def test_an_answer_chosen_just_before_next_step_stays_on_its_step(
             walk = await go_to_step(pilot, app, step_key)
             # From the notes back to the yes/no answer, open it, pick, and go straight on.
             await keys(pilot, speed, "shift+tab", "enter", *["down"] * down, "enter", "ctrl+n")
-            await wait_until(pilot, lambda step_key=step_key, walk=walk: walk.step.key != step_key)
+            left = step_key  # the walk-through has moved on from this step
+
+            def moved_on(walk: WalkthroughScreen = walk, left: str = left) -> bool:
+                return walk.step.key != left
+
+            await wait_until(pilot, moved_on)
             chosen[step_key] = (answer_key, expected)
         await save_now(pilot)
     meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
