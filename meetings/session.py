@@ -70,9 +70,6 @@ class CaseChanged:
     kinds: frozenset[str]
     meeting: int | None = None
 
-    def touches(self, *kinds: str) -> bool:
-        return bool(self.kinds.intersection(kinds))
-
 
 @dataclass(frozen=True)
 class Parsed:

@@ -91,8 +91,3 @@ def open_risks_detailed(case: Case) -> list[Risk]:
                 Risk(f"The concern received on {day_month_year(c.received_on)} has no response", not c.shareable)
             )
     return risks
-
-
-def open_risks(case: Case) -> list[str]:
-    """The open risks as plain text (see `open_risks_detailed` for which are restricted)."""
-    return [r.text for r in open_risks_detailed(case)]

@@ -31,12 +31,6 @@ def name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def names_any(text: str, names: Sequence[str]) -> bool:
-    """Whether `text` names any of `names` (as `name_pattern` finds them)."""
-    pattern = name_pattern(names)
-    return pattern is not None and pattern.search(text) is not None
-
-
 def _spaced(text: str) -> str:
     """`text` with every run of whitespace made one space, and none at either end."""
     return " ".join(text.split())

@@ -162,10 +162,6 @@ class AtomicStorage(Storage):
             raise
         self._cache = data
 
-    def reset(self, data: dict[str, dict[str, Any]]) -> None:
-        """Make `data` what the next write starts from (after a failed write)."""
-        self._cache = data
-
     def close(self) -> None:
         self._cache = None
 
