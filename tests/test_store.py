@@ -377,7 +377,7 @@ def test_a_case_whose_lock_was_removed_under_it_stops_saving_rather_than_overwri
     """The store deleted or replaced while the app had the case open: another copy may now hold
     the case, so saving stops with a message instead of writing over it."""
     with store.open(CASE) as case_file:
-        store._lock_path(CASE).unlink()
+        (store.cases_dir / f"{CASE}.lock").unlink()  # the lock file, as the store documents its layout
         before = store.case_path(CASE).read_bytes()
         with pytest.raises(StoreError, match="lock of case DEMO-0001 was removed or replaced"):
             case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Checks back (fictional)."))
