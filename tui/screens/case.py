@@ -77,7 +77,13 @@ class CaseScreen(Screen[None]):
         ),
     ]
 
+
     TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = False  # the overview is on the screen (for a benchmark or a test to wait on)
+        self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,6 +128,9 @@ class CaseScreen(Screen[None]):
         return self.app.case_session.case
 
     def refresh_all(self) -> None:
+        """Show the case as it is now: the overview at once, and the table of the tab on screen;
+        the other tabs' tables are filled when the chair opens them (a five-year case has
+        hundreds of rows the overview does not need)."""
         case = self.case
         app = self.app
         holder = app.case_session.locked_by
@@ -144,40 +153,72 @@ class CaseScreen(Screen[None]):
         plan.append("Expected agencies: ", style="bold")
         plan.append(", ".join(case.expected_agencies) or "none recorded")
         self.query_one("#case-plan", Static).update(plan)
-        self._fill(
-            "children",
-            [(c.name, str(c.date_of_birth or f"due {c.due_date}"), humanise(c.mobility.value)) for c in case.children],
-        )
-        self._fill("people", [
-            (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
-             humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
-            for p in case.people
-        ])  # fmt: skip
-        self._fill("actions", [
-            (str(a.number), short(a.text, 60), action_type_words(a), a.owner, str(a.due or ""),
-             humanise(a.status.value), str(a.times_carried_forward))
-            for a in case.actions
-        ])  # fmt: skip
-        self._fill("concerns", [
-            (str(c.received_on), c.source or humanise(c.source_kind.value), short(c.reported, 60),
-             short(c.response, 60) if c.answered else Text("no response yet", style="bold red"))
-            for c in case.concerns
-        ])  # fmt: skip
-        self._fill("meetings", [
-            (str(m.number), str(m.date), humanise(m.mode.value), humanise(m.status.value),
-             str(sum(1 for a in m.attendees if a.status.value == "attended")))
-            for m in case.meetings
-        ])  # fmt: skip
+        self._stale = set(self.TABS[1:])
+        self._fill_tab(self._tab())
+        if not self.ready:
+            self.call_after_refresh(self._mark_ready)
 
-        self._fill("chronology", [
-            (_period(e.date, e.end_date), short(e.source, 28), humanise(e.impact.value),
-             "yes" if e.shareable else Text("no", style="bold"), short(e.event, 70))
-            for e in self._records("chronology")
-        ])  # fmt: skip
-        self._fill("services", [
-            (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
-            for s in case.services
-        ])  # fmt: skip
+    def _mark_ready(self) -> None:
+        self.ready = True
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._fill_tab(self._tab())
+
+    def _fill_tab(self, tab: str) -> None:
+        if tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
+        table = self.query_one(f"#table-{tab}", DataTable)
+        row = table.cursor_row
+        table.clear()
+        table.add_rows(rows)
+        if rows:
+            table.move_cursor(row=min(max(row, 0), len(rows) - 1))
+
+    def _rows(self, tab: str) -> list[tuple[str | Text, ...]]:
+        """The rows of a tab's table, in the order of `_records` (user text never read as markup)."""
+        case = self.case
+        if tab == "children":
+            return [
+                (c.name, str(c.date_of_birth or f"due {c.due_date}"), humanise(c.mobility.value)) for c in case.children
+            ]
+        if tab == "people":
+            return [
+                (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
+                 humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
+                for p in case.people
+            ]  # fmt: skip
+        if tab == "actions":
+            return [
+                (str(a.number), short(a.text, 60), action_type_words(a), a.owner, str(a.due or ""),
+                 humanise(a.status.value), str(a.times_carried_forward))
+                for a in case.actions
+            ]  # fmt: skip
+        if tab == "concerns":
+            return [
+                (str(c.received_on), c.source or humanise(c.source_kind.value), short(c.reported, 60),
+                 short(c.response, 60) if c.answered else Text("no response yet", style="bold red"))
+                for c in case.concerns
+            ]  # fmt: skip
+        if tab == "meetings":
+            return [
+                (str(m.number), str(m.date), humanise(m.mode.value), humanise(m.status.value),
+                 str(sum(1 for a in m.attendees if a.status.value == "attended")))
+                for m in case.meetings
+            ]  # fmt: skip
+        if tab == "chronology":
+            return [
+                (_period(e.date, e.end_date), short(e.source, 28), humanise(e.impact.value),
+                 "yes" if e.shareable else Text("no", style="bold"), short(e.event, 70))
+                for e in self._records("chronology")
+            ]  # fmt: skip
+        if tab == "services":
+            return [
+                (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
+                for s in case.services
+            ]  # fmt: skip
+        return []
 
     def _records(self, tab: str) -> list[Any]:
         """The records of a tab, in the order the table shows them (the chronology newest first)."""
@@ -185,14 +226,6 @@ class CaseScreen(Screen[None]):
         if tab == "chronology":
             return sorted(case.chronology, key=lambda e: (e.date, e.id), reverse=True)
         return list(getattr(case, tab, None) or []) if tab != "overview" else []
-
-    def _fill(self, tab: str, rows: list[tuple[Any, ...]]) -> None:
-        table = self.query_one(f"#table-{tab}", DataTable)
-        row = table.cursor_row
-        table.clear()
-        table.add_rows(rows)
-        if rows:
-            table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
     def _tab(self) -> str:
         return self.query_one(TabbedContent).active or "overview"

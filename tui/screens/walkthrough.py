@@ -127,6 +127,7 @@ class WalkthroughScreen(Screen[None]):
         self._review: list[Action] = []
         self._refresh_timer: Timer | None = None
         self._progress_shown = ""
+        self._bindings_for: MeetingStatus | None = None
         self.shown: AgendaStep | None = None  # the step whose fields are on the screen, once built
 
     @property
@@ -303,7 +304,9 @@ class WalkthroughScreen(Screen[None]):
         for table in body.query("#review-table").results(DataTable):
             table.add_columns(*REVIEW_COLUMNS)
         self.refresh_step()
-        self.refresh_bindings()
+        if self._bindings_for != self.meeting.status:  # the footer's keys follow finished / in progress
+            self._bindings_for = self.meeting.status
+            self.refresh_bindings()
         self.tick()
         notes.focus(scroll_visible=False)
         notes.move_cursor(notes.document.end)  # carry on writing after what is already there
