@@ -153,3 +153,61 @@ async def test_text_and_tab_arriving_together_fill_two_fields(store: Store, make
         await wait_until(pilot, lambda: screen.query_one("#a-agency", Input).value == "Police")
         assert screen.query_one("#a-name", Input).value == "Ray Placeholder"
         assert screen.query_one("#a-role", Input).value == "Police officer"
+
+
+@pytest.mark.parametrize("speed", SPEEDS)
+async def test_people_added_one_after_another_keep_every_letter_in_their_own_record(
+    store: Store, make_app: Any, speed: str
+) -> None:
+    """Enter adds someone and puts the cursor back in the name: the next name's first letter
+    goes there, not into the last person's agency."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        screen = app.screen
+        assert isinstance(screen, AttendanceScreen)
+        people = [
+            ("Dana Sample", "GP", "GP surgery"),
+            ("Eli Sample", "School nurse", "School"),
+            ("Fran Sample", "", ""),
+        ]
+        for name, role, agency in people:
+            await keys(pilot, speed, *name, "tab", *role, "tab", *agency, "enter")
+        await wait_until(pilot, lambda: screen.query_one("#attendees", DataTable).row_count == 3)
+        await save_now(pilot)
+    attendees = case_on_disk(store, DEMO_ID)["meetings"][-1]["attendees"]
+    assert [(a["name"], a["role"], a["agency"]) for a in attendees] == people
+
+
+async def test_typing_straight_after_clicking_add_goes_into_the_next_name(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        screen = app.screen
+        assert isinstance(screen, AttendanceScreen)
+        await burst(pilot, *"Morgan Example", "tab", *"Mother", "tab", *"Family")
+        await pilot.click("#a-add")
+        await burst(pilot, *"Nia Sample", "enter")
+        await wait_until(pilot, lambda: screen.query_one("#attendees", DataTable).row_count == 2)
+        await save_now(pilot)
+    attendees = case_on_disk(store, DEMO_ID)["meetings"][-1]["attendees"]
+    assert [a["name"] for a in attendees] == ["Morgan Example", "Nia Sample"]
+    assert attendees[0]["agency"] == "Family"
+
+
+async def test_typing_straight_after_a_reopening_reason_goes_into_the_notes(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")  # the demo case
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")  # the latest meeting, finished
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        await burst(pilot, "ctrl+r", *"Dates corrected", "enter", *"Zed")
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await wait_until(pilot, lambda: walk.step.notes.endswith("Zed"))
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert meeting["status"] == "in_progress"
+    assert meeting["steps"][0]["notes"].endswith("Zed")
+    assert "Reopened: Dates corrected" in meeting["finish_note"]

@@ -26,10 +26,10 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.errors import NoWidget
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
-from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from meetings.domain.agenda import Agenda, load_agenda
 from meetings.domain.settings import Settings, load_settings
@@ -45,8 +45,11 @@ Clock = Callable[[], dt.datetime]
 
 # How many hand-offs a key may set off (a key, the message it posts, the message that one
 # bubbles to its parent ...) before the next key is let through; and the longest wait for them.
-KEY_HAND_OFFS = 3
+KEY_HAND_OFFS = 6
 KEY_WAIT_SECONDS = 0.5
+SCREEN_WAIT_TURNS = 1000  # about a second at most
+SETTLE_TURNS = 3  # turns of the app's queue let pass after a key that moves on
+ORDERED_EVENTS = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
 
 
 class NoCaseOpen(RuntimeError):
@@ -87,7 +90,8 @@ class CoreGroupApp(App[None]):
         self.show_restricted = False  # restricted flags stay hidden until the chair reveals them
         self.theme = "textual-dark"
         self._key_target: MessagePump | None = None
-        self._keys: deque[events.Key | events.Paste] = deque()
+        self._keys: deque[events.Event] = deque()
+        self._settle_turns = 0
         self.notices: deque[str] = deque(maxlen=50)
         self.slow_keys = 0  # keys handed on before the one before them was dealt with (a timeout)
 
@@ -128,12 +132,13 @@ class CoreGroupApp(App[None]):
 
     # ----- keys in the order they were pressed --------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        """Keys (and pastes) are handed on one at a time, in the order they came, each only
-        once the one before has been dealt with. Textual hands a key straight to the focused
-        widget's own queue, so keys arriving together (a paste, fast typing over a remote
-        desktop) would otherwise reach a field before an earlier Tab had moved the focus, or
-        reach ctrl+n before the text and choices typed ahead of it were recorded."""
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+        """Keys, pastes and clicks are handed on one at a time, in the order they came, each
+        only once the one before has been dealt with. Textual hands a key straight to the
+        focused widget's own queue, so keys arriving together (a paste, fast typing over a
+        remote desktop, typing straight after Enter or a click) would otherwise reach a field
+        before an earlier Tab, Enter or click had moved the focus, or reach ctrl+n before the
+        text and choices typed ahead of it were recorded."""
+        if isinstance(event, ORDERED_EVENTS) and not event.is_forwarded:
             self._keys.append(event)
             if len(self._keys) == 1:
                 self.call_later(self._hand_on_next_key)
@@ -143,33 +148,68 @@ class CoreGroupApp(App[None]):
     async def _hand_on_next_key(self) -> None:
         if not self._keys:
             return
+        if self._settle_turns:
+            # After a key that moves on (Enter, Tab, escape, a binding, a click), what it set off
+            # may pass through this app's own queue (a binding, a change of focus, a screen
+            # closing and its result): let the queue turn, and wait for the widgets again.
+            self._settle_turns -= 1
+            await self._key_handled(full=True)
+            self.call_later(self._hand_on_next_key)
+            return
         event = self._keys[0]
         try:
+            await self._screen_ready()
+            typing = self._is_typing(event)
             if isinstance(event, events.Paste) and "\t" in event.text and isinstance(self.focused, Input):
                 await self._paste_across_fields(event.text)
             else:
-                self._key_target = self.focused or self.screen
+                self._key_target = self._target_of(event)
                 await super().on_event(event)
-                await self._key_handled()
+                await self._key_handled(full=not typing)
         finally:
             self._keys.popleft()
+        self._settle_turns = 0 if typing else SETTLE_TURNS
         if self._keys:
-            # What the key set off on this app's own queue (a change of focus, a new screen) goes
-            # first: the next key is handed on after it, two turns of the queue later.
-            self.call_later(self.call_later, self._hand_on_next_key)
+            self.call_later(self._hand_on_next_key)
 
-    async def _key_handled(self) -> None:
-        """Wait until the widget the key went to, the widgets above it and the focused widget
-        have dealt with it and with the messages it set off (each hand-off one turn)."""
+    def _is_typing(self, event: events.Event) -> bool:
+        """A character typed into a text box: it only adds to the text where the cursor is."""
+        return (
+            isinstance(event, events.Key)
+            and event.is_printable
+            and isinstance(self.focused, Input | TextArea)
+            and not self.focused.disabled
+        )
+
+    def _target_of(self, event: events.Event) -> MessagePump:
+        if isinstance(event, events.MouseEvent):
+            with contextlib.suppress(NoWidget):
+                return self.get_widget_at(event.x, event.y)[0]
+            return self.screen
+        return self.focused or self.screen
+
+    async def _screen_ready(self) -> None:
+        """A screen that is still building what it shows (the walk-through moving to a step)
+        says so with `ready`; keys wait for it, so none lands in a field about to be replaced."""
+        waited = 0
+        while not getattr(self.screen, "ready", True) and waited < SCREEN_WAIT_TURNS:
+            await asyncio.sleep(0.001)
+            waited += 1
+
+    async def _key_handled(self, *, full: bool) -> None:
+        """Wait until the widget the key went to has dealt with it, and with what it set off:
+        for a character typed into a text box, the box itself; otherwise every widget from it
+        up to the screen (a message is handed up one level a turn) and the focused widget."""
         target = self._key_target
         if target is None:
             return
-        for _ in range(KEY_HAND_OFFS):
-            # The key's widget, its parent (a list's choice is posted up to the list), the widget
-            # with the focus now, and the screen (where a binding or a bubbled message ends up).
-            pumps: list[MessagePump] = [target, self.focused or target, self.screen]
-            if isinstance(target, Widget) and isinstance(target.parent, Widget):
-                pumps.append(target.parent)
+        rounds = KEY_HAND_OFFS if full else 2
+        for _ in range(rounds):
+            pumps: list[MessagePump] = [target]
+            if full:
+                pumps += [*getattr(target, "ancestors", []), self.screen]
+                if self.focused is not None:
+                    pumps.append(self.focused)
             waits = []
             for pump in dict.fromkeys(pumps):
                 if pump is self:
@@ -197,7 +237,7 @@ class CoreGroupApp(App[None]):
             if part:
                 self._key_target = target
                 target.post_message(events.Paste(part))
-                await self._key_handled()
+                await self._key_handled(full=True)
 
     async def _settle_focus(self) -> None:
         """Let a change of focus asked for on this app's queue take effect."""

@@ -252,7 +252,8 @@ class WalkthroughScreen(Screen[None]):
 
     @property
     def ready(self) -> bool:
-        """The current step is on the screen, built, with the cursor in its notes."""
+        """The current step's fields are built and on the screen (the cursor goes to its notes
+        next). Keys wait while it is False: none lands in a field about to be replaced."""
         return self.shown is self.step
 
     async def _build_step(self) -> None:
@@ -313,11 +314,7 @@ class WalkthroughScreen(Screen[None]):
         body.scroll_home(animate=False)
         # On a small terminal the notes may be below the prompts: bring them into view, at once.
         self.call_after_refresh(body.scroll_to_widget, notes, animate=False, top=False)
-        self.call_after_refresh(self._mark_shown, step)
-
-    def _mark_shown(self, step: AgendaStep) -> None:
-        if step is self.step:
-            self.shown = step
+        self.shown = step
 
     def refresh_step(self) -> None:
         """Refresh, in place, what the step shows of the rest of the case: its flags, the actions
@@ -576,7 +573,9 @@ class WalkthroughScreen(Screen[None]):
                 await self.show_step(self.index)
             elif result:
                 await self.go_to(result)
+            self.shown = self.shown or self.step
 
+        self.shown = None  # what the finish screen decides may rebuild the step: keys wait for it
         self.app.push_screen(FinishScreen(self.meeting), back)
 
     def action_reopen(self) -> None:
@@ -584,12 +583,13 @@ class WalkthroughScreen(Screen[None]):
             return
 
         async def answered(reason: str | None) -> None:
-            if not reason:
-                return
-            self.session.reopen_meeting(self.meeting, reason=reason)
-            self.notify(f"Meeting {self.meeting.number} reopened.")
-            await self.show_step(self.index)
+            if reason:
+                self.session.reopen_meeting(self.meeting, reason=reason)
+                self.notify(f"Meeting {self.meeting.number} reopened.")
+                await self.show_step(self.index)
+            self.shown = self.step
 
+        self.shown = None  # reopening rebuilds the step, editable: keys typed after the reason wait for it
         self.app.push_screen(Ask("Why are you reopening this finished meeting?"), answered)
 
     def action_minutes(self) -> None:
