@@ -215,7 +215,21 @@ def parse_time(value: Any, path: str = "time") -> dt.time:
 
 
 def load(cls: type[T], data: Any, path: str = "") -> T:
-    """Build a record of type `cls` from JSON data, refusing anything that is not exactly right."""
+    """Build a record of type `cls` from JSON data, refusing anything that is not exactly right.
+
+    A loader compiled once per record type checks the data first; it accepts exactly what the
+    field-by-field checks below accept (it gives up, rather than decides, on anything else), so
+    valid data is built quickly and any problem is found and worded by the checks below."""
+    fast = _LOADERS.get(cls)
+    if fast is None:
+        fast = _compile(cls, _LOADERS, _loader_source)
+    try:
+        return typing.cast(T, fast(data))
+    except Exception:  # noqa: BLE001 - whatever the compiled loader gives up on, the checks below decide
+        return _load_checked(cls, data, path)
+
+
+def _load_checked(cls: type[T], data: Any, path: str) -> T:
     if not isinstance(data, dict):
         raise InvalidRecord(path, f"{_describe(data)} should be an object")
     hints = _hints(cls)
@@ -245,8 +259,11 @@ def load(cls: type[T], data: Any, path: str = "") -> T:
 
 def dump(record: Any) -> Any:
     """The canonical JSON form of a record: every field, in declaration order."""
+    fast = _DUMPERS.get(type(record))
+    if fast is not None:
+        return fast(record)
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return {f.name: dump(getattr(record, f.name)) for f in _fields(type(record))}
+        return _compile(type(record), _DUMPERS, _dumper_source)(record)
     if isinstance(record, enum.Enum):
         return record.value
     if isinstance(record, list):
@@ -339,3 +356,369 @@ def json_schema(cls: type, title: str) -> dict[str, Any]:
         **root,
         "$defs": dict(sorted(defs.items())),
     }
+
+
+# ----- compiled loaders, builders and dumpers ----------------------------------------------------
+# `load`, `build` and `dump` walk the same type hints as the checks above, but once per record
+# type: each type gets a small function written out for its fields (as `dataclasses` writes
+# `__init__`), so a case of thousands of records is not re-introspected field by field.
+
+
+class _GiveUp(Exception):
+    """The compiled loader met something it does not decide; the field-by-field checks do."""
+
+
+Compiled = typing.Callable[[Any], Any]
+_LOADERS: dict[type, Compiled] = {}
+_BUILDERS: dict[type, Compiled] = {}
+_DUMPERS: dict[type, Compiled] = {}
+
+# The characters `_load_text` refuses in a one-line field and in a notes field, and the broken
+# (lone surrogate) characters it refuses in both, each as one character class; a test checks
+# them against `text.REFUSED_ONE_LINE`, `text.REFUSED_MANY_LINES` and `text.LONE_SURROGATE` for
+# every character.
+_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_BAD_MANY_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NONE = type(None)
+_PLAIN = frozenset({str, int, bool, _NONE})
+
+# Dates, times and moments are immutable, and a case repeats the same few thousand: each text
+# is parsed once per process (a cache for each kind, so that the compiled code looks one up
+# without calling a function).
+_PARSED: dict[type, dict[str, Any]] = {dt.date: {}, dt.time: {}, dt.datetime: {}}
+_PARSED_MAX = 100_000
+
+
+def _give_up() -> typing.NoReturn:
+    raise _GiveUp
+
+
+def _parsed(kind: type, value: Any) -> Any:
+    """`value` (text) as a date, time or moment, exactly as `_load_value` reads it, or give up."""
+    if type(value) is not str:
+        raise _GiveUp
+    cache = _PARSED[kind]
+    found = cache.get(value)
+    if found is not None:
+        return found
+    if kind is dt.date:
+        if not _DATE.fullmatch(value):
+            raise _GiveUp
+        found = dt.date.fromisoformat(value)
+    elif kind is dt.time:
+        if not _TIME.match(value):
+            raise _GiveUp
+        found = dt.time.fromisoformat(value)
+    else:
+        found = dt.datetime.fromisoformat(value)
+    if len(cache) >= _PARSED_MAX:
+        cache.clear()
+    cache[value] = found
+    return found
+
+
+def build(cls: type[T], data: Any) -> T:
+    """Build a record of type `cls` from data in the canonical form that `dump` wrote, without
+    checking its fields: only for data known to have come from `dump` (a case file whose proof of
+    integrity holds). Anything not in that form raises an error; it is never built wrongly."""
+    fast = _BUILDERS.get(cls)
+    if fast is None:
+        fast = _compile(cls, _BUILDERS, _builder_source)
+    return typing.cast(T, fast(data))
+
+
+def _compile(cls: type, table: dict[type, Compiled], source: typing.Callable[..., list[str]]) -> Compiled:
+    namespace: dict[str, Any] = {
+        "GiveUp": _GiveUp,
+        "MISSING": dataclasses.MISSING,
+        "parsed": _parsed,
+        "dt": dt,
+        "PLAIN": _PLAIN,
+        "NONE": _NONE,
+        "dump_any": dump,
+        "new": object.__new__,
+        "give_up": _give_up,
+    }
+    lines = source(cls, namespace)
+    exec("\n".join(lines), namespace)  # noqa: S102 - code written here, from the record's own type hints
+    function: Compiled = namespace["compiled"]
+    table[cls] = function
+    return function
+
+
+class _Names:
+    """Constants for generated code, each under a fresh name."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.count = 0
+
+    def add(self, value: Any) -> str:
+        self.count += 1
+        name = f"c{self.count}"
+        self.namespace[name] = value
+        return name
+
+    def var(self) -> str:
+        self.count += 1
+        return f"v{self.count}"
+
+
+def _plain_record(cls: type) -> bool:
+    """A dataclass whose `__init__` only stores its fields, so building may store them directly."""
+    params = getattr(cls, "__dataclass_params__", None)
+    return (
+        params is not None
+        and not params.frozen
+        and not hasattr(cls, "__post_init__")
+        and not hasattr(cls, "__slots__")
+        and all(f.init for f in _fields(cls))
+    )
+
+
+def _record_loader(cls: type, names: _Names) -> str:
+    loader = _LOADERS.get(cls) or _compile(cls, _LOADERS, _loader_source)
+    return names.add(loader)
+
+
+def _loader_source(cls: type, namespace: dict[str, Any]) -> list[str]:
+    names = _Names(namespace)
+    hints = _hints(cls)
+    fields = _fields(cls)
+    plain = _plain_record(cls)
+    known = names.add(frozenset(f.name for f in fields))
+    lines = [
+        "def compiled(d):",
+        f"    if type(d) is not dict or not d.keys() <= {known}:",
+        "        raise GiveUp",
+        f"    r = new({names.add(cls)})" if plain else "    kw = {}",
+    ]
+    for f in fields:
+        target = f"r.{f.name}" if plain else f"kw[{f.name!r}]"
+        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if no_default or f.metadata.get("required"):
+            missing = "raise GiveUp"
+        elif not plain:
+            missing = "pass"
+        elif f.default is not dataclasses.MISSING:
+            missing = f"{target} = {names.add(f.default)}"
+        else:
+            missing = f"{target} = {names.add(f.default_factory)}()"
+        lines.append(f"    v = d.get({f.name!r}, MISSING)")
+        lines.append("    if v is MISSING:")
+        lines.append(f"        {missing}")
+        lines.append("    else:")
+        lines += _check_value(hints[f.name], f.metadata, "v", target, "        ", names)
+    if not plain:
+        lines.append(f"    r = {names.add(cls)}(**kw)")
+    if hasattr(cls, "check"):
+        lines.append("    r.check()")
+    lines.append("    return r")
+    return lines
+
+
+def _check_value(tp: Any, meta: typing.Mapping[str, Any], src: str, dst: str, pad: str, names: _Names) -> list[str]:
+    """Lines that check `src` as `_load_value(tp, src, ..., meta)` would and set `dst` to what it
+    returns, or raise GiveUp (also for what the checks would accept, if unusual: say, a subclass
+    of str)."""
+    optional, inner = _is_optional(tp)
+    if optional:
+        return [
+            f"{pad}if {src} is None:",
+            f"{pad}    {dst} = None",
+            f"{pad}else:",
+            *_check_value(inner, meta, src, dst, pad + "    ", names),
+        ]
+    origin = get_origin(inner)
+    if origin in (typing.Union, types.UnionType):
+        lines = []
+        keyword = "if"
+        for option in get_args(inner):
+            if option is str:
+                lines.append(f"{pad}{keyword} type({src}) is str:")
+                lines += _check_text(src, {"multiline": True}, pad + "    ", names)
+            elif option is int:
+                lines.append(f"{pad}{keyword} type({src}) is int:")
+                lines += _check_int(src, {}, pad + "    ")
+            elif option is bool:
+                lines.append(f"{pad}{keyword} type({src}) is bool:")
+                lines.append(f"{pad}    pass")
+            else:
+                continue
+            keyword = "elif"
+        lines.append(f"{pad}else:" if lines else f"{pad}if True:")
+        lines.append(f"{pad}    raise GiveUp")
+        lines.append(f"{pad}{dst} = {src}")
+        return lines
+    if origin is list:
+        (item_type,) = get_args(inner)
+        item = names.var()
+        fn = names.add(_value_function(item_type, names))
+        lines = [
+            f"{pad}if type({src}) is not list:",
+            f"{pad}    raise GiveUp",
+            f"{pad}{dst} = [{fn}({item}) for {item} in {src}]",
+        ]
+        if meta.get("min_items", 0):
+            lines += [f"{pad}if len({dst}) < {int(meta['min_items'])}:", f"{pad}    raise GiveUp"]
+        return lines
+    if origin is dict:
+        _, value_type = get_args(inner)
+        key, value = names.var(), names.var()
+        key_fn = names.add(_value_function(str, names))
+        value_fn = names.add(_value_function(value_type, names))
+        return [
+            f"{pad}if type({src}) is not dict:",
+            f"{pad}    raise GiveUp",
+            f"{pad}{dst} = {{{key_fn}({key}): {value_fn}({value}) for {key}, {value} in {src}.items()}}",
+        ]
+    if dataclasses.is_dataclass(inner):
+        return [f"{pad}{dst} = {_record_loader(typing.cast(type, inner), names)}({src})"]
+    if isinstance(inner, type) and issubclass(inner, enum.Enum):
+        members = names.add({m.value: m for m in inner})
+        return [f"{pad}{dst} = {members}.get({src})", f"{pad}if {dst} is None:", f"{pad}    raise GiveUp"]
+    if inner is bool:
+        return [f"{pad}if {src} is not True and {src} is not False:", f"{pad}    raise GiveUp", f"{pad}{dst} = {src}"]
+    if inner is int:
+        return [
+            f"{pad}if type({src}) is not int:",
+            f"{pad}    raise GiveUp",
+            *_check_int(src, meta, pad),
+            f"{pad}{dst} = {src}",
+        ]
+    if inner is str:
+        return [
+            f"{pad}if type({src}) is not str:",
+            f"{pad}    raise GiveUp",
+            *_check_text(src, meta, pad, names),
+            f"{pad}{dst} = {src}",
+        ]
+    if inner in (dt.date, dt.time, dt.datetime):
+        cache, kind = names.add(_PARSED[inner]), names.add(inner)
+        return [f"{pad}{dst} = (type({src}) is str and {cache}.get({src})) or parsed({kind}, {src})"]
+    raise TypeError(f"no loader for {inner!r}")  # a programming error, as in `_load_value`
+
+
+def _check_int(src: str, meta: typing.Mapping[str, Any], pad: str) -> list[str]:
+    lo, hi = -_INT_LIMIT, _INT_LIMIT - 1
+    if meta.get("minimum") is not None:
+        lo = max(lo, meta["minimum"])
+    if meta.get("maximum") is not None:
+        hi = min(hi, meta["maximum"])
+    return [f"{pad}if not {int(lo)} <= {src} <= {int(hi)}:", f"{pad}    raise GiveUp"]
+
+
+def _check_text(src: str, meta: typing.Mapping[str, Any], pad: str, names: _Names) -> list[str]:
+    """Lines refusing what `_load_text` refuses (having checked that `src` is a str)."""
+    bad = names.add((_BAD_MANY_LINES if meta.get("multiline", False) else _BAD_ONE_LINE).search)
+    limit = int(meta.get("max_length", 200_000))
+    # An ASCII text that is all printable holds none of the refused characters (the search
+    # would say the same, more slowly).
+    test = f"len({src}) > {limit} or ({src} and not ({src}.isascii() and {src}.isprintable()) and {bad}({src}))"
+    if meta.get("required"):
+        test += f" or not {src}.strip()"
+    return [f"{pad}if {test}:", f"{pad}    raise GiveUp"]
+
+
+def _value_function(tp: Any, names: _Names) -> Compiled:
+    """A function checking one value of type `tp` (an item of a list or a mapping)."""
+    if dataclasses.is_dataclass(tp):
+        return _LOADERS.get(typing.cast(type, tp)) or _compile(typing.cast(type, tp), _LOADERS, _loader_source)
+    lines = ["def compiled(v):", *_check_value(tp, {}, "v", "x", "    ", names), "    return x"]
+    scope = dict(names.namespace)
+    exec("\n".join(lines), scope)  # noqa: S102 - code written here, from the record's own type hints
+    function: Compiled = scope["compiled"]
+    return function
+
+
+def _builder_source(cls: type, namespace: dict[str, Any]) -> list[str]:
+    names = _Names(namespace)
+    hints = _hints(cls)
+    fields = _fields(cls)
+    plain = _plain_record(cls)
+    lines = ["def compiled(d):", f"    if len(d) != {len(fields)}:", "        raise GiveUp"]
+    lines.append(f"    r = new({names.add(cls)})" if plain else "    kw = {}")
+    for f in fields:
+        value = names.var()
+        lines.append(f"    {value} = d[{f.name!r}]")
+        target = f"r.{f.name}" if plain else f"kw[{f.name!r}]"
+        lines.append(f"    {target} = {_build_expr(hints[f.name], value, names)}")
+    if not plain:
+        lines.append(f"    r = {names.add(cls)}(**kw)")
+    lines.append("    return r")
+    return lines
+
+
+def _build_expr(tp: Any, src: str, names: _Names) -> str:
+    """An expression turning `src`, as `dump` wrote it, back into the value of type `tp`."""
+    optional, inner = _is_optional(tp)
+    if optional:
+        return f"(None if {src} is None else {_build_expr(inner, src, names)})"
+    origin = get_origin(inner)
+    if origin in (typing.Union, types.UnionType):
+        return f"({src} if type({src}) in PLAIN else give_up())"  # an answer: plain values only
+    if origin is list:
+        (item_type,) = get_args(inner)
+        item = names.var()
+        return f"[{_build_expr(item_type, item, names)} for {item} in {src}]"
+    if origin is dict:
+        _, value_type = get_args(inner)
+        key, value = names.var(), names.var()
+        return f"{{{key}: {_build_expr(value_type, value, names)} for {key}, {value} in {src}.items()}}"
+    if dataclasses.is_dataclass(inner):
+        builder = _BUILDERS.get(typing.cast(type, inner)) or _compile(
+            typing.cast(type, inner), _BUILDERS, _builder_source
+        )
+        return f"{names.add(builder)}({src})"
+    if isinstance(inner, type) and issubclass(inner, enum.Enum):
+        return f"{names.add({m.value: m for m in inner})}[{src}]"
+    if inner in (bool, int, str):
+        return f"({src} if type({src}) is {inner.__name__} else give_up())"
+    if inner in (dt.date, dt.time, dt.datetime):
+        cache, kind = names.add(_PARSED[inner]), names.add(inner)  # dates, times and moments are never false
+        return f"((type({src}) is str and {cache}.get({src})) or parsed({kind}, {src}))"
+    raise TypeError(f"no builder for {inner!r}")
+
+
+def _dumper_source(cls: type, namespace: dict[str, Any]) -> list[str]:
+    names = _Names(namespace)
+    hints = _hints(cls)
+    lines = ["def compiled(r):", "    out = {}"]
+    for f in _fields(cls):
+        value = names.var()
+        lines.append(f"    {value} = r.{f.name}")
+        lines.append(f"    out[{f.name!r}] = {_dump_expr(hints[f.name], value, names)}")
+    lines.append("    return out")
+    return lines
+
+
+def _dump_expr(tp: Any, src: str, names: _Names) -> str:
+    """An expression giving `dump(src)` for a value declared as `tp`: quick when the value is of
+    that type, `dump` itself for anything else."""
+    optional, inner = _is_optional(tp)
+    quick: str | None = None
+    kind = ""
+    origin = get_origin(inner)
+    if origin is list:
+        (item_type,) = get_args(inner)
+        item = names.var()
+        quick, kind = f"[{_dump_expr(item_type, item, names)} for {item} in {src}]", "list"
+    elif origin is dict:
+        _, value_type = get_args(inner)
+        key, value = names.var(), names.var()
+        quick, kind = f"{{{key}: {_dump_expr(value_type, value, names)} for {key}, {value} in {src}.items()}}", "dict"
+    elif dataclasses.is_dataclass(inner):
+        dumper = _DUMPERS.get(typing.cast(type, inner)) or _compile(typing.cast(type, inner), _DUMPERS, _dumper_source)
+        quick, kind = f"{names.add(dumper)}({src})", names.add(inner)
+    elif isinstance(inner, type) and issubclass(inner, enum.Enum):
+        quick, kind = f"{src}._value_", names.add(inner)
+    elif inner is dt.date:
+        quick, kind = f"{src}.isoformat()", names.add(dt.date)
+    elif inner is dt.datetime:
+        quick, kind = f"{src}.isoformat(timespec='seconds')", names.add(dt.datetime)
+    if quick is None:
+        return f"({src} if type({src}) in PLAIN else dump_any({src}))"
+    if optional:
+        return f"(None if {src} is None else ({quick} if type({src}) is {kind} else dump_any({src})))"
+    return f"({quick} if type({src}) is {kind} else dump_any({src}))"

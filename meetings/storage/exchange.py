@@ -11,13 +11,29 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..domain.records import Case
-from ..domain.schema import json_schema
+from ..domain.schema import InvalidRecord, json_schema
+from .base import CaseStore
 from .files import StoreError
 
 
 def export_text(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return export_bytes(data).decode("utf-8")
+
+
+def export_bytes(data: dict[str, Any]) -> bytes:
+    """The canonical form of `data` (a case as `schema.dump` gives it), encoded as UTF-8.
+
+    orjson writes the same bytes as `json.dumps(data, indent=2, ensure_ascii=False)` for the
+    values a case holds (text, whole numbers, true / false, null, lists and objects with text
+    keys; tests/test_store_speedups.py compares them); for anything else it cannot write, json
+    does, as before."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    except (orjson.JSONEncodeError, TypeError):
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def read_case_file(path: Path) -> Any:
@@ -25,6 +41,31 @@ def read_case_file(path: Path) -> Any:
         raw = path.read_bytes()
     except OSError as exc:
         raise StoreError(f"Cannot read {path}: {exc.strerror}") from None
+    return _parse(path, raw)
+
+
+def import_case_file(store: CaseStore, path: Path, *, replace: bool = False) -> Case:
+    """`coregroup import FILE`: read FILE, check every field, and save the case in `store`.
+
+    orjson reads the file (several times faster than json). For a file it reads without error it
+    gives what json gives, except that json keeps a whole number too large for 64 bits as a
+    number where orjson makes it a fraction; either way such a file is refused, and when a file
+    is refused it is read again by json, so that the problem is said exactly as before."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"Cannot read {path}: {exc.strerror}") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return store.import_data(_parse(path, raw), replace=replace)
+    try:
+        return store.import_data(data, replace=replace)
+    except InvalidRecord:
+        return store.import_data(_parse(path, raw), replace=replace)
+
+
+def _parse(path: Path, raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

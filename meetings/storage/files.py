@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import getpass
 import glob
+import hmac
 import json
 import os
 import socket
@@ -109,6 +110,81 @@ def dump_json(data: Any) -> bytes:
     return orjson.dumps(data)
 
 
+# ----- the proof of integrity ------------------------------------------------------------------
+# A case file the store writes starts with a proof: an HMAC-SHA256, under a key only the store
+# holds, of every byte that follows it in the same file. It is written in the same atomic write
+# as those bytes, so it can only ever describe them; any change to a byte after it (a hand edit,
+# a sync tool, a disk error) or to the proof itself, a file from another store, or a file written
+# by code that checks differently, fails it, and the file is checked field by field as always.
+PROOF_TABLE = "_proof"
+_PROOF_HEAD = b'{"_proof":{"1":{"hmac_sha256":"'
+_PROOF_TAIL = b'"}},'
+_PROOF_LENGTH = len(_PROOF_HEAD) + 64 + len(_PROOF_TAIL)
+
+
+def seal(body: bytes, key: bytes | None) -> bytes:
+    """`body`, a JSON object of tables as `dump_json` writes it, with the proof as its first table."""
+    if key is None or not body.startswith(b"{") or body == b"{}":
+        return body
+    rest = memoryview(body)[1:]
+    return b"".join((_PROOF_HEAD, hmac.digest(key, rest, "sha256").hex().encode(), _PROOF_TAIL, rest))
+
+
+def proven(raw: bytes, key: bytes | None) -> bool:
+    """Whether `raw` starts with a proof, made with `key`, of exactly the rest of its bytes."""
+    if key is None or len(raw) <= _PROOF_LENGTH or not raw.startswith(_PROOF_HEAD):
+        return False
+    if raw[_PROOF_LENGTH - len(_PROOF_TAIL) : _PROOF_LENGTH] != _PROOF_TAIL:
+        return False
+    found = raw[len(_PROOF_HEAD) : len(_PROOF_HEAD) + 64]
+    return hmac.compare_digest(hmac.digest(key, memoryview(raw)[_PROOF_LENGTH:], "sha256").hex().encode(), found)
+
+
+def proof_key(path: Path, *, create: bool) -> bytes | None:
+    """The store's secret for proofs, kept private at `path`; made (durably) if missing and
+    `create`. None when there is none or it is unreadable: then no file is taken as proven."""
+    try:
+        secret = path.read_bytes()
+    except FileNotFoundError:
+        secret = b""
+    except OSError:
+        return None
+    if len(secret) == 32:
+        return secret
+    if not create:
+        return None
+    try:
+        return _make_key(path, replace=bool(secret))
+    except OSError:  # a full disk, say: no proofs for now, and every file is checked in full
+        return None
+
+
+def _make_key(path: Path, *, replace: bool) -> bytes:
+    fresh = os.urandom(32)
+    if replace:  # a damaged key: files proven with the old one are checked field by field
+        atomic_write(path, fresh)
+        return fresh
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE) if hasattr(os, "fchmod") else None
+            out.write(fresh)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp_name, path)  # fails if another process made the key first: use theirs
+        except FileExistsError:
+            theirs = path.read_bytes()
+            if len(theirs) != 32:
+                raise OSError("the store's proof key is being replaced") from None
+            return theirs
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    _fsync_dir(path.parent)
+    return fresh
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
@@ -126,12 +202,15 @@ class AtomicStorage(Storage):
     """TinyDB storage: one JSON file, replaced atomically on every write, previous save kept.
 
     The data is cached after the first read. That is safe because only the holder of the
-    case's lock writes the file.
+    case's lock writes the file. With a `key`, every write is sealed with a proof of integrity,
+    and `proven` says whether the file as read carries a proof made with it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False, key: bytes | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.key = key
+        self.proven = False
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -148,6 +227,8 @@ class AtomicStorage(Storage):
                 raise DamagedFile(self.path, f"it is not valid JSON: {exc}", usable_backup(self.path)) from None
             if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
                 raise DamagedFile(self.path, "it does not hold a case's tables", usable_backup(self.path))
+            proof = data.pop(PROOF_TABLE, None)  # never a table of the case, whoever wrote it
+            self.proven = proof is not None and proven(raw, self.key)
             self._cache = data
         return self._cache
 
@@ -156,7 +237,7 @@ class AtomicStorage(Storage):
             self._cache = None
             raise ReadOnly(f"{self.path.name} is open read-only")
         try:
-            atomic_write(self.path, dump_json(data), backup=backup_path(self.path))
+            atomic_write(self.path, seal(dump_json(data), self.key), backup=backup_path(self.path))
         except BaseException:
             self._cache = None  # TinyDB changed the cached tables in place; forget the unsaved change
             raise
