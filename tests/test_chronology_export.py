@@ -7,18 +7,23 @@ import json
 import os
 import stat
 import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
+from lxml import etree  # type: ignore[import-untyped]
 
 from meetings.domain import schema
 from meetings.domain.locations import data_dir
 from meetings.domain.records import Case, ChronologyEntry, CopyType, Impact
 from meetings.domain.settings import Settings
+from meetings.exports import wordfile
 from meetings.exports.chronology import select_entries, write_chronology
+from meetings.exports.minutes import write_minutes
 
 SETTINGS = Settings()
 HEADINGS = ["Date", "Source", "What happened", "Impact on the child", "Action taken, or why none", "Recorded by"]
@@ -159,3 +164,151 @@ def test_chronology_is_landscape_private_and_titled(tmp_path: Path) -> None:
 def test_select_entries_is_usable_on_its_own() -> None:
     entries = select_entries(demo_case(), copy=CopyType.FAMILY, end=dt.date(2026, 9, 30))
     assert [e.id for e in entries] == [1, 2, 3, 4]
+
+
+# ----- the fast table: the same Word file as building it element by element --------------------
+
+
+def _reference_table(
+    self: wordfile.WordDocument,
+    headings: Sequence[str] | None,
+    weights: Sequence[float],
+    rows: Iterable[Sequence[wordfile.Cell]],
+    *,
+    total: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    bold_first_column: bool = False,
+) -> int:
+    """`WordDocument.table` as it was, one lxml element at a time: what the fast table must equal."""
+    usable = self._usable_width()
+    widths = [int(usable * w / sum(weights)) for w in weights]
+    tbl = etree.Element(qn("w:tbl"))
+    tbl_pr = etree.SubElement(tbl, qn("w:tblPr"))
+    wordfile._sub(tbl_pr, qn("w:tblStyle"), val=self._style_ids["Minutes Table"])
+    wordfile._sub(tbl_pr, qn("w:tblW"), w=str(sum(widths)), type="dxa")
+    wordfile._sub(tbl_pr, qn("w:tblLayout"), type="fixed")
+    look = {"firstRow": "1" if headings else "0", "lastRow": "0", "firstColumn": "0", "lastColumn": "0"}
+    wordfile._sub(tbl_pr, qn("w:tblLook"), val="04A0" if headings else "0480", **look, noHBand="0", noVBand="1")
+    grid = etree.SubElement(tbl, qn("w:tblGrid"))
+    for w in widths:
+        wordfile._sub(grid, qn("w:gridCol"), w=str(w))
+    heading_id, text_id, flag_id = (self._style_ids[s] for s in ("Table Heading", "Table Text", "Flag"))
+
+    def cell(tr: Any, width: int, value: wordfile.Cell, style_id: str) -> None:
+        tc = etree.SubElement(tr, qn("w:tc"))
+        wordfile._sub(etree.SubElement(tc, qn("w:tcPr")), qn("w:tcW"), w=str(width), type="dxa")
+        wrote = False
+        for part in [value] if isinstance(value, str) else value:
+            flagged = isinstance(part, wordfile.Flag)
+            for line in self.text(part.text if isinstance(part, wordfile.Flag) else part).split("\n"):
+                if line.strip():
+                    wordfile._new_paragraph(tc, style_id, line, rstyle=flag_id if flagged else None)
+                    wrote = True
+        if not wrote:
+            wordfile._new_paragraph(tc, style_id, "")
+
+    if headings:
+        tr = etree.SubElement(tbl, qn("w:tr"))
+        tr_pr = etree.SubElement(tr, qn("w:trPr"))
+        etree.SubElement(tr_pr, qn("w:cantSplit"))
+        etree.SubElement(tr_pr, qn("w:tblHeader"))
+        for w, heading in zip(widths, headings, strict=True):
+            cell(tr, w, heading, heading_id)
+    count = 0
+    for row in rows:
+        tr = etree.SubElement(tbl, qn("w:tr"))
+        for i, (w, value) in enumerate(zip(widths, row, strict=True)):
+            cell(tr, w, value, heading_id if bold_first_column and i == 0 else text_id)
+        count += 1
+    self._place(tbl)
+    spacer = etree.Element(qn("w:p"))
+    spacing = etree.SubElement(etree.SubElement(spacer, qn("w:pPr")), qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "120")
+    spacing.set(qn("w:lineRule"), "exact")
+    self._place(spacer)
+    return count
+
+
+def _awkward_case() -> Case:
+    """The demo case with entries holding everything a cell's text can: markup characters, tabs,
+    spaces at the ends, control characters, right-to-left text, blank lines and a restricted name."""
+    case = demo_case()
+    texts = [
+        "Tom & Jerry <b>bold</b> > less; \"quoted\" 'single'",
+        "\tstarts with a tab\tand\t\tends with one\t",
+        "  spaces at both ends  \n\n  and a second line  ",
+        "control\x00chars\x0bvertical\x0cfeed\r\nwindows\rmac\x1f end\ufffe\uffff",
+        "مرحبا بالعالم (fictional)",
+        "שלום עולם\twith a tab",
+        "Max Fictional visited; max   fictional again.",
+        "",
+        "   ",
+        "🙂 emoji, café, naïve, \u2028line separator",
+    ]
+    for i, t in enumerate(texts):
+        case.chronology.append(
+            ChronologyEntry(
+                id=100 + i,
+                date=dt.date(2026, 10, 1) + dt.timedelta(days=i),
+                end_date=dt.date(2026, 10, 20) if i % 3 == 0 else None,
+                source=t or "Sample Agency",
+                event=t or "Nothing written",
+                impact=list(Impact)[i % len(Impact)],
+                impact_note=t,
+                action_taken=t,
+                recorded_by=t,
+                recorded_on=dt.date(2026, 10, 2) if i % 2 else None,
+                shareable=i % 4 != 1,
+            )
+        )
+    return case
+
+
+def _parts(path: Path) -> tuple[list[tuple[str, int, int]], bytes]:
+    with zipfile.ZipFile(path) as z:
+        infos = [(i.filename, i.compress_type, i.external_attr) for i in z.infolist()]
+        return infos, z.read("word/document.xml")
+
+
+@pytest.mark.parametrize("copy", [CopyType.FULL, CopyType.FAMILY])
+def test_the_fast_table_writes_the_same_word_file_as_building_it_element_by_element(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: CopyType
+) -> None:
+    case = _awkward_case()
+    fast = write_chronology(case, tmp_path / "fast.docx", copy=copy, settings=SETTINGS)
+    minutes_fast = write_minutes(case, 1, tmp_path / "minutes-fast.docx", copy=copy, settings=SETTINGS)
+    with monkeypatch.context() as m:  # a template binding Word's namespace to another prefix: parsed
+        m.setattr(wordfile.WordDocument, "_can_splice", lambda self: False)
+        parsed = write_chronology(case, tmp_path / "parsed.docx", copy=copy, settings=SETTINGS)
+    monkeypatch.setattr(wordfile.WordDocument, "table", _reference_table)
+    slow = write_chronology(case, tmp_path / "slow.docx", copy=copy, settings=SETTINGS)
+    minutes_slow = write_minutes(case, 1, tmp_path / "minutes-slow.docx", copy=copy, settings=SETTINGS)
+    assert _parts(fast) == _parts(slow)
+    assert _parts(parsed) == _parts(slow)
+    assert _parts(minutes_fast) == _parts(minutes_slow)
+    assert rows(fast) == rows(slow)
+    assert stat.S_IMODE(os.stat(fast).st_mode) == 0o600
+
+
+def test_a_table_of_many_rows_is_spliced_whole_into_the_saved_file(tmp_path: Path) -> None:
+    case = demo_case()
+    case.chronology = [
+        ChronologyEntry(
+            id=i,
+            date=dt.date(2020, 1, 1) + dt.timedelta(days=i),
+            source=f"Sample Agency {i % 7} (fictional)",
+            event=f"Fictional event {i} & <more>",
+            impact=Impact.NEGATIVE if i % 4 == 0 else Impact.NEUTRAL,
+        )
+        for i in range(1, 2_001)
+    ]
+    out = write_chronology(case, tmp_path / "c.docx", settings=SETTINGS)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml")
+    assert b"<!--" not in xml  # every placeholder was replaced
+    etree.fromstring(xml)  # well-formed
+    table = rows(out)
+    assert len(table) == 2_001
+    assert table[1][2] == "Fictional event 1 & <more>"
+    assert table[-1][0] == "23 Jun 2025"

@@ -7,6 +7,7 @@ Every timescale comes from the council's `Settings`, never from a constant here.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -58,19 +59,36 @@ def working_days_between(start: dt.date, end: dt.date, settings: Settings) -> in
     """Working days after `start` up to and including `end`; negative when `end` is earlier.
 
     The inverse of `add_working_days`: working_days_between(d, add_working_days(d, n)) == n.
+    Counted, not walked: the weekdays in the range less the bank holidays on weekdays in it, so a
+    child last seen years ago costs no more than one seen last week.
     """
     if end == start:
         return 0
     if end < start:
         return -working_days_between(end, start, settings)
-    count = 0
-    day = start
-    one = dt.timedelta(days=1)
-    while day < end:
-        day += one
-        if is_working_day(day, settings):
-            count += 1
-    return count
+    first, last = start.toordinal(), end.toordinal()  # the days counted: first + 1 to last
+    bank = 0
+    block = (start + dt.timedelta(days=1)).year
+    block -= block % _YEARS_PER_BLOCK
+    while block <= end.year:
+        days = _weekday_holidays(settings.holiday_subdivision, block, block + _YEARS_PER_BLOCK - 1)
+        bank += bisect.bisect_right(days, last) - bisect.bisect_right(days, first)
+        block += _YEARS_PER_BLOCK
+    return _weekdays_up_to(last) - _weekdays_up_to(first) - bank
+
+
+def _weekdays_up_to(ordinal: int) -> int:
+    """Monday to Friday from 1 January of year 1 (a Monday, ordinal 1) up to the day `ordinal`."""
+    weeks, days = divmod(ordinal, 7)
+    return weeks * 5 + min(days, 5)
+
+
+@lru_cache(maxsize=64)
+def _weekday_holidays(subdivision: str, first_year: int, last_year: int) -> tuple[int, ...]:
+    """The ordinals, in order, of the bank holidays on Monday to Friday of the block of years
+    `first_year` to `last_year`: those `is_working_day` finds in the block's calendar."""
+    days = _bank_holidays(subdivision, first_year, last_year)
+    return tuple(sorted(d.toordinal() for d in days if d.weekday() < 5 and first_year <= d.year <= last_year))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from ..domain.family import Restrictions
@@ -54,10 +55,14 @@ def select_entries(
     return sorted(chosen, key=lambda e: (e.date, e.end_date or e.date, e.id))
 
 
+# Entries share dates (the day they were recorded, most of all): each is written out once.
+_short_date = lru_cache(maxsize=4096)(short_date)
+
+
 def _when(entry: ChronologyEntry) -> str:
     if entry.end_date and entry.end_date != entry.date:
-        return f"{short_date(entry.date)} to {short_date(entry.end_date)}"
-    return short_date(entry.date)
+        return f"{_short_date(entry.date)} to {_short_date(entry.end_date)}"
+    return _short_date(entry.date)
 
 
 def _row(entry: ChronologyEntry, family: bool) -> Sequence[Cell]:
@@ -69,7 +74,8 @@ def _row(entry: ChronologyEntry, family: bool) -> Sequence[Cell]:
         source.append(Flag("Not shareable with the family"))
     recorded = entry.recorded_by
     if entry.recorded_on:
-        recorded = f"{recorded}\n{short_date(entry.recorded_on)}" if recorded else short_date(entry.recorded_on)
+        day = _short_date(entry.recorded_on)
+        recorded = f"{recorded}\n{day}" if recorded else day
     return (_when(entry), source, entry.event, impact, entry.action_taken or "None recorded", recorded)
 
 

@@ -24,7 +24,9 @@ def _first_name(child: Child) -> str:
 def baby_flags(case: Case, today: dt.date) -> list[Flag]:
     """An unborn child with no pre-birth assessment; a baby under one or not yet mobile: bruising."""
     flags = []
-    has_pre_birth_plan = any(a.type is ActionType.PRE_BIRTH_ASSESSMENT for a in case.actions)
+    # Only an unborn child needs the actions looked through, and then only once.
+    unborn = any(child.unborn for child in case.children)
+    has_pre_birth_plan = unborn and any(a.type is ActionType.PRE_BIRTH_ASSESSMENT for a in case.actions)
     for child in case.children:
         if child.unborn:
             if not has_pre_birth_plan:

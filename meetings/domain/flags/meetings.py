@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..lifecycle import FAMILY, attended, in_order, latest_meeting, next_meeting_date_of
-from ..records import AttendanceMode, Case, MeetingMode, MeetingStatus
+from ..lifecycle import FAMILY, in_order, latest_meeting, next_meeting_date_of
+from ..records import AttendanceMode, AttendanceStatus, Case, MeetingMode, MeetingStatus
 from ..settings import Settings
 from ..text import name_key
 from ..timescales import (
@@ -44,14 +44,21 @@ def online_flags(case: Case, today: dt.date) -> list[Flag]:
     seen: dict[tuple[str, str], list[AttendanceMode]] = {}
     names: dict[tuple[str, str], tuple[str, bool]] = {}
     hidden: set[tuple[str, str]] = set()
+    keys: dict[str, str] = {}  # name_key of each name and agency, worked out once: they recur at every meeting
     for m in held:
-        for a in attended(m.attendees):
-            if a.mode is None:
+        for a in m.attendees:
+            if a.status is not AttendanceStatus.ATTENDED or a.mode is None:
                 continue
-            key = (f"person:{a.person_id}", "") if a.person_id is not None else (name_key(a.name), name_key(a.agency))
+            name = keys.get(a.name)
+            if name is None:
+                name = keys[a.name] = name_key(a.name)
+            agency = keys.get(a.agency)
+            if agency is None:
+                agency = keys[a.agency] = name_key(a.agency)
+            key = (f"person:{a.person_id}", "") if a.person_id is not None else (name, agency)
             seen.setdefault(key, []).append(a.mode)
-            names[key] = (a.name, a.person_id in family_ids or name_key(a.agency) == family_agency)
-            if a.person_id in restricted_ids or name_key(a.name) in restricted_keys:
+            names[key] = (a.name, a.person_id in family_ids or agency == family_agency)
+            if a.person_id in restricted_ids or name in restricted_keys:
                 hidden.add(key)
     for key, modes in seen.items():
         if len(modes) >= 2 and all(mode is not AttendanceMode.IN_PERSON for mode in modes):
