@@ -10,7 +10,7 @@ from typing import Any
 import docx
 import pytest
 from textual.widgets import Input, Static, TextArea
-from tui_helpers import settle
+from tui_helpers import DEMO_ID, burst, case_on_disk, human, open_walkthrough, save_now, settle, wait_until
 
 from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
@@ -137,3 +137,26 @@ async def test_every_form_shows_its_keys_and_buttons_on_a_small_terminal(
         assert "ctrl+s" in str(keys.render()) and keys.region.bottom <= height
         footer = " ".join(str(w.render()) for w in screen.query("FooterKey"))
         assert "Cancel" in footer and ("Start" in footer or "Save" in footer)
+
+
+async def test_restricted_notes_stay_off_the_screen_until_the_chair_presses_f8(store: Store, make_app: Any) -> None:
+    """What the family copy leaves out is hidden on screen too: the family may see it."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        restricted = walk.query_one("#restricted")
+        assert not restricted.display
+        assert "f8 to write them" in str(walk.query_one("#restricted-hidden").render())
+        await human(pilot, "f8")  # the chair checks who can see the screen, then shows them
+        await wait_until(pilot, lambda: restricted.display)
+        await human(pilot, "tab")  # from the notes to the restricted notes
+        await wait_until(pilot, lambda: restricted.has_focus)
+        await burst(pilot, *"Seen by the fictional police")
+        await wait_until(pilot, lambda: restricted.text == "Seen by the fictional police")
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: not restricted.display)
+        assert "Seen by the fictional police" not in "".join(str(s.render()) for s in walk.query("Static"))
+        await save_now(pilot)
+    step = case_on_disk(store, DEMO_ID)["meetings"][-1]["steps"][0]
+    assert (step["notes"], step["restricted_notes"]) == ("", "Seen by the fictional police")

@@ -54,7 +54,7 @@ async def burst(pilot: Any, *keys: str) -> None:
     await pilot.pause()
 
 
-async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0) -> None:
     """Wait, letting the app run, until `condition` holds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

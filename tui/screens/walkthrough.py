@@ -297,6 +297,7 @@ class WalkthroughScreen(Screen[None]):
                 record=lambda typed: self.session.set_notes(meeting, step, typed, restricted=True),
             )
         )  # fmt: skip
+        widgets.append(Static(id="restricted-hidden", classes="hint"))
         if role is StepRole.MEMBERSHIP:
             widgets.append(Static(id="membership", classes="flags"))
         widgets.append(Static(id="step-flags", classes="flags"))
@@ -332,6 +333,7 @@ class WalkthroughScreen(Screen[None]):
         for box in self.query("#step-flags").results(Static):
             box.update(flags_text(flags, show_restricted=self.app.show_restricted))
             box.display = bool(flags)
+        self._show_restricted_notes()
         for box in self.query("#membership").results(Static):
             box.update(self._membership_text())
         for table in self.query("#review-table").results(DataTable):
@@ -343,6 +345,25 @@ class WalkthroughScreen(Screen[None]):
             box.update(risks or "")
             box.display = bool(risks)
         self.refresh_sidebar()
+
+    def _show_restricted_notes(self) -> None:
+        """The restricted notes are left out of the family copy, so they stay off the screen too
+        (the family may see it) until the chair presses f8."""
+        show = self.app.show_restricted
+        for box in self.query("#restricted").results(BoundTextArea):
+            box.display = show
+            written = bool(box.text.strip())
+            for line in self.query("#restricted-hidden").results(Static):
+                line.display = not show
+                hidden = "Hidden while the family may see the screen"
+                line.update(
+                    Text(
+                        f"Written, and {hidden.lower()}: {RESTRICTED_KEY} shows them."
+                        if written
+                        else f"None yet. {hidden}: {RESTRICTED_KEY} to write them.",
+                        style="italic",
+                    )
+                )
 
     def _plan_text(self) -> Text:
         case = self.session.case
