@@ -77,7 +77,6 @@ class CaseScreen(Screen[None]):
         ),
     ]
 
-
     TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
 
     def __init__(self) -> None:
