@@ -12,12 +12,12 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from meetings import __version__
+from meetings.domain import search
 from meetings.domain.agenda import AgendaTemplateError
 from meetings.domain.locations import data_dir, store_dir
 from meetings.domain.records import CopyType
@@ -25,7 +25,7 @@ from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
 from meetings.storage.base import StoreError
-from meetings.storage.exchange import export_text, read_case_file
+from meetings.storage.exchange import export_text, import_case_file
 from meetings.storage.files import atomic_write
 from meetings.storage.store import Store
 
@@ -45,7 +45,32 @@ def _parser() -> argparse.ArgumentParser:
         help="the case store folder (default: $COREGROUP_STORE, else your user data folder)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("cases", help="list the cases in the store")
+    p_cases = sub.add_parser(
+        "cases",
+        help="list the cases in the store",
+        description="List the cases in the store, by child's name. On a terminal: a table. "
+        "Into a pipe or a file: one line a case, fields separated by tabs, after a header line "
+        "naming the columns: " + ", ".join(CASE_COLUMNS) + ". Dates are YYYY-MM-DD (empty when not "
+        "known); plan is the plan's categories separated by commas; next_core_group_due is the "
+        "timescale date of the next core group. A tab or line break inside a name is written as a space.",
+    )
+    p_cases.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="only cases where every word of TEXT is in the child's name, case id, plan or lead "
+        "social worker (ignoring case), as the app's search box finds them",
+    )
+    p_cases.add_argument(
+        "--overdue",
+        action="store_true",
+        help="only cases whose next core group is past its timescale date, or with an open action past its due date",
+    )
+    p_cases.add_argument(
+        "--worker",
+        metavar="NAME",
+        help="only cases whose lead social worker is NAME (every word of NAME a whole word of "
+        "their name, ignoring case: 'kaur' finds Priya Kaur)",
+    )
     p_import = sub.add_parser("import", help="add a case from a JSON case file")
     p_import.add_argument("file", type=Path)
     p_import.add_argument("--replace", action="store_true", help="overwrite a case with the same id")
@@ -130,9 +155,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         return _open_app(store)
     if args.command == "cases":
-        _print_cases(out, store)
+        _print_cases(store, args)
     elif args.command == "import":
-        case = store.import_data(read_case_file(args.file), replace=args.replace)
+        case = import_case_file(store, args.file, replace=args.replace)
         out.print(f"Imported case {case.id} ({case.child_names()}) into {root}")
     elif args.command == "export":
         text = export_text(store.export_data(args.case_id))
@@ -202,31 +227,122 @@ def _write_private(path: Path, text: str) -> None:
         raise StoreError(f"Cannot write {path}: {exc.strerror}") from None
 
 
-def _print_cases(out: Console, store: Store) -> None:
+CASE_COLUMNS = (
+    "case_id",
+    "children",
+    "plan",
+    "lead_social_worker",
+    "last_core_group",
+    "next_core_group_due",
+    "open_actions",
+    "overdue_actions",
+)
+
+
+def _print_cases(store: Store, args: argparse.Namespace) -> None:
+    """`coregroup cases`: tab-separated lines into a pipe or a file, a table on a terminal.
+
+    Both are plain string work in one pass over the index: Rich's Table measured every cell of
+    every row and took 64 times as long as listing the cases (docs/benchmark-case-list.md)."""
     today = dt.date.today()
-    table = Table(title=f"Cases in {store.root}", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Case", no_wrap=True)
-    table.add_column("Child", min_width=12, ratio=1)
-    table.add_column("Plan", min_width=8)
-    table.add_column("Last met", no_wrap=True)
-    table.add_column("Next", no_wrap=True)
-    table.add_column("Open", justify="right")
-    table.add_column("Overdue", justify="right")
-    for s in store.list_cases():
-        overdue = s.overdue_actions(today)
-        table.add_row(
-            s.id,
-            s.children,
-            ", ".join(c.replace("_", " ") for c in s.plan_categories),
-            s.last_meeting or "none yet",
-            s.next_meeting or "not set",
-            str(s.open_actions),
-            f"[bold red]{overdue}[/]" if overdue else "0",
-        )
-    if table.row_count == 0:
-        out.print(f"No cases in {store.root}. Try `coregroup import FILE.json` or `coregroup demo`.")
-    else:
-        out.print(table)
+    iso_today = today.isoformat()
+    summaries = store.list_cases()
+    if not summaries:
+        print(f"No cases in {store.root}. Try `coregroup import FILE.json` or `coregroup demo`.")
+        return
+    due_of = search.DueDates(load_settings())
+    chosen = search.search(summaries, args.search) if args.search else summaries
+    if args.worker is not None:
+        chosen = [s for s in chosen if search.worker_matches(args.worker, s.lead_social_worker)]
+    cases, dues, overdue = [], [], []
+    for s in chosen:
+        due = due_of(s)
+        late_actions = sum(1 for d in s.open_action_due if d is not None and d < iso_today)
+        if args.overdue and not (late_actions or (due is not None and due < today)):
+            continue
+        cases.append(s)
+        dues.append(due)
+        overdue.append(late_actions)
+    columns = [
+        search.one_line_each([s.id for s in cases]),
+        search.one_line_each([s.children for s in cases]),
+        search.one_line_each([",".join(s.plan_categories) for s in cases]),
+        search.one_line_each([s.lead_social_worker for s in cases]),
+        [s.last_meeting or "" for s in cases],
+        [due.isoformat() if due else "" for due in dues],
+        [str(s.open_actions) for s in cases],
+        [str(n) for n in overdue],
+    ]
+    rows = list(zip(*columns, strict=True))
+    stream = sys.stdout
+    if not stream.isatty():
+        stream.write("\t".join(CASE_COLUMNS) + "\n")
+        stream.write("".join(["\t".join(row) + "\n" for row in rows]))
+        return
+    late = [(due is not None and due < today, n > 0) for due, n in zip(dues, overdue, strict=True)]
+    _case_table(stream, store, rows, late, filtered=bool(args.search or args.worker or args.overdue))
+
+
+def _case_table(
+    stream: TextIO, store: Store, rows: list[tuple[str, ...]], late: list[tuple[bool, bool]], *, filtered: bool
+) -> None:
+    """The cases as fixed-width columns sized once for the whole list: a name too long for the
+    terminal is cut with an ellipsis; a passed date and overdue actions are red unless NO_COLOR."""
+    from rich.cells import cell_len, set_cell_size
+
+    def width(text: str) -> int:
+        return len(text) if text.isascii() else cell_len(text)
+
+    color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    red, bold, plain = ("\x1b[1;31m", "\x1b[1m", "\x1b[0m") if color else ("", "", "")
+    head = ("Case", "Child", "Plan", "Lead social worker", "Last met", "Next due", "Open", "Overdue")
+    shown = [
+        (r[0], r[1], r[2].replace(",", ", ").replace("_", " "), r[3], r[4], r[5] + (" late" if passed else ""), *r[6:])
+        for r, (passed, _) in zip(rows, late, strict=True)
+    ]
+
+    def column_width(column: tuple[str, ...]) -> int:
+        return max(map(len, column)) if "".join(column).isascii() else max(map(width, column))
+
+    columns = list(zip(*shown, strict=True)) or [()] * len(head)
+    widths = [max(width(h), column_width(c)) if c else width(h) for h, c in zip(head, columns, strict=True)]
+    full = list(widths)
+    # Cut the wide text columns (child, plan, worker) until a line fits the terminal.
+    room = shutil.get_terminal_size().columns - 2 * (len(head) - 1)
+    floors = {1: 12, 2: 8, 3: 10}
+    while sum(widths) > room and any(widths[i] > floor for i, floor in floors.items()):
+        widest = max(floors, key=lambda i: widths[i] - floors[i])
+        widths[widest] -= 1
+    cut = [i for i in floors if widths[i] < full[i]]
+    right = (6, 7)
+    template = "  ".join(f"{{{i}:{'>' if i in right else '<'}{w}}}" for i, w in enumerate(widths))
+
+    def cell(text: str, i: int) -> str:
+        if width(text) > widths[i]:
+            text = set_cell_size(text, widths[i] - 1) + "…"
+        return text.rjust(widths[i]) if i in right else set_cell_size(text, widths[i])
+
+    lines = [f"Cases in {search.one_line(str(store.root))}" + (f": {len(rows)} shown" if filtered else ""), ""]
+    lines.append(bold + "  ".join(cell(h, i) for i, h in enumerate(head)).rstrip() + plain)
+    for row, (due_passed, actions_late) in zip(shown, late, strict=True):
+        if "".join(row).isascii() and all(len(row[i]) <= widths[i] for i in cut):
+            line = template.format(*row)  # the common case: one format call a line
+            if due_passed:
+                at = sum(widths[:5]) + 2 * 5
+                line = line[:at] + red + row[5] + plain + line[at + len(row[5]) :]
+            if actions_late:
+                line = line[: -len(row[7])] + red + row[7] + plain
+        else:
+            cells = [cell(text, i) for i, text in enumerate(row)]
+            if due_passed:
+                cells[5] = red + cells[5].rstrip() + plain + " " * (widths[5] - width(cells[5].rstrip()))
+            if actions_late:
+                cells[7] = " " * (widths[7] - len(row[7])) + red + row[7] + plain
+            line = "  ".join(cells)
+        lines.append(line.rstrip())
+    if not rows:
+        lines.append("No cases match.")
+    stream.write("\n".join(lines) + "\n")
 
 
 def _open_app(store: Store) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from meetings.domain import search
 from meetings.domain.records import PlanCategory
 from meetings.domain.timescales import summary_core_group_due
 from meetings.domain.wording import plan_category_words
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 COLUMNS = ("Child", "Case", "Plan", "Last held", "Next due", "Open", "Overdue")
+SEARCH_PAUSE = 0.03  # seconds after a key before the search runs, when typing slowly (see `on_input_changed`)
+SLOW_TYPING = 0.15  # seconds between keys: at this pace or slower the table is filled after each key
+PAGE_ROWS = 60  # the matching cases the table is given at a time: two screenfuls (see `_fill`)
 
 
 def plan_text(categories: tuple[str, ...] | list[str]) -> str:
@@ -48,7 +53,14 @@ class CaseListScreen(Screen[None]):
         super().__init__()
         self.summaries: list[CaseSummary] = []
         self.shown: list[CaseSummary] = []
-        self._filter_timer: Timer | None = None
+        # What the search looks in, and each case's row once built, both in the order of `summaries`.
+        self._texts: list[str] = []
+        self._rows: list[tuple[Text, ...] | None] = []
+        self._shown_at: list[int] = []
+        self._query: list[str] | None = None
+        self._refill_timer: Timer | None = None
+        self._last_key = 0.0
+        self._pace: float | None = None  # seconds between the keys being typed, lately
         self._resumed = False
 
     def compose(self) -> ComposeResult:
@@ -65,6 +77,7 @@ class CaseListScreen(Screen[None]):
             table.add_column(column, key=column)
         self.action_reload()
         table.focus()
+        self.watch(table, "scroll_y", lambda y: self._near_end(y + table.size.height), init=False)
 
     def on_screen_resume(self) -> None:
         # Back from a case: its summary may have changed. (The first resume follows on_mount.)
@@ -74,29 +87,42 @@ class CaseListScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.summaries = self.app.store.list_cases()
+        self._texts = [search.search_text(s) for s in self.summaries]
+        self._rows = [None] * len(self.summaries)
+        self._query = None
         self._fill()
 
     def _fill(self) -> None:
-        query = self.query_one("#case-search", Input).value.strip().casefold()
-        if query:
-            self.shown = [s for s in self.summaries if query in _haystack(s)]
-        else:
-            self.shown = self.summaries
-        today = self.app.today()
+        """Show the cases matching the search box.
+
+        The filter is one pass over strings made once per reload (over the last key's result when
+        a key only narrows it). The table then holds the first `PAGE_ROWS` matching cases, not all
+        of them, and more as the chair moves or scrolls towards the end of those (`_near_end`): a
+        DataTable measures every cell it is given and paints its visible rows again after every
+        change, so thousands of rows given to it behind each key would hold up the keys after it."""
+        if self._refill_timer is not None:
+            self._refill_timer.stop()
+            self._refill_timer = None
+        value = self.query_one("#case-search", Input).value
+        words = search.query_words(value)
+        if words == self._query:
+            return  # the same search (a space typed, say): the table already shows it
+        reloaded = self._query is None
+        among = None if reloaded or not search.narrows(self._query or [], words) else self._shown_at
+        self._query = words
+        at = search.matching(self._texts, words, among)
+        value = " ".join(value.split())
+        if at == self._shown_at and not reloaded:
+            self._count(value)  # the same cases (a letter more of a word only they hold): the table stands
+            return
+        self._shown_at = at
+        self.shown = [self.summaries[i] for i in at]
         table = self.query_one(DataTable)
         table.clear()
-        table.add_rows(
-            (
-                s.children,
-                s.id,
-                plan_text(s.plan_categories),
-                s.last_meeting or "none yet",
-                self._due(s),
-                str(s.open_actions),
-                _overdue(s.overdue_actions(today)),
-            )
-            for s in self.shown
-        )
+        table.add_rows(self._row(i) for i in at[:PAGE_ROWS])
+        self._count(value)
+
+    def _count(self, query: str) -> None:
         total = len(self.summaries)
         count = self.query_one("#case-count", Static)
         if total == 0:
@@ -104,21 +130,62 @@ class CaseListScreen(Screen[None]):
         else:
             count.update(f"{len(self.shown)} of {total} cases" + (f" matching {query!r}" if query else ""))
 
-    def _due(self, summary: CaseSummary) -> Text | str:
+    def _near_end(self, row: float) -> None:
+        """Add the next page of matching cases once the cursor or the view nears the last row held."""
+        table = self.query_one(DataTable)
+        held = table.row_count
+        if held < len(self._shown_at) and row + PAGE_ROWS // 2 >= held:
+            table.add_rows(self._row(i) for i in self._shown_at[held : held + PAGE_ROWS])
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._near_end(event.cursor_row)
+
+    def _row(self, i: int) -> tuple[Text, ...]:
+        row = self._rows[i]
+        if row is None:
+            s = self.summaries[i]
+            row = self._rows[i] = (
+                _cell(search.one_line(s.children)),
+                _cell(search.one_line(s.id)),
+                _cell(search.plan_words(s.plan_categories)),
+                _cell(s.last_meeting or "none yet"),
+                self._due(s),
+                _cell(str(s.open_actions)),
+                _overdue(s.overdue_actions(self.app.today())),
+            )
+        return row
+
+    def _due(self, summary: CaseSummary) -> Text:
         """The timescale due date of the next core group; red once it has passed."""
         due = summary_core_group_due(summary, self.app.settings)
         if due is None:
-            return "not known"
+            return _cell("not known")
         if due < self.app.today():
             return Text(f"{due} late", style="bold red")
-        return str(due)
+        return _cell(str(due))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        # A large store is filtered after a short pause rather than on every key.
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        delay = 0.0 if len(self.summaries) < 2000 else 0.15
-        self._filter_timer = self.set_timer(delay, self._fill)
+        """Filter after a pause in typing: each key is in the box at once, and the table (whose
+        filling and painting takes a few frames) is filled only when no key is expected during it.
+
+        A chair typing slowly (a key every 150 ms or more) sees the cases a moment after each key;
+        keys that come faster (fast typing, a burst over a remote desktop) are filtered once, when
+        the typing pauses for half as long again as its pace, so that no key waits on the table."""
+        now = time.monotonic()
+        gap, self._last_key = now - self._last_key, now
+        if gap > 1.0:
+            self._pace = None  # typing starts again
+        else:
+            self._pace = gap if self._pace is None else (self._pace + gap) / 2
+        if self._pace is None:  # the first key: wait to see whether a second comes straight after
+            pause = SLOW_TYPING * 2 / 3
+        elif self._pace < SLOW_TYPING:
+            pause = max(SEARCH_PAUSE, min(1.5 * self._pace, SLOW_TYPING * 1.5))
+        else:
+            pause = SEARCH_PAUSE
+        if self._refill_timer is not None:
+            self._refill_timer.stop()
+        self._refill_timer = self.set_timer(pause, self._fill)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._fill()
@@ -140,9 +207,11 @@ class CaseListScreen(Screen[None]):
         new_case(self.app)
 
 
-def _overdue(n: int) -> Text | str:
-    return Text(str(n), style="bold red") if n else "0"
+def _cell(text: str) -> Text:
+    """A cell as the table shows a plain string, but never read as markup: a child's name may
+    hold square brackets."""
+    return Text(text, no_wrap=True, end="")
 
 
-def _haystack(s: CaseSummary) -> str:
-    return f"{s.children} {s.id} {plan_text(s.plan_categories)} {s.lead_social_worker}".casefold()
+def _overdue(n: int) -> Text:
+    return Text(str(n), style="bold red") if n else _cell("0")
