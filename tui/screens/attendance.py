@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, Select, Static
 
 from meetings.domain import lifecycle
 from meetings.domain.records import (
@@ -29,6 +29,7 @@ from meetings.domain.text import name_key, one_line
 from meetings.domain.wording import humanise, relationship_words
 
 from ..widgets.flags import RESTRICTED_KEY, hidden_line, shown_items
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import line_value
 from . import editing
 
@@ -125,7 +126,7 @@ class AttendanceScreen(Screen[None]):
             yield Input(self.meeting.mode_reason, placeholder="Why not in person? (needed for an online or hybrid meeting)",
                         id="m-reason", disabled=locked)  # fmt: skip
             yield Static(id="attendance-warnings", classes="flags")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Attendance, meeting {self.meeting.number}"

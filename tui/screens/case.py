@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from meetings.domain.flags import case_flags
 from meetings.domain.records import Case, Meeting, MeetingStatus
@@ -19,6 +19,7 @@ from meetings.domain.wording import action_type_words, humanise, plan_category_w
 from ..exports import export_chronology
 from ..messages import CaseUpdated
 from ..widgets.flags import RESTRICTED_KEY, flags_text
+from ..widgets.footer import KeysFooter
 from . import editing
 from .start import StartMeetingForm
 from .walkthrough import WalkthroughScreen
@@ -96,7 +97,7 @@ class CaseScreen(Screen[None]):
         with Horizontal(id="export-row"):
             yield Label("Writing the chronology ", id="export-label")
             yield ProgressBar(id="export-progress", show_eta=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         columns = {

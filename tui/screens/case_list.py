@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from meetings.domain import search
 from meetings.domain.records import PlanCategory
@@ -18,6 +18,7 @@ from meetings.domain.timescales import summary_core_group_due
 from meetings.domain.wording import plan_category_words
 from meetings.storage.base import CaseSummary
 
+from ..widgets.footer import KeysFooter
 from .new_case import new_case
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class CaseListScreen(Screen[None]):
         yield Input(placeholder="Search cases: type a child's name, case id, plan or worker", id="case-search")
         yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="case-count")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Cases"

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 
 from meetings.domain.lifecycle import find_meeting
 from meetings.domain.records import CopyType, Meeting
@@ -18,6 +18,7 @@ from meetings.domain.schema import InvalidRecord
 from meetings.domain.wording import humanise
 
 from ..exports import export_minutes
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import line_value
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class DistributionScreen(Screen[None]):
                             max_length=200)  # fmt: skip
                 yield Button("Record (ctrl+s)", id="d-record", variant="primary", disabled=read_only)
             yield Static("", id="form-error")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Minutes sent, meeting {self.meeting_number}"

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from meetings.domain.finish import Problem, finish_problems
 from meetings.domain.records import Meeting, MeetingStatus
 
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import line_value
 from .attendance import AttendanceScreen
 from .distribution import minutes_then_distribution
@@ -62,7 +63,7 @@ class FinishScreen(Screen[str | None]):
             yield OptionList(id="problems")
             yield Label("Reason for finishing with items missing (recorded in the minutes)", classes="form-label")
             yield Input(id="finish-note", placeholder="e.g. family left early; agency updates to follow in writing")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Finish meeting {self.meeting.number}"

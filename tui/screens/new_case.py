@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from meetings.domain import schema
 from meetings.domain.records import Case, PlanCategory
@@ -16,6 +16,7 @@ from meetings.domain.schema import InvalidRecord
 from meetings.domain.wording import humanise
 from meetings.storage.base import StoreError
 
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import FORM_KEYS, FormFields, FormScreen, line_value
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class NewCaseForm(FormScreen[Case | None]):
                 yield Static(FORM_KEYS.replace("save", "create"), classes="form-keys")
                 yield Button("Create (ctrl+s)", variant="primary", id="form-save")
                 yield Button("Cancel (esc)", id="form-cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def _date(self, widget_id: str, label: str) -> str | None:
         from meetings.domain.timescales import parse_due

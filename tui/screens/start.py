@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from meetings.domain.schema import InvalidRecord, parse_time
 
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import FORM_KEYS, FormScreen, line_value
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class StartMeetingForm(FormScreen[None]):
                 yield Static(FORM_KEYS.replace("save", "start"), classes="form-keys")
                 yield Button("Start (ctrl+s)", variant="primary", id="form-save")
                 yield Button("Cancel (esc)", id="form-cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#s-venue", Input).focus()

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Header, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from meetings.domain import analysis, finish, lifecycle
@@ -33,6 +33,7 @@ from meetings.session import CaseSession, Parsed
 from ..messages import CaseUpdated
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
+from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
 from . import editing
 from .attendance import people_text
@@ -156,7 +157,7 @@ class WalkthroughScreen(Screen[None]):
                 yield Static(id="step-title")
                 yield Static(id="step-clock")
                 yield VerticalScroll(id="step-body")
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.refresh_sidebar()

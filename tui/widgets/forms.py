@@ -22,13 +22,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from meetings.domain import schema
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.text import many_lines, one_line
 from meetings.domain.wording import humanise
 from meetings.storage.base import StoreError
+
+from .footer import KeysFooter
 
 
 def line_value(widget: Input) -> str:
@@ -190,7 +192,7 @@ class RecordForm(FormScreen[Any]):
                 yield Static(FORM_KEYS, classes="form-keys")
                 yield Button("Save (ctrl+s)", variant="primary", id="form-save", disabled=self.read_only)
                 yield Button("Cancel (esc)", id="form-cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._initial = self._raw()
@@ -317,7 +319,7 @@ class Confirm(ModalScreen[bool]):
             with Horizontal(id="form-buttons"):
                 yield Button(f"{self.yes} (y)", variant="primary", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#yes").focus()
@@ -355,7 +357,7 @@ class Ask(ModalScreen[str | None]):
             yield Input(self.value, id="ask-input")
             yield Static("", id="form-error")
             yield Static("enter accept · esc cancel", classes="form-keys")
-        yield Footer()
+        yield KeysFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -388,7 +390,7 @@ class Choose(ModalScreen[str | None]):
             with Horizontal(id="form-buttons"):
                 for i, (key, label, _) in enumerate(self.choices):
                     yield Button(f"{label} ({key})", variant="primary" if i == 0 else "default", id=f"choice-{i}")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#choice-0").focus()

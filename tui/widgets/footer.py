@@ -1,0 +1,41 @@
+"""The footer of every screen: the keys that work here.
+
+Textual's footer rebuilds all its keys whenever the screen says its bindings may have changed,
+which it says on every change of focus. Moving to the next agenda step moves the focus twice (off
+the old notes, on to the new), and each rebuild restyles every key: most of the time a step took
+to appear. This footer rebuilds only when the keys it shows have really changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+def shown_keys(screen: Screen[Any]) -> tuple[tuple[str, str, str, bool, str], ...]:
+    """What a footer on this screen would show: each key, its words, and whether it works now."""
+    return tuple(
+        (binding.key, binding.description, binding.action, enabled, tooltip)
+        for _, binding, enabled, tooltip in screen.active_bindings.values()
+        if binding.show or binding.key == screen.app.COMMAND_PALETTE_BINDING
+    )
+
+
+class KeysFooter(Footer):
+    """A footer that is rebuilt only when the keys it shows change."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.showing: tuple[tuple[str, str, str, bool, str], ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+            super().bindings_changed(screen)  # nothing is rebuilt now: the next change must rebuild
+            return
+        keys = shown_keys(screen)
+        if keys == self.showing:
+            return
+        self.showing = keys
+        super().bindings_changed(screen)
