@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, Label, Static
+from tui_helpers import shown_body
 
 from meetings.domain.locations import data_dir
 from meetings.storage.store import Store
@@ -52,7 +53,7 @@ async def go_to(pilot: Any, screen: WalkthroughScreen, key: str) -> str:
     """Show the step `key` and return the words in its body."""
     await screen.show_step([s.key for s in screen.meeting.steps].index(key))
     await pilot.pause()
-    return " ".join(str(w.render()) for w in screen.query_one("#step-body").query(Static))
+    return " ".join(str(w.render()) for w in shown_body(screen).query(Static))
 
 
 async def test_the_new_flags_come_up_where_the_chair_acts_on_them(men_store: Store, make_app: Any) -> None:

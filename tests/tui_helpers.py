@@ -92,3 +92,10 @@ async def open_walkthrough(pilot: Any, app: Any, *, attendance: bool = False) ->
     if not attendance:
         await burst(pilot, "escape")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
+
+
+def shown_body(walk: Any) -> Any:
+    """The widgets of the step the walk-through shows (it keeps the steps either side, hidden)."""
+    body = walk.body
+    assert body is not None, "no step is shown"
+    return body

@@ -31,6 +31,7 @@ from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.widgets import Input, TextArea
 
+from meetings.domain import timescales
 from meetings.domain.agenda import Agenda, load_agenda
 from meetings.domain.settings import Settings, load_settings
 from meetings.session import CaseChanged, CaseSession
@@ -252,6 +253,9 @@ class CoreGroupApp(App[None]):
 
         self._install_signal_handlers()
         self.push_screen(CaseListScreen())
+        # While the chair looks at the list: the first case opened need not wait for the calendar.
+        settings, today = self.settings, self.today()
+        self.run_worker(lambda: timescales.warm_up(settings, today), thread=True, exit_on_error=False)
 
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is not threading.main_thread():

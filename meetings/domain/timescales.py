@@ -39,6 +39,12 @@ def bank_holidays(year: int, settings: Settings) -> frozenset[dt.date]:
     return _bank_holidays(settings.holiday_subdivision, first, first + _YEARS_PER_BLOCK - 1)
 
 
+def warm_up(settings: Settings, today: dt.date) -> None:
+    """Load this year's bank holidays now (the `holidays` package takes a fifth of a second to
+    load), so that the first case opened does not wait for them."""
+    bank_holidays(today.year, settings)
+
+
 def is_working_day(day: dt.date, settings: Settings) -> bool:
     return day.weekday() < 5 and day not in bank_holidays(day.year, settings)
 

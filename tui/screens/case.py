@@ -113,10 +113,12 @@ class CaseScreen(Screen[None]):
             table = self.query_one(f"#table-{tab}", DataTable)
             for name in names:
                 table.add_column(name)
-        self.refresh_all()
+        # The overview is filled when the screen is resumed, which follows at once.
 
     def on_screen_resume(self) -> None:
-        if self.app.session is not None:
+        """Shown (first, or again after a meeting or a form): show the case as it is now. When
+        the screen was covered again at once (a meeting just started), wait till it is shown."""
+        if self.app.session is not None and self.app.screen is self:
             self.refresh_all()
 
     def on_case_updated(self, event: CaseUpdated) -> None:

@@ -1,10 +1,16 @@
 """The agenda walk-through: one step at a time, its prompts, notes, answers and flags.
 
 Every field on a step is made bound to that step (see `tui.widgets.fields`): what the chair types
-is recorded there the moment it changes, however fast the chair then moves on. Moving to another
-step rebuilds the step's widgets afresh from the records, so nothing on screen (an answer, a
-choice, the focus) carries over from one step to the next. Coming back from a form or another
-screen leaves the step as it was, the focus where it was, and refreshes only what changed.
+is recorded there the moment it changes, however fast the chair then moves on. Each step has its
+own body of widgets, built from the records and never reused for another step, so nothing on
+screen (an answer, a choice, the focus) carries over from one step to the next. Coming back from
+a form or another screen leaves the step as it was, the focus where it was, and refreshes only
+what changed.
+
+Building a step's widgets takes Textual a tenth of a second or more, so while the chair talks the
+steps either side of the current one are built in the background, hidden; ctrl+n then only shows
+the next body. A body kept or built in advance is used only if the records it was built from are
+unchanged (`StepBody.stamp`); otherwise it is built again from the records.
 """
 
 from __future__ import annotations
@@ -42,12 +48,43 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 FLAGS_AFTER_TYPING = 0.3  # seconds of quiet before the step's flags are worked out again
+BUILD_AHEAD_AFTER = 0.4  # seconds of quiet before the steps either side are built, hidden
 REVIEW_COLUMNS = ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried")
 
 
 def _clock(seconds: float) -> str:
     seconds = int(max(seconds, 0))
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class StepBody(VerticalScroll):
+    """One step's widgets, bound to that step. `stamp` is what the records held when they were
+    built (or last left): a body whose stamp no longer matches the records is built again."""
+
+    def __init__(self, index: int, stamp: object, widgets: list[Widget], *, locked: bool) -> None:
+        super().__init__(*widgets, classes="step-body")
+        self.index = index
+        self.stamp = stamp
+        self.locked = locked  # built read-only (a finished meeting): never shown once it is reopened
+        self._notes: Widget | None = None
+
+    def true_to(self, stamp: object, *, locked: bool) -> bool:
+        return self.stamp == stamp and self.locked == locked
+
+    def notes_into_view(self, notes: Widget) -> None:
+        """On a small terminal the notes may be below the prompts: bring them into view, once
+        Textual has laid the body out (a body just shown is laid out at its first resize)."""
+        self._notes = notes
+        self.scroll_home(animate=False)
+        self.call_after_refresh(self._scroll_to_notes)
+
+    def _scroll_to_notes(self) -> None:
+        if self._notes is not None:
+            self.scroll_to_widget(self._notes, animate=False, top=False)
+
+    def on_resize(self) -> None:
+        self._scroll_to_notes()
+        self._notes = None
 
 
 class WalkthroughScreen(Screen[None]):
@@ -62,7 +99,8 @@ class WalkthroughScreen(Screen[None]):
     #step-main { width: 1fr; }
     #step-title { height: auto; padding: 0 1; background: $primary-muted; }
     #step-clock { height: 1; padding: 0 1; color: $text-muted; }
-    #step-body { height: 1fr; padding: 0 1; }
+    #step-bodies { height: 1fr; }
+    .step-body { height: 1fr; padding: 0 1; }
     .prompts { color: $text-muted; margin-bottom: 1; height: auto; }
     .answer-row { height: auto; }
     .answer-label { width: 30; padding: 1 1 0 0; }
@@ -72,7 +110,7 @@ class WalkthroughScreen(Screen[None]):
     .notes { height: 8; }
     .restricted { height: 4; border: tall $error; }
     .restricted-label { margin-top: 1; color: $error; }
-    #review-table { height: auto; max-height: 10; }
+    .review-table { height: auto; max-height: 10; }
     .meeting-field { height: 5; }
     .meeting-label { margin-top: 1; color: $accent; }
     /* Small terminals: a narrower sidebar, shorter notes. */
@@ -130,6 +168,8 @@ class WalkthroughScreen(Screen[None]):
         self._progress_shown = ""
         self._bindings_for: MeetingStatus | None = None
         self.shown: AgendaStep | None = None  # the step whose fields are on the screen, once built
+        self.bodies: dict[int, StepBody] = {}  # the step shown, and those built around it
+        self._ahead_timer: Timer | None = None
 
     @property
     def session(self) -> CaseSession:
@@ -156,20 +196,26 @@ class WalkthroughScreen(Screen[None]):
             with Vertical(id="step-main"):
                 yield Static(id="step-title")
                 yield Static(id="step-clock")
-                yield VerticalScroll(id="step-body")
+                yield Vertical(id="step-bodies")
         yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.refresh_sidebar()
-        await self.show_step(self.index)
         self.set_interval(1, self.tick)
+        if self.app.screen is self:
+            await self.show_step(self.index)
+        else:  # a new meeting opens at attendance: build the first step while the chair is there
+            self._build_ahead_later()
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
         """Back from a form, attendance or the finish screen: the step stays as it was, with the
         focus where the chair left it; only what may have changed is refreshed."""
         if self.app.session is None:
             return
-        self.refresh_step()
+        if self.body is None:  # first shown now (the meeting was started at attendance)
+            await self.show_step(self.index)
+        else:
+            self.refresh_step()
 
     def on_case_updated(self, event: CaseUpdated) -> None:
         """The step's marks follow what is typed at once; the flags (which read the whole case)
@@ -180,6 +226,7 @@ class WalkthroughScreen(Screen[None]):
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
         self._refresh_timer = self.set_timer(FLAGS_AFTER_TYPING, self._refresh_if_open)
+        self._build_ahead_later()
 
     def _refresh_if_open(self) -> None:
         self._refresh_timer = None
@@ -202,7 +249,8 @@ class WalkthroughScreen(Screen[None]):
         if [str(o.prompt) for o in steps.options] != prompts:
             steps.clear_options()
             steps.add_options([Option(Text(p), id=f"step-{i}") for i, p in enumerate(prompts)])
-        steps.highlighted = self.index
+        if steps.highlighted != self.index:
+            steps.highlighted = self.index
         done = sum(self._step_done(s) for s in self.meeting.steps)
         status = "FINISHED, read-only" if self.meeting.status is MeetingStatus.FINISHED else "in progress"
         progress = f"Meeting {self.meeting.number}, {self.meeting.date}\n{status}\n{done} of {len(self.meeting.steps)} steps done"
@@ -232,9 +280,10 @@ class WalkthroughScreen(Screen[None]):
 
     def _leave_step(self) -> None:
         """Record the time spent at the step being left, and what its fields hold now."""
-        if self.locked or self.step_entered is None:
+        body = self.body
+        if self.locked or self.step_entered is None or body is None:
             return
-        for field in self.query_one("#step-body").query("BoundInput, BoundTextArea, BoundSelect"):
+        for field in body.query("BoundInput, BoundTextArea, BoundSelect"):
             if isinstance(field, BoundTextArea):
                 field.record(field.text)
             elif isinstance(field, BoundInput):
@@ -243,13 +292,20 @@ class WalkthroughScreen(Screen[None]):
                 field.record(None if field.value is Select.NULL else field.value)
         self.session.leave_step(self.meeting, self.step, seconds=self._in_step(self.app.now()))
         self.step_entered = self.app.now()
+        body.stamp = self._stamp(body.index)  # the fields hold what the records hold
 
     # -- showing a step
+    @property
+    def body(self) -> StepBody | None:
+        """The widgets of the step on the screen (None until the first is built)."""
+        body = self.bodies.get(self.index)
+        return body if body is not None and body.display else None
+
     async def show_step(self, index: int) -> None:
-        async with self._showing:  # a key and a callback may both ask to show a step
+        async with self._showing:  # a key, a callback and the building ahead may all want the steps
             self._leave_step()
             self.index = max(0, min(index, len(self.meeting.steps) - 1))
-            await self._build_step()
+            await self._show_body()
 
     @property
     def ready(self) -> bool:
@@ -257,21 +313,100 @@ class WalkthroughScreen(Screen[None]):
         next). Keys wait while it is False: none lands in a field about to be replaced."""
         return self.shown is self.step
 
-    async def _build_step(self) -> None:
-        step, meeting, role = self.step, self.meeting, self.role
+    def _stamp(self, index: int) -> object:
+        """What a step's widgets are built from: if any of it changes, they are built again."""
+        meeting, step = self.meeting, self.meeting.steps[index]
+        role = self.app.agenda.role_of(step)
+        texts = tuple(getattr(meeting, f.value) for f in MEETING_TEXTS.get(role, ()))
+        stamp: tuple[object, ...] = (step.notes, step.restricted_notes, repr(step.answers), texts)
+        if role is StepRole.NEXT_MEETING:
+            stamp += (meeting.next_meeting_time, meeting.next_meeting_venue, meeting.next_meeting_mode)
+        if role is StepRole.ANALYSIS:
+            stamp += (
+                tuple((a.name, a.status) for a in meeting.attendees),
+                tuple((s.name, s.score, s.reason) for s in meeting.scaling),
+            )
+        return stamp
+
+    async def _body_for(self, index: int) -> StepBody:
+        """The step's widgets, hidden: those already built if still true to the records."""
+        body = self.bodies.get(index)
+        if body is not None and body.true_to(self._stamp(index), locked=self.locked):
+            return body
+        if body is not None:
+            del self.bodies[index]
+            await body.remove()
+        body = StepBody(index, self._stamp(index), self._step_widgets(index), locked=self.locked)
+        body.display = False
+        self.bodies[index] = body
+        await self.query_one("#step-bodies").mount(body)
+        for table in body.query(".review-table").results(DataTable):
+            table.add_columns(*REVIEW_COLUMNS)
+        return body
+
+    async def _show_body(self) -> None:
+        step, meeting = self.step, self.meeting
         self.shown = None
         self.step_entered = self.app.now()
         if not self.locked:
             self.session.enter_step(meeting, step)
+        body = await self._body_for(self.index)
+        with self.app.batch_update():
+            holder = self.query_one("#step-bodies")
+            if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
+                holder.move_child(body, before=0)
+            self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
+                " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
+            )
+            self.query_one("#step-title", Static).update(
+                Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
+            )
+            body.display = True
+            body.refresh(layout=True)
+            self.refresh_step()
+            if self._bindings_for != self.meeting.status:  # the footer's keys follow finished / in progress
+                self._bindings_for = self.meeting.status
+                self.refresh_bindings()
+            self.tick()
+            notes = body.query_one("#notes", BoundTextArea)
+            notes.focus(scroll_visible=False)
+            notes.move_cursor(notes.document.end)  # carry on writing after what is already there
+            for other in self.bodies.values():
+                if other is not body:
+                    other.display = False
+            body.notes_into_view(notes)
+        self.shown = step
+        self._build_ahead_later()
+
+    def _build_ahead_later(self) -> None:
+        """Once the chair pauses, build the steps either side, so that ctrl+n or ctrl+b only
+        shows them."""
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
+        self._ahead_timer = self.set_timer(BUILD_AHEAD_AFTER, self._build_ahead)
+
+    async def _build_ahead(self) -> None:
+        self._ahead_timer = None
+        if self.app.session is None or not self.is_attached:
+            return
+        async with self._showing:
+            around = (self.index + 1, self.index - 1) if self.body else (self.index, self.index + 1)
+            wanted = [i for i in around if 0 <= i < len(self.meeting.steps)]
+            for index in [i for i in self.bodies if i != self.index and i not in wanted]:
+                await self.bodies.pop(index).remove()  # kept to three bodies: the step and either side
+            for index in wanted:
+                body = self.bodies.get(index)
+                if body is None or not body.true_to(self._stamp(index), locked=self.locked):
+                    await self._body_for(index)
+                    self._build_ahead_later()  # one body per pause: a key typed now waits for one only
+                    return
+
+    def _step_widgets(self, index: int) -> list[Widget]:
+        """A step's widgets, each field bound to the step (built hidden, shown by `_show_body`)."""
+        meeting = self.meeting
+        step = meeting.steps[index]
+        role = self.app.agenda.role_of(step)
         template = self.app.agenda.template_of(step)
-        self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
-            " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
-        )
-        self.query_one("#step-title", Static).update(
-            Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
-        )
-        body = self.query_one("#step-body", VerticalScroll)
-        await body.remove_children()
         widgets: list[Widget] = []
         if template and template.prompts:
             widgets.append(Static(Text("\n".join(f"• {p}" for p in template.prompts)), classes="prompts"))
@@ -279,7 +414,7 @@ class WalkthroughScreen(Screen[None]):
             widgets.append(Static(self._plan_text(), classes="plan"))
         widgets.append(Static(id="flag-count"))
         for spec in template.answers if template else ():
-            widgets.append(self._answer_row(spec, step.answers.get(spec.key)))
+            widgets.append(self._answer_row(step, spec, step.answers.get(spec.key)))
         section = self._section(role)
         if role in (StepRole.REVIEW_OF_ACTIONS, StepRole.ACTIONS_AND_CONTINGENCY):
             widgets += section  # the actions are this step's business: show them first
@@ -303,58 +438,48 @@ class WalkthroughScreen(Screen[None]):
             widgets.append(Static(id="membership", classes="flags"))
         widgets.append(Static(id="step-flags", classes="flags"))
         widgets += section
-        await body.mount_all(widgets)
-        for table in body.query("#review-table").results(DataTable):
-            table.add_columns(*REVIEW_COLUMNS)
-        self.refresh_step()
-        if self._bindings_for != self.meeting.status:  # the footer's keys follow finished / in progress
-            self._bindings_for = self.meeting.status
-            self.refresh_bindings()
-        self.tick()
-        notes.focus(scroll_visible=False)
-        notes.move_cursor(notes.document.end)  # carry on writing after what is already there
-        body.scroll_home(animate=False)
-        # On a small terminal the notes may be below the prompts: bring them into view, at once.
-        self.call_after_refresh(body.scroll_to_widget, notes, animate=False, top=False)
-        self.shown = step
+        return widgets
 
     def refresh_step(self) -> None:
         """Refresh, in place, what the step shows of the rest of the case: its flags, the actions
         and concerns it lists, the sidebar. The fields, the cursor and the focus are left alone."""
+        body = self.body
+        if body is None:
+            return
         case, role = self.session.case, self.role
         all_flags = case_flags(case, self.app.settings, self.app.today())
         flags = flags_at(role, all_flags)
         shown, hidden = shown_items(flags, show_restricted=self.app.show_restricted)
-        for count in self.query("#flag-count").results(Static):
+        for count in body.query("#flag-count").results(Static):
             line = Text(f"⚑ {len(shown)} flag(s) for this step, listed below the notes", style="bold yellow")
             if hidden:
                 line.append(f"; {hidden_line(hidden)}", style="italic")
             count.update(line)
             count.display = bool(shown or hidden)
-        for box in self.query("#step-flags").results(Static):
+        for box in body.query("#step-flags").results(Static):
             box.update(flags_text(flags, show_restricted=self.app.show_restricted))
             box.display = bool(flags)
-        self._show_restricted_notes()
-        for box in self.query("#membership").results(Static):
+        self._show_restricted_notes(body)
+        for box in body.query("#membership").results(Static):
             box.update(self._membership_text())
-        for table in self.query("#review-table").results(DataTable):
+        for table in body.query(".review-table").results(DataTable):
             self._fill_review(table)
-        for box in self.query("#concerns").results(Static):
+        for box in body.query("#concerns").results(Static):
             box.update(self._concerns_text())
-        for box in self.query("#scaling-risks").results(Static):
+        for box in body.query("#scaling-risks").results(Static):
             risks = self._risks_text()
             box.update(risks or "")
             box.display = bool(risks)
         self.refresh_sidebar()
 
-    def _show_restricted_notes(self) -> None:
+    def _show_restricted_notes(self, body: StepBody) -> None:
         """The restricted notes are left out of the family copy, so they stay off the screen too
         (the family may see it) until the chair presses f8."""
         show = self.app.show_restricted
-        for box in self.query("#restricted").results(BoundTextArea):
+        for box in body.query("#restricted").results(BoundTextArea):
             box.display = show
             written = bool(box.text.strip())
-            for line in self.query("#restricted-hidden").results(Static):
+            for line in body.query("#restricted-hidden").results(Static):
                 line.display = not show
                 hidden = "Hidden while the family may see the screen"
                 line.update(
@@ -433,8 +558,8 @@ class WalkthroughScreen(Screen[None]):
         meeting = self.meeting
         return lambda typed: self.session.set_meeting_text(meeting, field, typed)
 
-    def _answer_row(self, spec: AnswerSpec, value: Any) -> Horizontal:
-        meeting, step, session = self.meeting, self.step, self.session
+    def _answer_row(self, step: AgendaStep, spec: AnswerSpec, value: Any) -> Horizontal:
+        meeting, session = self.meeting, self.session
         label = Label(spec.label + (" *" if spec.required else ""), classes="answer-label")
         hint = Static("", classes="answer-hint")
 
@@ -464,12 +589,12 @@ class WalkthroughScreen(Screen[None]):
             return [
                 Label(f"Open actions from earlier meetings ({count}): enter to update status, evidence and impact",
                       classes="form-label"),
-                DataTable(id="review-table", cursor_type="row", zebra_stripes=True),
+                DataTable(id="review-table", classes="review-table", cursor_type="row", zebra_stripes=True),
             ]  # fmt: skip
         if role is StepRole.ACTIONS_AND_CONTINGENCY:
             return [
                 Label("Actions raised at this meeting: ctrl+t adds one, enter edits", classes="form-label"),
-                DataTable(id="review-table", cursor_type="row"),
+                DataTable(id="review-table", classes="review-table", cursor_type="row"),
             ]
         if role is StepRole.NEW_CONCERNS:
             return [Static(id="concerns", classes="flags")]
