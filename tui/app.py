@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import signal
 import threading
 from collections import deque
@@ -323,12 +324,17 @@ class CoreGroupApp(App[None]):
             on_error=self._save_failed,
             delay=self.save_delay,
         )
+        # A five-year case is a few hundred thousand objects that live as long as it is open.
+        # Python's collector would otherwise walk them all again and again while Textual builds
+        # each screen (the time grew with the case's history); frozen, it leaves them alone.
+        gc.freeze()
         self.push_screen(CaseScreen())
 
     def close_case(self) -> None:
         if self.session is not None:
             session, self.session = self.session, None
             session.close()
+            gc.unfreeze()  # what the closed case held can be collected again
 
     def leave_case(self) -> None:
         """Close the case and go back to the case list. If a save has failed, ask first, as quit
