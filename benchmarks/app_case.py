@@ -74,6 +74,7 @@ from meetings.storage.store import Store
 
 if TYPE_CHECKING:
     from tui.app import CoreGroupApp
+    from tui.screens.walkthrough import WalkthroughScreen
 
 _spec = importlib.util.spec_from_file_location("case_files_bench", HERE / "case_files.py")
 assert _spec is not None and _spec.loader is not None
@@ -290,21 +291,27 @@ class BareSteps(App[None]):
         self.query_one(OptionList).highlighted = self.index
 
 
-async def steps_ours(store: Store) -> tuple[list[float], list[float], int, str]:
+async def to_first_step(app: CoreGroupApp, pilot: Any) -> WalkthroughScreen:
+    """Open the case, start a meeting (m, ctrl+s) and go on from attendance to the first step."""
     from tui.screens.walkthrough import WalkthroughScreen
 
+    app.open_case(CASE_ID)
+    await pilot.pause()
+    await pilot.press("m")
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    await pilot.press("escape")
+    await until(lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+    screen = app.screen
+    assert isinstance(screen, WalkthroughScreen)
+    return screen
+
+
+async def steps_ours(store: Store) -> tuple[list[float], list[float], int, str]:
     app = our_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        app.open_case(CASE_ID)
-        await pilot.pause()
-        await pilot.press("m")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("escape")
-        await until(lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
-        screen = app.screen
-        assert isinstance(screen, WalkthroughScreen)
+        screen = await to_first_step(app, pilot)
         ready, shown = [], []
         steps = len(screen.meeting.steps)
         notes = screen.step.notes
@@ -348,18 +355,9 @@ def resident_kb() -> int:
 async def memory_child(kind: str, store_dir: Path) -> int:
     store = Store(store_dir)
     if kind == "ours":
-        from tui.screens.walkthrough import WalkthroughScreen
-
         app = our_app(store)
         async with app.run_test(size=SIZE) as pilot:
-            app.open_case(CASE_ID)
-            await pilot.pause()
-            await pilot.press("m")
-            await pilot.pause()
-            await pilot.press("ctrl+s")
-            await pilot.pause()
-            await pilot.press("escape")
-            await until(lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+            await to_first_step(app, pilot)
             await pilot.pause(1.0)  # the steps either side are built
             gc.collect()
             return resident_kb()

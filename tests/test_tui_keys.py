@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from rich.console import Console
+from tui_helpers import burst, open_walkthrough, wait_until
 
 from meetings.storage.store import Store
 from tui.screens.help import HelpScreen
@@ -55,3 +56,25 @@ async def test_a_key_switches_between_light_and_dark(store: Store, make_app: Any
         assert app.current_theme.dark
         await pilot.press("f10")
         assert not app.current_theme.dark
+
+
+def footer_words(screen: Any) -> str:
+    return " ".join(str(key.render()) for key in screen.query("FooterKey"))
+
+
+async def test_the_footer_follows_the_keys_when_a_meeting_is_finished(store: Store, make_app: Any) -> None:
+    """The footer is rebuilt only when the keys it shows change (tui/widgets/footer.py): when they
+    do change, it must show the new ones."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await wait_until(pilot, lambda: "Finish" in footer_words(walk))
+        assert "Reopen" not in footer_words(walk)
+        await burst(pilot, "ctrl+n", "ctrl+n", "ctrl+f")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "FinishScreen")
+        await burst(pilot, "tab", *"Trial of the footer", "ctrl+f")
+        await wait_until(pilot, lambda: app.screen is walk and walk.ready and walk.locked)
+        await wait_until(pilot, lambda: "Reopen" in footer_words(walk))
+        assert "New action" not in footer_words(walk) and "Finish" not in footer_words(walk)

@@ -328,14 +328,18 @@ class WalkthroughScreen(Screen[None]):
             )
         return stamp
 
+    def _fresh(self, index: int) -> bool:
+        """The step's widgets are built and still true to the records."""
+        body = self.bodies.get(index)
+        return body is not None and body.true_to(self._stamp(index), locked=self.locked)
+
     async def _body_for(self, index: int) -> StepBody:
         """The step's widgets, hidden: those already built if still true to the records."""
-        body = self.bodies.get(index)
-        if body is not None and body.true_to(self._stamp(index), locked=self.locked):
-            return body
-        if body is not None:
-            del self.bodies[index]
-            await body.remove()
+        if self._fresh(index):
+            return self.bodies[index]
+        stale = self.bodies.pop(index, None)
+        if stale is not None:
+            await stale.remove()
         body = StepBody(index, self._stamp(index), self._step_widgets(index), locked=self.locked)
         body.display = False
         self.bodies[index] = body
@@ -351,30 +355,28 @@ class WalkthroughScreen(Screen[None]):
         if not self.locked:
             self.session.enter_step(meeting, step)
         body = await self._body_for(self.index)
-        with self.app.batch_update():
-            holder = self.query_one("#step-bodies")
-            if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
-                holder.move_child(body, before=0)
-            self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
-                " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
-            )
-            self.query_one("#step-title", Static).update(
-                Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
-            )
-            body.display = True
-            body.refresh(layout=True)
-            self.refresh_step()
-            if self._bindings_for != self.meeting.status:  # the footer's keys follow finished / in progress
-                self._bindings_for = self.meeting.status
-                self.refresh_bindings()
-            self.tick()
-            notes = body.query_one("#notes", BoundTextArea)
-            notes.focus(scroll_visible=False)
-            notes.move_cursor(notes.document.end)  # carry on writing after what is already there
-            for other in self.bodies.values():
-                if other is not body:
-                    other.display = False
-            body.notes_into_view(notes)
+        holder = self.query_one("#step-bodies")
+        if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
+            holder.move_child(body, before=0)
+        self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
+            " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
+        )
+        self.query_one("#step-title", Static).update(
+            Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
+        )
+        body.display = True
+        self.refresh_step()
+        if self._bindings_for != self.meeting.status:  # the footer's keys follow finished / in progress
+            self._bindings_for = self.meeting.status
+            self.refresh_bindings()
+        self.tick()
+        notes = body.query_one("#notes", BoundTextArea)
+        notes.focus(scroll_visible=False)
+        notes.move_cursor(notes.document.end)  # carry on writing after what is already there
+        for other in self.bodies.values():
+            if other is not body:
+                other.display = False
+        body.notes_into_view(notes)
         self.shown = step
         self._build_ahead_later()
 
@@ -395,8 +397,7 @@ class WalkthroughScreen(Screen[None]):
             for index in [i for i in self.bodies if i != self.index and i not in wanted]:
                 await self.bodies.pop(index).remove()  # kept to three bodies: the step and either side
             for index in wanted:
-                body = self.bodies.get(index)
-                if body is None or not body.true_to(self._stamp(index), locked=self.locked):
+                if not self._fresh(index):
                     await self._body_for(index)
                     self._build_ahead_later()  # one body per pause: a key typed now waits for one only
                     return
