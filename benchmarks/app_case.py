@@ -13,6 +13,9 @@ run, medians, headless at 120x36:
 2. Start a meeting: from ctrl+s on the start form until attendance is on the screen, its name box
    takes keys, and the screen is drawn. Baseline: a bare app pushing a screen holding the same
    kinds of widgets (a table, four boxes, three drop-downs, a tick box, a button). Target 100 ms.
+   Then, after a pause, escape at attendance until the first step takes keys and is drawn (the
+   walk-through is built here, not at ctrl+s). Baseline: a bare app pushing a screen of the agenda
+   list and one step's widgets.
 3. Next agenda step: from ctrl+n until the next step's notes take keys ("ready"), and until the
    screen is drawn; every step of the agenda, after a pause such as a chair's. Baseline: a bare app
    switching between bodies of the same kinds of widgets built in advance. Target 50 ms.
@@ -219,8 +222,10 @@ class BareAttendance(Screen[None]):
         self.query_one("#name", Input).focus()
 
 
-async def start_ours(store: Store) -> float:
+async def start_ours(store: Store) -> tuple[float, float]:
+    """ctrl+s to attendance drawn; then, after a pause, escape to the first step ready and drawn."""
     from tui.screens.attendance import AttendanceScreen
+    from tui.screens.walkthrough import WalkthroughScreen
 
     app = our_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -234,7 +239,13 @@ async def start_ours(store: Store) -> float:
             lambda: isinstance(app.screen, AttendanceScreen) and app.focused is not None and app.focused.id == "a-name"
         )
         await drawn(app)
-        return time.perf_counter() - start
+        started = time.perf_counter() - start
+        await pilot.pause(PAUSE)
+        start = time.perf_counter()
+        app.post_message(events.Key("escape", None))
+        await until(lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        await drawn(app)
+        return started, time.perf_counter() - start
 
 
 async def start_bare() -> float:
@@ -245,6 +256,44 @@ async def start_bare() -> float:
         screen = BareAttendance()
         app.push_screen(screen)
         await until(lambda: app.screen is screen and app.focused is not None and app.focused.id == "name")
+        await drawn(app)
+        return time.perf_counter() - start
+
+
+async def first_step_bare(steps: int) -> float:
+    """The baseline for closing attendance: a bare app pushing a screen shaped like the walk-through
+    (the agenda list and one step's widgets)."""
+
+    class BareWalk(Screen[None]):
+        CSS = "#side { width: 34; } TextArea { height: 8; }"
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            with Horizontal():
+                yield OptionList(*[f"· {i + 1}. Step {i + 1}" for i in range(steps)], id="side")
+                with VerticalScroll():
+                    yield Static("Step 1")
+                    yield Static("• a prompt\n• a prompt\n• a prompt")
+                    with Horizontal():
+                        yield Label("Answer")
+                        yield Select([("yes", 1), ("no", 2)])
+                    yield Label("Notes")
+                    yield TextArea("", id="notes")
+                    yield Label("Restricted notes")
+                    yield TextArea("")
+                    yield Static("flag list")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            self.query_one("#notes", TextArea).focus()
+
+    app = BareApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        start = time.perf_counter()
+        screen = BareWalk()
+        app.push_screen(screen)
+        await until(lambda: app.screen is screen and app.focused is not None and app.focused.id == "notes")
         await drawn(app)
         return time.perf_counter() - start
 
@@ -414,6 +463,7 @@ async def measure(years: int, base: Path, runs: int, with_memory: bool) -> list[
     path = store.case_path(CASE_ID)
     rows: dict[str, list[tuple[str, ...]]] = {}  # the overview's tab has no table; the others fill when opened
     opened, bare_opened, started, bare_started = [], [], [], []
+    first, bare_first = [], []
     overview = await open_ours(store)  # the overview's words, for the bare app to show too
     for _ in range(runs):
         # Bare first, and the heap cleared between: what one app leaves must not slow the other.
@@ -424,7 +474,11 @@ async def measure(years: int, base: Path, runs: int, with_memory: bool) -> list[
         clean_heap()
         bare_started.append(await start_bare())
         clean_heap()
-        started.append(await start_ours(store))
+        began, walked = await start_ours(store)
+        started.append(began)
+        first.append(walked)
+        clean_heap()
+        bare_first.append(await first_step_bare(15))
         store = make_store(base / f"run{len(started)}", years)  # the next run starts meeting 1 again
         path = store.case_path(CASE_ID)
     ready, shown, steps, notes = await steps_ours(store)
@@ -432,9 +486,11 @@ async def measure(years: int, base: Path, runs: int, with_memory: bool) -> list[
     size = f"{path.stat().st_size / 1e6:.1f} MB"
     o, bo = statistics.median(opened), statistics.median(bare_opened)
     s, bs = statistics.median(started), statistics.median(bare_started)
+    f, bf = statistics.median(first), statistics.median(bare_first)
     lines = [
         (f"{years} y ({size})", "open the case to its overview, drawn", ms(o), f"{ms(bo)} ({o / bo:.2f}x)"),
         ("", "ctrl+s on the start form to attendance, drawn", ms(s), f"{ms(bs)} ({s / bs:.2f}x)"),
+        ("", "escape at attendance to the first step, drawn", ms(f), f"{ms(bf)} ({f / bf:.2f}x)"),
         (
             "",
             f"ctrl+n to the next step, ready for keys (median / worst of {steps - 1})",

@@ -260,3 +260,27 @@ async def test_the_minutes_and_chronology_are_written_to_the_folder_typed(
         "DEMO-0001-core-group-2-family.docx",
         "DEMO-0001-core-group-2-full.docx",
     ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_attendance_opens_first_then_the_walkthrough_and_f2_comes_back_to_the_same_step(
+    store: Store, make_app: Any, size: Any
+) -> None:
+    """ctrl+s on the start form shows attendance alone (quick); escape opens the walk-through at
+    step 1; f2 and escape later come back to the same walk-through, not a second one."""
+    from tui_helpers import open_walkthrough
+
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        depth = len(app.screen_stack)
+        await burst(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert len(app.screen_stack) == depth  # attendance was replaced by the walk-through
+        await burst(pilot, "ctrl+n", "ctrl+n", "f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, AttendanceScreen))
+        await burst(pilot, "escape")
+        await wait_until(pilot, lambda: app.screen is walk and walk.ready)
+        assert len(app.screen_stack) == depth
+        assert walk.index == 2

@@ -312,4 +312,4 @@ class AttendanceScreen(Screen[None]):
         self.query_one("#a-name", Input).focus()
 
     def action_done(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)

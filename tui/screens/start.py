@@ -82,5 +82,7 @@ class StartMeetingForm(FormScreen[None]):
             error.add_class("shown")
             return
         self.dismiss(None)
-        self.app.push_screen(WalkthroughScreen(meeting))
-        self.app.push_screen(AttendanceScreen(meeting))
+        app = self.app
+        # Attendance comes first and alone: the walk-through is built once the chair closes it,
+        # so ctrl+s shows attendance without composing two screens.
+        app.push_screen(AttendanceScreen(meeting), lambda _: app.push_screen(WalkthroughScreen(meeting)))
