@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .domain import lifecycle, schema, text
+from .domain import lifecycle, schema, text, timescales
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
@@ -246,7 +246,12 @@ class CaseSession:
             value = cleaned or None
             if cleaned and spec.kind is AnswerKind.DATE:
                 try:
-                    value = self.parse_date(cleaned, relative_to=meeting.date).isoformat()
+                    if spec.past_only:  # it has happened: '3d' is three days before the meeting
+                        day = timescales.parse_past(cleaned, meeting.date, self.settings, spec.label)
+                        timescales.check_not_future(day, self.today(), spec.label)
+                    else:
+                        day = self.parse_date(cleaned, relative_to=meeting.date)
+                    value = day.isoformat()
                 except InvalidRecord as problem:
                     return Parsed(False, problem.problem)
                 hint = f"= {value}" if value != cleaned else ""

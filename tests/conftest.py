@@ -41,12 +41,18 @@ def make_app() -> Callable[..., object]:
     """Build the app on a store with default settings and the clock stopped at FIXED_NOW."""
 
     def make(
-        store: Store, *, now: dt.datetime = FIXED_NOW, save_delay: float = 0.05, settings: Settings | None = None
+        store: Store,
+        *,
+        now: dt.datetime | Callable[[], dt.datetime] = FIXED_NOW,
+        save_delay: float = 0.05,
+        settings: Settings | None = None,
     ) -> object:
-        """`save_delay`: how long the writer gathers keystrokes before saving (the app's own is 0.25);
+        """`now`: the time the app's clock shows, or a function giving it (a clock the test moves);
+        `save_delay`: how long the writer gathers keystrokes before saving (the app's own is 0.25);
         `settings`: a council's settings (the defaults otherwise)."""
         from tui.app import CoreGroupApp
 
-        return CoreGroupApp(store, settings or Settings(), clock=lambda: now, save_delay=save_delay)
+        clock = now if callable(now) else (lambda: now)
+        return CoreGroupApp(store, settings or Settings(), clock=clock, save_delay=save_delay)
 
     return make

@@ -101,7 +101,8 @@ async def test_hold_a_whole_meeting_then_find_everything_after_reopening(
             step = walk.step
             await burst(pilot, *f"Notes {number + 1}")
             for spec in app.agenda.step(step.key).answers:
-                value = {"bool": "yes", "date": "2026-12-18", "int": "2", "text": "x"}[spec.kind]
+                date = "2026-11-18" if spec.past_only else "2026-12-18"  # a child is last seen before today
+                value = {"bool": "yes", "date": date, "int": "2", "text": "x"}[spec.kind]
                 put(walk, f"#answer-{spec.key}", value)
             if step.key == "analysis":
                 for score in walk.query(".score").results(Input):
@@ -187,7 +188,7 @@ async def test_an_open_action_is_carried_forward_into_the_next_meeting(store: St
         table = walk.query_one("#review-table")
         assert table.row_count == len(open_before)
         # An assessment cannot be closed without findings and the decision they informed.
-        assessment_row = next(i for i in range(table.row_count) if "assessment" in str(table.get_row_at(i)[2]))
+        assessment_row = next(i for i, action in enumerate(table.actions) if action.is_assessment)
         table.focus()
         table.move_cursor(row=assessment_row)
         await pilot.press("enter")

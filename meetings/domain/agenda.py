@@ -95,6 +95,7 @@ class AnswerSpec:
     label: str
     kind: AnswerKind
     required: bool = False
+    past_only: bool = False  # a date that has happened: '3d' counts back, a future date is refused
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,13 @@ def load_agenda(path: Path | None = None) -> Agenda:
                         f"The agenda template {path}: step {key}, answer {a['key']}: kind {a['kind']!r} is not one "
                         f"of {', '.join(k.value for k in AnswerKind)}"
                     ) from None
-                answers.append(AnswerSpec(str(a["key"]), str(a["label"]), kind, bool(a.get("required", False))))
+                answers.append(
+                    AnswerSpec(
+                        str(a["key"]), str(a["label"]), kind, bool(a.get("required", False)),
+                        # A date named "..._on" (child_last_seen_on) records something that has happened.
+                        past_only=bool(a.get("past_only", kind is AnswerKind.DATE and str(a["key"]).endswith("_on"))),
+                    )
+                )  # fmt: skip
             steps.append(
                 StepTemplate(
                     key=key,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .agenda import MEETING_TEXTS, Agenda, AnswerSpec, StepRole
+from .agenda import MEETING_TEXTS, Agenda, AnswerKind, AnswerSpec, StepRole
 from .lifecycle import actions_raised_at, actions_to_review, attended, meeting_mode_from, next_meeting_date_of
 from .records import AgendaStep, AttendanceStatus, Case, Meeting, MeetingMode
 from .wording import action_type_words, day_month_year, humanise
@@ -43,6 +43,7 @@ class Problem:
     message: str
     kind: ProblemKind
     step_key: str | None = None
+    answer_key: str | None = None  # the unanswered answer at that step, where the cursor should go
 
     @property
     def goes_to_attendance(self) -> bool:
@@ -82,6 +83,16 @@ def _step_key(meeting: Meeting, agenda: Agenda, role: StepRole) -> str | None:
     return next((s.key for s in meeting.steps if agenda.role_of(s) is role), None) or agenda.key_of(role)
 
 
+def _next_date_answer(agenda: Agenda) -> str | None:
+    """The date answer of the next-meeting step, where the next core group's date is typed."""
+    key = agenda.key_of(StepRole.NEXT_MEETING)
+    template = agenda.step(key) if key else None
+    if template is None:
+        return None
+    dates = [a.key for a in template.answers if a.kind is AnswerKind.DATE]
+    return "next_meeting_date" if "next_meeting_date" in dates else next(iter(dates), None)
+
+
 def finish_problems(case: Case, meeting: Meeting, agenda: Agenda) -> list[Problem]:
     """What is missing before the meeting can be finished, in agenda order, then the rest."""
     problems: list[Problem] = []
@@ -91,7 +102,7 @@ def finish_problems(case: Case, meeting: Meeting, agenda: Agenda) -> list[Proble
             problems.append(Problem(f"No notes at {where}.", ProblemKind.NO_NOTES, step.key))
         for spec in unanswered(step, agenda):
             problems.append(
-                Problem(f"'{spec.label}' is not answered ({where}).", ProblemKind.REQUIRED_ANSWER, step.key)
+                Problem(f"'{spec.label}' is not answered ({where}).", ProblemKind.REQUIRED_ANSWER, step.key, spec.key)
             )
 
     if not attended(meeting.attendees):
@@ -141,6 +152,7 @@ def finish_problems(case: Case, meeting: Meeting, agenda: Agenda) -> list[Proble
                 "No date is set for the next core group.",
                 ProblemKind.NEXT_MEETING,
                 _step_key(meeting, agenda, StepRole.NEXT_MEETING),
+                _next_date_answer(agenda),
             )
         )
     return problems

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from . import schema
-from .agenda import Agenda
+from .agenda import Agenda, StepRole
 from .records import (
     Action,
     AttendanceMode,
@@ -292,6 +292,31 @@ def finish_meeting(case: Case, meeting: Meeting, *, now: dt.datetime, note: str 
     for action in changed:
         action.times_carried_forward += 1
     return changed
+
+
+def dissent_of(meeting: Meeting, agenda: Agenda | None) -> str:
+    """The dissent the minutes print: the dissent field, else what was written in the notes of the
+    dissent step (a chair who types there means it as dissent). Empty if neither holds any."""
+    if meeting.dissent.strip():
+        return meeting.dissent
+    if agenda is None:
+        steps = [s for s in meeting.steps if s.key == StepRole.DISSENT.value]
+    else:
+        steps = [s for s in meeting.steps if agenda.role_of(s) is StepRole.DISSENT]
+    return "\n".join(s.notes for s in steps if s.notes.strip())
+
+
+def meeting_seconds(meeting: Meeting, now: dt.datetime) -> float:
+    """How long the meeting has run, for the chair's clock: from its recorded start time to now
+    while it is in progress on its own day; from start to end once an end time is recorded (after
+    finishing, continuing later or reopening); otherwise the time recorded at its steps."""
+    if meeting.start_time is not None:
+        start = dt.datetime.combine(meeting.date, meeting.start_time)
+        if meeting.end_time is not None and meeting.end_time >= meeting.start_time:
+            return (dt.datetime.combine(meeting.date, meeting.end_time) - start).total_seconds()
+        if meeting.status is MeetingStatus.IN_PROGRESS and now.date() == meeting.date and now >= start:
+            return (now.replace(tzinfo=None) - start).total_seconds()
+    return float(sum(s.seconds_spent for s in meeting.steps))
 
 
 def reopen_meeting(meeting: Meeting, *, reason: str) -> Meeting:

@@ -181,6 +181,42 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
         raise InvalidRecord("due", f"{shown} is too far ahead: use {DUE_FORMS}") from None
 
 
+def parse_past(text: str, today: dt.date, settings: Settings, label: str) -> dt.date:
+    """A date that has happened (a child last seen, a concern received): typed in full, 'today',
+    'yesterday', or a time back from today ('3d' is three days ago). A date after today is
+    refused with a message naming the field."""
+    typed = " ".join(text.split()).casefold()
+    if typed == "yesterday":
+        return today - dt.timedelta(days=1)
+    match = _RELATIVE.fullmatch(typed.removesuffix(" ago").strip())
+    unit = _UNITS.get(match.group(2).replace(" ", "")) if match else None
+    if match is not None and unit is not None:
+        n = int(match.group(1))
+        try:
+            if unit == "d":
+                return today - dt.timedelta(days=n)
+            if unit == "w":
+                return today - dt.timedelta(weeks=n)
+            if unit == "m":
+                return add_months(today, -n)
+            return add_working_days(today, -n, settings)
+        except OverflowError:
+            raise InvalidRecord("date", f"{text.strip()[:40]!r} is too far back") from None
+    day = parse_due(text, today, settings)
+    check_not_future(day, today, label)
+    return day
+
+
+def check_not_future(day: dt.date | None, today: dt.date, label: str) -> None:
+    """Refuse a date after today for something that has already happened."""
+    if day is not None and day > today:
+        raise InvalidRecord(
+            "date",
+            f"{label} cannot be in the future: {day_month_year(day)} is after today ({day_month_year(today)}). "
+            "Type the date it happened, or a time back from today such as 3d.",
+        )
+
+
 def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
     """When the next core group must be held; None once the plan has ended.
 

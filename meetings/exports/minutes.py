@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..domain.agenda import AgendaTemplateError, load_agenda
+from ..domain.agenda import Agenda, AgendaTemplateError, load_agenda
 from ..domain.family import Restrictions
-from ..domain.lifecycle import find_meeting, missing_agencies
+from ..domain.lifecycle import dissent_of, find_meeting, missing_agencies
 from ..domain.records import (
     Action,
     ActionStatus,
@@ -110,11 +110,18 @@ def action_flags(action: Action, on: dt.date) -> list[str]:
 # ----- answers ------------------------------------------------------------------------------
 
 
+def _agenda(settings: Settings) -> Agenda | None:
+    """The council's agenda template, or None if it cannot be read (the minutes still print)."""
+    try:
+        return load_agenda(settings.agenda_template)
+    except (AgendaTemplateError, FileNotFoundError):
+        return None
+
+
 def answer_labels(settings: Settings) -> dict[tuple[str, str], tuple[str, str]]:
     """(step key, answer key) -> (label, kind) from the agenda template; empty if it cannot be read."""
-    try:
-        agenda = load_agenda(settings.agenda_template)
-    except (AgendaTemplateError, FileNotFoundError):
+    agenda = _agenda(settings)
+    if agenda is None:
         return {}
     return {(s.key, a.key): (a.label, a.kind) for s in agenda.steps for a in s.answers}
 
@@ -219,7 +226,7 @@ def write_minutes(
     word.paragraphs(meeting.contingency_plan or "None recorded.")
     _actions(word, case, meeting, restrictions)
     word.heading("Dissent", 1)
-    word.paragraphs(meeting.dissent or "No dissent was recorded.")
+    word.paragraphs(dissent_of(meeting, _agenda(settings)) or "No dissent was recorded.")
     word.heading("Decisions", 1)
     word.paragraphs(meeting.decisions or "None recorded.")
     if meeting.finish_note.strip():

@@ -14,11 +14,12 @@ from textual.widgets import DataTable, Header, Label, ProgressBar, Static, Tabbe
 from meetings.domain.flags import case_flags
 from meetings.domain.records import Case, Meeting, MeetingStatus
 from meetings.domain.timescales import next_core_group_due
-from meetings.domain.wording import action_type_words, humanise, plan_category_words, relationship_words, short
+from meetings.domain.wording import humanise, plan_category_words, relationship_words, short
 
 from ..exports import export_chronology
 from ..messages import CaseUpdated
-from ..widgets.flags import RESTRICTED_KEY, flags_text
+from ..widgets.actions import ActionTable
+from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from . import editing
 from .start import StartMeetingForm
@@ -78,22 +79,36 @@ class CaseScreen(Screen[None]):
         ),
     ]
 
+    BINDINGS += [
+        Binding(str(n), f"show_tab({n})", tab.capitalize(), show=False, tooltip=f"Show the {tab} tab")
+        for n, tab in enumerate(("overview", "children", "people", "actions", "concerns", "meetings", "chronology",
+                                 "services"), start=1)
+    ]  # fmt: skip
+    BINDINGS.append(
+        Binding("f", "fold_flags", "Fold flags", show=False,
+                tooltip="Fold the flags to one line (so the plan is in view), or show them all again")
+    )  # fmt: skip
+
     TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
 
     def __init__(self) -> None:
         super().__init__()
         self.ready = False  # the overview is on the screen (for a benchmark or a test to wait on)
         self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
+        self.flags_folded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="case-tabs"):
-            with TabPane("Overview", id="overview"), VerticalScroll():
+            with TabPane("1 Overview", id="overview"), VerticalScroll():
                 yield Static(id="case-flags", classes="flags")
                 yield Static(id="case-plan")
-            for tab in self.TABS[1:]:
-                with TabPane(tab.capitalize(), id=tab):
-                    yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
+            for number, tab in enumerate(self.TABS[1:], start=2):
+                with TabPane(f"{number} {tab.capitalize()}", id=tab):
+                    if tab == "actions":  # its columns fit the width: what matters first
+                        yield ActionTable(id="table-actions")
+                    else:
+                        yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="export-row"):
             yield Label("Writing the chronology ", id="export-label")
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -103,7 +118,6 @@ class CaseScreen(Screen[None]):
         columns = {
             "children": ("Name", "Born / due", "Mobility"),
             "people": ("Name", "Relationship", "Household", "Assessment", "Invited"),
-            "actions": ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried"),
             "concerns": ("Received", "Source", "Reported", "Response"),
             "meetings": ("No.", "Date", "Mode", "Status", "Attended"),
             "chronology": ("Date / period", "Source", "Impact", "Share", "Event"),
@@ -139,9 +153,7 @@ class CaseScreen(Screen[None]):
         self.sub_title = f"{case.child_names()} ({case.id})" + (
             f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else ""
         )
-        flags = self.query_one("#case-flags", Static)
-        flags.update(flags_text(case_flags(case, app.settings, app.today()), show_restricted=app.show_restricted))
-        flags.border_title = "Look at these today"
+        self._show_flags()
         due = next_core_group_due(case, app.settings)
         plan = Text()
         plan.append("Plan: ", style="bold")
@@ -160,6 +172,30 @@ class CaseScreen(Screen[None]):
         if not self.ready:
             self.call_after_refresh(self._mark_ready)
 
+    def _show_flags(self) -> None:
+        """The flags in full, or folded to one line so that the plan below is in view."""
+        app, case = self.app, self.case
+        found = case_flags(case, app.settings, app.today())
+        box = self.query_one("#case-flags", Static)
+        box.border_title = "Look at these today"
+        if self.flags_folded:
+            shown, hidden = shown_items(found, show_restricted=app.show_restricted)
+            line = Text(f"⚑ {len(shown)} flag(s) folded away: f shows them", style="bold yellow")
+            if hidden:
+                line.append(f"; {hidden_line(hidden)}", style="italic")
+            box.update(line)
+        else:
+            box.update(flags_text(found, show_restricted=app.show_restricted))
+        box.border_subtitle = "f shows them all" if self.flags_folded else "f folds them"
+
+    def action_fold_flags(self) -> None:
+        self.flags_folded = not self.flags_folded
+        self._show_flags()
+        self.query_one(TabbedContent).active = "overview"
+
+    def action_show_tab(self, number: int) -> None:
+        self.query_one(TabbedContent).active = self.TABS[number - 1]
+
     def _mark_ready(self) -> None:
         self.ready = True
 
@@ -170,6 +206,9 @@ class CaseScreen(Screen[None]):
         if tab not in self._stale:
             return
         self._stale.discard(tab)
+        if tab == "actions":
+            self.query_one("#table-actions", ActionTable).show(self.case.actions)
+            return
         rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
         table = self.query_one(f"#table-{tab}", DataTable)
         row = table.cursor_row
@@ -190,12 +229,6 @@ class CaseScreen(Screen[None]):
                 (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
                  humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
                 for p in case.people
-            ]  # fmt: skip
-        if tab == "actions":
-            return [
-                (str(a.number), short(a.text, 60), action_type_words(a), a.owner, str(a.due or ""),
-                 humanise(a.status.value), str(a.times_carried_forward))
-                for a in case.actions
             ]  # fmt: skip
         if tab == "concerns":
             return [

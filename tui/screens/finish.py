@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,10 +26,31 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 
-class FinishScreen(Screen[str | None]):
+class ProblemList(OptionList):
+    """The missing items. Typing here is the reason for finishing anyway: each printable key goes
+    to the reason box (so a reason typed straight away is not lost, however fast it is typed)."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            note = self.screen.query_one("#finish-note", Input)
+            note.insert_text_at_cursor(event.character)
+            note.focus()
+
+
+@dataclass(frozen=True)
+class GoBack:
+    """Go back to the step `step_key`, the cursor in the answer `answer_key` (else its notes)."""
+
+    step_key: str
+    answer_key: str | None = None
+
+
+class FinishScreen(Screen["str | GoBack | None"]):
     """What is missing, to go back to; or finish with a recorded reason.
 
-    Dismissed with FINISHED, with the key of a step to go back to, or with None."""
+    Dismissed with FINISHED, with where to go back to (`GoBack`), or with None."""
 
     DEFAULT_CSS = """
     #finish { padding: 0 1; }
@@ -55,14 +78,19 @@ class FinishScreen(Screen[str | None]):
         super().__init__()
         self.meeting = meeting
         self.problems: list[Problem] = []
+        self.ready = False  # keys wait until the list or the reason box has the cursor
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="finish"):
             yield Static(id="finish-summary")
-            yield OptionList(id="problems")
+            yield ProblemList(id="problems")
             yield Label("Reason for finishing with items missing (recorded in the minutes)", classes="form-label")
-            yield Input(id="finish-note", placeholder="e.g. family left early; agency updates to follow in writing")
+            yield Input(
+                id="finish-note",
+                select_on_focus=False,
+                placeholder="e.g. family left early; agency updates to follow in writing",
+            )
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -73,17 +101,21 @@ class FinishScreen(Screen[str | None]):
         options.add_options([Option(Text(("↩ " if p.step_key else "• ") + p.message)) for p in self.problems])
         summary = self.query_one("#finish-summary", Static)
         if self.problems:
-            summary.update(Text(f"{len(self.problems)} things are missing. Enter on one goes back to its step; "
-                                "or type a reason below and press ctrl+f to finish anyway.", style="bold yellow"))  # fmt: skip
+            things = "1 thing is" if len(self.problems) == 1 else f"{len(self.problems)} things are"
+            summary.update(Text(f"{things} missing. Enter on the highlighted one goes back to it; "
+                                "or type a reason (it goes in the box below) and press ctrl+f to finish anyway.",
+                                style="bold yellow"))  # fmt: skip
+            options.highlighted = 0
             options.focus()
         else:
             summary.update(Text("Nothing is missing. Press ctrl+f to finish the meeting.", style="bold green"))
             self.query_one("#finish-note", Input).focus()
+        self.ready = True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         problem = self.problems[event.option_index]
         if problem.step_key:
-            self.dismiss(problem.step_key)
+            self.dismiss(GoBack(problem.step_key, problem.answer_key))
         elif problem.goes_to_attendance:
             self.dismiss(None)
             self.app.push_screen(AttendanceScreen(self.meeting))

@@ -33,10 +33,11 @@ from meetings.domain import analysis, finish, lifecycle
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
 from meetings.domain.flags import case_flags, flags_at
 from meetings.domain.records import Action, AgendaStep, AttendanceStatus, Meeting, MeetingMode, MeetingStatus
-from meetings.domain.wording import action_type_words, humanise, short
+from meetings.domain.wording import humanise, short
 from meetings.session import CaseSession, Parsed
 
 from ..messages import CaseUpdated
+from ..widgets.actions import ActionTable
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 FLAGS_AFTER_TYPING = 0.3  # seconds of quiet before the step's flags are worked out again
 BUILD_AHEAD_AFTER = 0.4  # seconds of quiet before the steps either side are built, hidden
-REVIEW_COLUMNS = ("No.", "Action", "Type", "Owner", "Due", "Status", "Carried")
 
 
 def _clock(seconds: float) -> str:
@@ -124,8 +124,13 @@ class WalkthroughScreen(Screen[None]):
     app: CoreGroupApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # In the order a chair needs them: at 80 columns the footer shows the first ones.
         Binding("ctrl+n", "next_step", "Next step", tooltip="Go to the next agenda step", priority=True),
         Binding("ctrl+b", "previous_step", "Prev step", tooltip="Go back to the previous agenda step", priority=True),
+        Binding("ctrl+f", "finish", "Finish", tooltip="Check what is missing and finish the meeting", priority=True),
+        Binding("ctrl+r", "reopen", "Reopen", tooltip="Reopen a finished meeting (asks why)"),
+        Binding("f3", "minutes", "Minutes", tooltip="Write the minutes (full and family copies) to Word"),
+        Binding("f5", "distribution", "Sent to", tooltip="Record who was sent which copy of the minutes, and when"),
         Binding(
             "ctrl+t",
             "new_action",
@@ -135,10 +140,6 @@ class WalkthroughScreen(Screen[None]):
         ),
         Binding("f2", "attendance", "Attendance", tooltip="Who is here, how, and who is missing"),
         Binding("f4", "new_concern", "Concern", tooltip="Record a concern or information received"),
-        Binding("ctrl+f", "finish", "Finish", tooltip="Check what is missing and finish the meeting", priority=True),
-        Binding("ctrl+r", "reopen", "Reopen", tooltip="Reopen a finished meeting (asks why)"),
-        Binding("f3", "minutes", "Minutes", tooltip="Write the minutes (full and family copies) to Word"),
-        Binding("f5", "distribution", "Sent to", tooltip="Record who was sent which copy of the minutes, and when"),
         Binding(
             RESTRICTED_KEY,
             "toggle_restricted",
@@ -260,14 +261,7 @@ class WalkthroughScreen(Screen[None]):
 
     def tick(self) -> None:
         now = self.app.now()
-        if (
-            self.meeting.start_time
-            and self.meeting.date == now.date()
-            and self.meeting.status is MeetingStatus.IN_PROGRESS
-        ):
-            meeting_seconds = (now - dt.datetime.combine(now.date(), self.meeting.start_time)).total_seconds()
-        else:
-            meeting_seconds = sum(s.seconds_spent for s in self.meeting.steps)
+        meeting_seconds = lifecycle.meeting_seconds(self.meeting, now)
         step_seconds = self.step.seconds_spent + self._in_step(now)
         self.query_one("#step-clock", Static).update(
             f"Meeting {_clock(meeting_seconds)}   This step {_clock(step_seconds)}"
@@ -344,8 +338,6 @@ class WalkthroughScreen(Screen[None]):
         body.display = False
         self.bodies[index] = body
         await self.query_one("#step-bodies").mount(body)
-        for table in body.query(".review-table").results(DataTable):
-            table.add_columns(*REVIEW_COLUMNS)
         return body
 
     async def _show_body(self) -> None:
@@ -463,7 +455,7 @@ class WalkthroughScreen(Screen[None]):
         self._show_restricted_notes(body)
         for box in body.query("#membership").results(Static):
             box.update(self._membership_text())
-        for table in body.query(".review-table").results(DataTable):
+        for table in body.query(".review-table").results(ActionTable):
             self._fill_review(table)
         for box in body.query("#concerns").results(Static):
             box.update(self._concerns_text())
@@ -590,12 +582,12 @@ class WalkthroughScreen(Screen[None]):
             return [
                 Label(f"Open actions from earlier meetings ({count}): enter to update status, evidence and impact",
                       classes="form-label"),
-                DataTable(id="review-table", classes="review-table", cursor_type="row", zebra_stripes=True),
+                ActionTable(id="review-table", classes="review-table"),
             ]  # fmt: skip
         if role is StepRole.ACTIONS_AND_CONTINGENCY:
             return [
                 Label("Actions raised at this meeting: ctrl+t adds one, enter edits", classes="form-label"),
-                DataTable(id="review-table", classes="review-table", cursor_type="row"),
+                ActionTable(id="review-table", classes="review-table"),
             ]
         if role is StepRole.NEW_CONCERNS:
             return [Static(id="concerns", classes="flags")]
@@ -643,20 +635,14 @@ class WalkthroughScreen(Screen[None]):
             text.append(f"● {c.received_on} {c.source or humanise(c.source_kind.value)}: {short(c.reported, 100)}\n")
         return text
 
-    def _fill_review(self, table: DataTable[Any]) -> None:
+    def _fill_review(self, table: ActionTable) -> None:
         """The actions this step lists, refreshed in place: the cursor stays on its row."""
         case = self.session.case
         if self.role is StepRole.REVIEW_OF_ACTIONS:
             self._review = lifecycle.actions_to_review(case, self.meeting)
         else:
             self._review = lifecycle.actions_raised_at(case, self.meeting)
-        row = table.cursor_row
-        table.clear()
-        for a in self._review:
-            table.add_row(str(a.number), Text(short(a.text, 50)), action_type_words(a), Text(a.owner),
-                          str(a.due or ""), humanise(a.status.value), str(a.times_carried_forward))  # fmt: skip
-        if self._review:
-            table.move_cursor(row=min(max(row, 0), len(self._review) - 1))
+        table.show(self._review)
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "steps" and event.option_index != self.index:
@@ -709,18 +695,23 @@ class WalkthroughScreen(Screen[None]):
         self.app.push_screen(AttendanceScreen(self.meeting))
 
     def action_finish(self) -> None:
-        from .finish import FinishScreen
+        from .finish import FinishScreen, GoBack
 
         if self.locked:
             self.notify("This meeting is already finished." if not self.app.read_only else "Read-only.")
             return
         self._leave_step()
 
-        async def back(result: str | None) -> None:
+        async def back(result: str | GoBack | None) -> None:
             if result == FinishScreen.FINISHED:
                 await self.show_step(self.index)
-            elif result:
-                await self.go_to(result)
+            elif isinstance(result, GoBack):
+                await self.go_to(result.step_key)
+                body = self.body
+                if result.answer_key and body is not None:  # the cursor goes where the answer is missing
+                    for field in body.query(f"#answer-{result.answer_key}"):
+                        field.focus()
+                        body.scroll_to_widget(field, animate=False)
             self.shown = self.shown or self.step
 
         self.shown = None  # what the finish screen decides may rebuild the step: keys wait for it

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.screen import Screen
 from textual.widgets import Footer
+
+NARROW = 100  # below this many columns the keys are drawn close together, without the palette key
 
 
 def shown_keys(screen: Screen[Any]) -> tuple[tuple[str, str, str, bool, str], ...]:
@@ -29,6 +32,13 @@ class KeysFooter(Footer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.showing: tuple[tuple[str, str, str, bool, str], ...] | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        """On a small terminal (80x24) every key must still fit: close together, and the command
+        palette's key (ctrl+p still works) gives its place to the meeting's keys."""
+        narrow = event.size.width < NARROW
+        self.compact = narrow
+        self.show_command_palette = not narrow
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):

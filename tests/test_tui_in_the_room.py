@@ -1,0 +1,245 @@
+"""What a chair found missing or wrong in the room (issue 9, the meeting part), pressed as keys at
+120x36 and 80x24: the meeting clock, the finish screen, dissent typed as notes, dates that have
+happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from textual.widgets import Input, OptionList, Static, TextArea
+from tui_helpers import DEMO_ID, burst, case_on_disk, human, open_walkthrough, save_now, shown_body, wait_until
+
+from meetings.domain.records import Case
+from meetings.domain.settings import Settings
+from meetings.exports.minutes import write_minutes
+from meetings.storage.store import Store
+from tui.screens.finish import FinishScreen
+from tui.screens.walkthrough import WalkthroughScreen
+from tui.widgets.actions import ActionTable
+
+SIZES = [(120, 36), (80, 24)]
+
+
+class Clock:
+    """The app's clock, moved by the test as time passes in the meeting."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def clock_text(walk: WalkthroughScreen) -> str:
+    return str(walk.query_one("#step-clock", Static).render())
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_meeting_clock_counts_from_the_recorded_start_through_finishing_and_reopening(
+    store: Store, make_app: Any, size: Any
+) -> None:
+    clock = Clock(dt.datetime(2026, 11, 20, 11, 55))
+    app = make_app(store, now=clock)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)  # started at 11:55, as the form says
+        clock.now = dt.datetime(2026, 11, 20, 11, 58)  # three minutes taking attendance
+        await burst(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        clock.now = dt.datetime(2026, 11, 20, 12, 3)
+        await wait_until(pilot, lambda: "Meeting 0:08:00" in clock_text(walk))
+
+        await burst(pilot, "ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
+        await burst(pilot, *"Trial of the clock", "ctrl+f")
+        await wait_until(pilot, lambda: app.screen is walk and walk.ready and walk.locked)
+        clock.now = dt.datetime(2026, 11, 20, 12, 20)
+        await wait_until(pilot, lambda: "Meeting 0:08:00" in clock_text(walk))  # 11:55-12:03, as the minutes say
+
+        await burst(pilot, "ctrl+r", *"Dates corrected", "enter")
+        await wait_until(pilot, lambda: walk.ready and not walk.locked)
+        clock.now = dt.datetime(2026, 11, 20, 12, 21)
+        await wait_until(pilot, lambda: "Meeting 0:08:00" in clock_text(walk))
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert (meeting["start_time"], meeting["end_time"]) == ("11:55", "12:03")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_reason_typed_straight_away_at_the_finish_screen_finishes_the_meeting(
+    store: Store, make_app: Any, size: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app)
+        await burst(pilot, "ctrl+f", *"Family left early", "ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.locked)
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert meeting["status"] == "finished"
+    assert meeting["finish_note"] == "Family left early"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_at_the_finish_screen_goes_back_to_the_first_missing_item_and_its_field(
+    store: Store, make_app: Any, size: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app)
+        await burst(pilot, *"Everyone introduced", "ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
+        finish = app.screen
+        assert finish.query_one("#problems", OptionList).highlighted == 0
+        summary = str(finish.query_one("#finish-summary", Static).render())
+        assert "things are missing" in summary or "1 thing is missing" in summary
+        await burst(pilot, "enter")  # the first: step 1's required answer, not its notes (written)
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        assert walk.index == 0
+        assert app.focused is not None and app.focused.id == "answer-confidentiality_explained"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_date_that_has_happened_counts_back_and_refuses_the_future(
+    store: Store, make_app: Any, size: Any
+) -> None:
+    """'Child last seen: 3d' is three days before the meeting, not after; a future date is
+    refused with a message, and the earlier answer stays."""
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await burst(pilot, "ctrl+n", "ctrl+n", "ctrl+n")
+        await wait_until(pilot, lambda: walk.index == 3 and walk.ready)
+        box = shown_body(walk).query_one("#answer-child_last_seen_on", Input)
+        box.focus()
+        step = walk.step
+        meeting_day = walk.meeting.date
+        await human(pilot, *"2027-01-05", "tab")
+        hints = " ".join(str(h.render()) for h in shown_body(walk).query(".answer-hint"))
+        assert "Child last seen on cannot be in the future" in hints
+        assert step.answers.get("child_last_seen_on") is None  # refused: not stored
+        box.focus()
+        await human(pilot, *["backspace"] * 10, *"3d", "tab")
+        await wait_until(pilot, lambda: step.answers.get("child_last_seen_on") is not None)
+        assert step.answers["child_last_seen_on"] == (meeting_day - dt.timedelta(days=3)).isoformat()
+        await save_now(pilot)
+    steps = case_on_disk(store, DEMO_ID)["meetings"][-1]["steps"]
+    seen = next(s for s in steps if s["key"] == "childs_voice")["answers"]["child_last_seen_on"]
+    assert seen == (dt.date(2026, 11, 20) - dt.timedelta(days=3)).isoformat()
+
+
+async def test_notes_typed_at_the_dissent_step_are_the_dissent_in_the_minutes(
+    store: Store, make_app: Any, tmp_path: Path
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        dissent = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "dissent")
+        await burst(pilot, *["ctrl+n"] * dissent, *"Sam Example disagrees with the plan")
+        await wait_until(pilot, lambda: walk.index == dissent and walk.step.notes.endswith("plan"))
+        await save_now(pilot)
+    with Store(store.root).open(DEMO_ID, read_only=True) as opened:
+        case: Case = opened.case
+        out = write_minutes(case, case.meetings[-1].number, tmp_path / "m.docx", settings=Settings())
+    paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
+    after = paragraphs[paragraphs.index("Dissent") + 1]
+    assert after == "Sam Example disagrees with the plan"
+
+
+def headings(table: ActionTable) -> list[str]:
+    return [str(column.label) for column in table.columns.values()]
+
+
+@pytest.mark.parametrize(
+    ("size", "wanted"),
+    [
+        ((120, 36), ["No.", "Action", "Owner", "Due", "Status", "Carried"]),
+        ((80, 24), ["No.", "Action", "Due", "Status"]),
+    ],
+)
+async def test_action_tables_show_what_matters_at_each_size(
+    store: Store, make_app: Any, size: Any, wanted: list[str]
+) -> None:
+    """The Actions tab and the review step show owner, due, status and times carried at 120
+    columns, and at least due and status at 80, every column fully on screen; enter shows the
+    action's full text."""
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        case_screen = app.screen
+        await pilot.click("#--content-tab-actions")  # the Actions tab
+        await pilot.pause()
+        table = case_screen.query_one("#table-actions", ActionTable)
+        await wait_until(pilot, lambda: table.row_count > 0 and table.size.width > 0)
+        assert set(wanted) <= set(headings(table))
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.size.width
+
+        await human(pilot, "m")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "StartMeetingForm")
+        await burst(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "AttendanceScreen")
+        await burst(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        review = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "review_actions")
+        await burst(pilot, *["ctrl+n"] * review)
+        await wait_until(pilot, lambda: walk.index == review and walk.ready)
+        steps_table = shown_body(walk).query_one("#review-table", ActionTable)
+        await wait_until(pilot, lambda: steps_table.row_count > 0 and steps_table.size.width > 0)
+        assert set(wanted) <= set(headings(steps_table))
+        assert sum(c.get_render_width(steps_table) for c in steps_table.columns.values()) <= steps_table.size.width
+        longest = max(steps_table.actions, key=lambda a: len(a.text))
+        steps_table.focus()
+        steps_table.move_cursor(row=steps_table.actions.index(longest))
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        assert app.screen.query_one("#f-text", TextArea).text == longest.text
+
+
+def keys_in_view(app: Any) -> str:
+    """The footer's keys drawn wholly inside the terminal."""
+    width = app.size.width
+    return " ".join(
+        str(key.render()) for key in app.screen.query("FooterKey") if key.region.width and key.region.right <= width
+    )
+
+
+async def test_at_80x24_the_footer_shows_finish_then_minutes_and_sent_to(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        await wait_until(pilot, lambda: "Finish" in keys_in_view(app))
+        await burst(pilot, "ctrl+f", *"Trial at 80 columns", "ctrl+f")
+        await wait_until(pilot, lambda: app.screen is walk and walk.locked and walk.ready)
+        await wait_until(pilot, lambda: "Minutes" in keys_in_view(app) and "Sent to" in keys_in_view(app))
+
+
+async def test_the_overview_flags_fold_so_the_plan_is_in_view_and_number_keys_open_tabs(
+    store: Store, make_app: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen" and app.screen.ready)
+        case_screen = app.screen
+        plan = case_screen.query_one("#case-plan", Static)
+        assert plan.region.y >= app.size.height - 1 or not plan.region.height  # below the flags, out of view
+        await human(pilot, "f")
+        await wait_until(pilot, lambda: 0 < plan.region.y < app.size.height - 6)
+        assert "folded away" in str(case_screen.query_one("#case-flags", Static).render())
+        await human(pilot, "4")
+        await wait_until(pilot, lambda: case_screen.query_one("TabbedContent").active == "actions")
