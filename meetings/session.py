@@ -261,8 +261,15 @@ class CaseSession:
                 except ValueError:
                     return Parsed(False, "not a whole number")
         if step.answers.get(key) != value or key not in step.answers:
+            before = step.answers.get(key)
             step.answers[key] = value
-            self._changed(meeting, meeting=meeting)
+            booked = key == lifecycle.REVIEW_CONFERENCE_ANSWER and lifecycle.book_review_conference(
+                self.case, before, value
+            )
+            if booked:
+                self._changed(meeting, None, meeting=meeting)
+            else:
+                self._changed(meeting, meeting=meeting)
         return Parsed(True, hint)
 
     def set_meeting_text(self, meeting: Meeting, field: MeetingText, typed: str) -> None:
@@ -343,6 +350,29 @@ class CaseSession:
         self._changed(meeting, meeting=meeting)
         return attendee
 
+    def record_safety_arrangement(self, meeting: Meeting, clash: lifecycle.SafetyClash, how: str) -> None:
+        """How two people who must not meet are kept apart at this meeting (different times,
+        separate rooms), as the chair answered when both were put on the list."""
+        self._editable(meeting)
+        if not text.one_line(how).strip():
+            raise InvalidRecord("safety_arrangements", "say how they will be kept apart")
+        lifecycle.record_safety_arrangement(meeting, clash, how)
+        self._changed(meeting, meeting=meeting)
+
+    def add_same_core_group(self, meeting: Meeting) -> list[Attendee]:
+        """Put everyone from the previous meeting's list on this one, as invited (those already
+        on it are left as they are). Returns who was added."""
+        self._editable(meeting)
+        previous = lifecycle.previous_meeting(self.case, meeting)
+        if previous is None:
+            return []
+        on_list = {text.name_key(a.name) for a in meeting.attendees}
+        added = [a for a in lifecycle.same_core_group(previous) if text.name_key(a.name) not in on_list]
+        if added:
+            meeting.attendees.extend(added)
+            self._changed(meeting, meeting=meeting)
+        return added
+
     def change_attendee(self, meeting: Meeting, attendee: Attendee, **fields: Any) -> None:
         """Change some of an attendee's details (status, mode, report received, name, role ...)."""
         self._editable(meeting)
@@ -361,6 +391,13 @@ class CaseSession:
         self.change_attendee(meeting, attendee, status=lifecycle.next_status(attendee.status))
 
     def next_mode(self, meeting: Meeting, attendee: Attendee) -> None:
+        """How the next person took part: only someone who attended has a mode."""
+        if attendee.status is not AttendanceStatus.ATTENDED:
+            raise InvalidRecord(
+                "mode",
+                f"{attendee.name} is recorded as '{attendee.status.value.replace('_', ' ')}': how they took part "
+                "is only for someone who attended (s changes the status first)",
+            )
         self.change_attendee(meeting, attendee, mode=lifecycle.next_mode(attendee.mode))
 
     def remove_attendee(self, meeting: Meeting, attendee: Attendee) -> None:

@@ -243,3 +243,156 @@ async def test_the_overview_flags_fold_so_the_plan_is_in_view_and_number_keys_op
         assert "folded away" in str(case_screen.query_one("#case-flags", Static).render())
         await human(pilot, "4")
         await wait_until(pilot, lambda: case_screen.query_one("TabbedContent").active == "actions")
+
+
+async def test_one_due_by_rule_shown_where_the_next_date_is_chosen_and_a_review_conference_recorded(
+    store: Store, make_app: Any, tmp_path: Path
+) -> None:
+    """A meeting on Friday 27 November 2026: four weeks on is Christmas Day, so both '4w' and the
+    date due are Tuesday 29 December; the rule is shown at the step and on the finish screen. A
+    review conference date typed there is the case's, and the minutes print it."""
+    app = make_app(store, now=dt.datetime(2026, 11, 27, 10, 0))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        last = len(walk.meeting.steps) - 1
+        await burst(pilot, *["ctrl+n"] * last)
+        await wait_until(pilot, lambda: walk.index == last and walk.ready)
+        body = shown_body(walk)
+        rule = str(body.query_one(".due-rule", Static).render())
+        assert "Due by Tue 29 December 2026" in rule and "25 December 2026 is not a working day" in rule
+        body.query_one("#answer-next_meeting_date", Input).focus()
+        await human(pilot, *"4w", "tab", *"2027-01-20", "tab")
+        await wait_until(pilot, lambda: walk.step.answers.get("review_conference_date") == "2027-01-20")
+        assert walk.step.answers["next_meeting_date"] == "2026-12-29"
+        await burst(pilot, "ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
+        shown = str(app.screen.query_one("#finish-next", Static).render())
+        assert "Tuesday 29 December 2026" in shown and "Due by Tue 29 December 2026" in shown
+        await burst(pilot, *"Trial of the dates", "ctrl+f")
+        await wait_until(pilot, lambda: app.screen is walk and walk.locked)
+        await save_now(pilot)
+    with Store(store.root).open(DEMO_ID, read_only=True) as opened:
+        case: Case = opened.case
+        assert dt.date(2027, 1, 20) in case.review_conferences
+        out = write_minutes(case, case.meetings[-1].number, tmp_path / "m.docx", settings=Settings())
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "Next review conference: Wednesday 20 January 2027" in text
+    from meetings.domain.timescales import next_core_group_due
+
+    assert next_core_group_due(case, Settings()) == dt.date(2026, 12, 29)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_steps_flags_are_one_key_away_and_tab_reaches_them(store: Store, make_app: Any, size: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await burst(pilot, "ctrl+n", "ctrl+n", "ctrl+n")  # the child's voice: the demo child is not seen
+        await wait_until(pilot, lambda: walk.index == 3 and walk.ready)
+        body = shown_body(walk)
+        assert "f6 goes to them" in str(body.query_one("#flag-count", Static).render())
+        box = body.query_one("#step-flags")
+        await burst(pilot, "f6")
+        await wait_until(pilot, lambda: app.focused is box)
+        await wait_until(pilot, lambda: box.region.height > 0 and box.region.y < app.size.height - 1)
+        assert "last recorded as seen" in str(box.render())
+        await burst(pilot, "f6")
+        await wait_until(pilot, lambda: app.focused is body.query_one("#notes"))
+        await burst(pilot, "tab")
+        await wait_until(pilot, lambda: app.focused is box)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_meeting_three_starts_from_meeting_two(store: Store, make_app: Any, size: Any) -> None:
+    """The start form takes the date, time and venue meeting 2 set; attendance offers the same
+    core group (as invited, with agencies and modes); the distribution list is everyone invited
+    and every expected agency, whether they came or not."""
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "m")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "StartMeetingForm")
+        form = app.screen
+        # Meeting 2 set 29 October, which has passed (the clock says 20 November): held late, today.
+        assert form.query_one("#s-date", Input).value == "2026-11-20"
+        assert "That date has passed" in str(form.query_one("#s-planned", Static).render())
+        assert form.query_one("#s-venue", Input).value == "Sample Family Centre"
+        assert "Set at meeting 2" in str(form.query_one("#s-planned", Static).render())
+        await burst(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "AttendanceScreen")
+        attendance = app.screen
+        assert "ctrl+l: the same core group as meeting 2 (7 people" in str(
+            attendance.query_one("#same-as-last", Static).render()
+        )
+        await burst(pilot, "ctrl+l")
+        await wait_until(pilot, lambda: len(attendance.meeting.attendees) == 7)
+        statuses = {a.name: (a.status.value, a.agency) for a in attendance.meeting.attendees}
+        assert statuses["Casey Visitor (fictional)"][0] == "invited"
+        assert statuses["Sam Sample"][0] == "invited"
+        assert attendance.meeting.attendees[0].mode is not None  # how they took part last time
+        await burst(pilot, "s")  # the highlighted first person came
+        await wait_until(pilot, lambda: attendance.meeting.attendees[0].status.value == "attended")
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert meeting["date"] == "2026-11-20"
+    assert [a["status"] for a in meeting["attendees"]].count("invited") == 6
+
+
+async def test_the_distribution_list_is_everyone_invited_and_every_expected_agency(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "6")  # the meetings tab
+        table = app.screen.query_one("#table-meetings")
+        table.focus()
+        table.move_cursor(row=1)  # meeting 2, finished
+        await human(pilot, "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        await human(pilot, "f5")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DistributionScreen")
+        waiting = str(app.screen.query_one("#not-sent", Static).render())
+    for name in ("PC Jordan Badge (fictional)", "Sam Sample", "Example Street Surgery"):
+        assert name in waiting  # apologies, and expected agencies nobody came from
+
+
+@pytest.mark.parametrize("speed", ["human", "burst"])
+async def test_a_safety_note_asks_at_once_how_two_people_are_kept_apart(
+    store: Store, make_app: Any, speed: str
+) -> None:
+    """Sam Sample's record says he is not to attend at the same time as Lee Placeholder: adding
+    both asks how it is handled, and the answer is recorded with both names."""
+    press = human if speed == "human" else burst
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        attendance = app.screen
+        await press(pilot, *"Sam Sample", "enter")
+        await wait_until(pilot, lambda: len(attendance.meeting.attendees) == 1)
+        assert app.screen is attendance  # no clash yet
+        await press(pilot, *"Lee Placeholder", "enter", *"Lee joins at 11:00 after Sam has left", "enter")
+        await wait_until(pilot, lambda: "after Sam has left" in attendance.meeting.safety_arrangements)
+        await wait_until(pilot, lambda: app.screen is attendance)
+        warnings = str(attendance.query_one("#attendance-warnings", Static).render())
+        assert "Kept apart: Sam Sample and Lee Placeholder: Lee joins at 11:00" in warnings
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert meeting["safety_arrangements"] == "Sam Sample and Lee Placeholder: Lee joins at 11:00 after Sam has left"
+
+
+async def test_a_next_meeting_date_still_to_come_fills_the_start_form(store: Store, make_app: Any) -> None:
+    app = make_app(store, now=dt.datetime(2026, 10, 20, 9, 30))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "m")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "StartMeetingForm")
+        form = app.screen
+        assert form.query_one("#s-date", Input).value == "2026-10-29"
+        assert form.query_one("#s-venue", Input).value == "Sample Family Centre"
+        assert "change the date if it is held today" in str(form.query_one("#s-planned", Static).render())

@@ -7,8 +7,10 @@ session) saves what they changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from . import schema
 from .agenda import Agenda, StepRole
@@ -49,6 +51,51 @@ def latest_meeting(case: Case, *, finished_only: bool = False) -> Meeting | None
     latest date, and of meetings on the same day the one numbered last. None if there is none."""
     meetings = [m for m in case.meetings if not finished_only or m.status is MeetingStatus.FINISHED]
     return max(meetings, key=lambda m: (m.date, m.number), default=None)
+
+
+def previous_meeting(case: Case, meeting: Meeting) -> Meeting | None:
+    """The meeting before `meeting` (by date, then number), or None for the first."""
+    earlier = [m for m in case.meetings if m is not meeting and (m.date, m.number) < (meeting.date, meeting.number)]
+    return max(earlier, key=lambda m: (m.date, m.number), default=None)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the last meeting set for the next core group, to start it from."""
+
+    by_meeting: int
+    date: dt.date | None
+    time: dt.time | None
+    venue: str
+    mode: MeetingMode | None
+
+
+def planned_next(case: Case) -> Planned | None:
+    """The next core group's details as the latest finished meeting set them (None if none did)."""
+    last = latest_meeting(case, finished_only=True)
+    if last is None:
+        return None
+    return Planned(
+        last.number, next_meeting_date_of(last), last.next_meeting_time, last.next_meeting_venue, last.next_meeting_mode
+    )
+
+
+def same_core_group(previous: Meeting) -> list[Attendee]:
+    """Everyone on `previous`'s list, as invited to this one: their role, agency, copy, needs and
+    how they took part last time; the chair then marks who came."""
+    return [dataclasses.replace(a, status=AttendanceStatus.INVITED, report_received=False) for a in previous.attendees]
+
+
+def distribution_list(case: Case, meeting: Meeting) -> list[Attendee]:
+    """Who the minutes go to: everyone invited (whether they came or not), then each expected
+    agency nobody on the list is from (they are sent the minutes though absent)."""
+    on_list = {name_key(a.agency) for a in meeting.attendees if a.agency.strip()}
+    agencies = [
+        Attendee(name=agency, agency=agency, status=AttendanceStatus.INVITED)
+        for agency in case.expected_agencies
+        if name_key(agency) not in on_list
+    ]
+    return [*meeting.attendees, *agencies]
 
 
 def find_meeting(case: Case, number: int) -> Meeting:
@@ -219,6 +266,56 @@ def men_not_invited_for_safety(case: Case, meeting: Meeting) -> list[Person]:
     return [p for p in case.people if may_be_a_man(p) and not _is_attendee(p, meeting) and kept_away_for_safety(p)]
 
 
+@dataclass(frozen=True)
+class SafetyClash:
+    """Two people on one meeting's list whom a safety note says must not attend together."""
+
+    noted: Attendee  # whose record holds the note
+    other: Attendee
+    note: str
+    restricted: bool  # either is a restricted person: named on screen only when the chair asks
+
+    @property
+    def names(self) -> str:
+        return f"{self.noted.name} and {self.other.name}"
+
+
+def safety_clashes(case: Case, meeting: Meeting) -> list[SafetyClash]:
+    """Pairs on the list where one's safety note names the other ("not to attend at the same time
+    as ..."), whether or not the meeting has recorded how they are kept apart."""
+    people = {p.id: p for p in case.people}
+    by_name = {name_key(p.name): p for p in case.people}
+    clashes = []
+    for noted in meeting.attendees:
+        person = people.get(noted.person_id) if noted.person_id is not None else by_name.get(name_key(noted.name))
+        if person is None or not person.safety_note.strip():
+            continue
+        note = name_key(person.safety_note)
+        for other in meeting.attendees:
+            if other is noted or not name_key(other.name) or name_key(other.name) not in note:
+                continue
+            other_person = by_name.get(name_key(other.name))
+            restricted = person.restricted or bool(other_person and other_person.restricted)
+            clashes.append(SafetyClash(noted, other, one_line(person.safety_note), restricted))
+    return clashes
+
+
+def unhandled_clashes(case: Case, meeting: Meeting) -> list[SafetyClash]:
+    """The clashes the meeting has not yet said how it handles (its safety arrangements name both)."""
+    arranged = name_key(meeting.safety_arrangements)
+    return [
+        c for c in safety_clashes(case, meeting)
+        if not (name_key(c.noted.name) in arranged and name_key(c.other.name) in arranged)
+    ]  # fmt: skip
+
+
+def record_safety_arrangement(meeting: Meeting, clash: SafetyClash, how: str) -> None:
+    """Record how a clash is handled at this meeting, naming both people."""
+    entry = f"{clash.names}: {one_line(how).strip()}"
+    existing = meeting.safety_arrangements.strip()
+    meeting.safety_arrangements = f"{existing}\n{entry}" if existing else entry
+
+
 # ----- the actions a meeting reviews -----------------------------------------------------------
 
 
@@ -291,6 +388,28 @@ def finish_meeting(case: Case, meeting: Meeting, *, now: dt.datetime, note: str 
     changed = actions_to_review(case, meeting)
     for action in changed:
         action.times_carried_forward += 1
+    return changed
+
+
+REVIEW_CONFERENCE_ANSWER = "review_conference_date"
+
+
+def book_review_conference(case: Case, before: object, after: object) -> bool:
+    """The review conference date typed at the meeting (an ISO date, or None) is the case's booked
+    review conference: the date it replaces is taken off the case's list. Returns whether the
+    list changed."""
+    changed = False
+    if isinstance(before, str) and before != after:
+        old = dt.date.fromisoformat(before)
+        if old in case.review_conferences:
+            case.review_conferences.remove(old)
+            changed = True
+    if isinstance(after, str):
+        new = dt.date.fromisoformat(after)
+        if new not in case.review_conferences:
+            case.review_conferences.append(new)
+            case.review_conferences.sort()
+            changed = True
     return changed
 
 

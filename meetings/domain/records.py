@@ -301,6 +301,9 @@ class Meeting:
     status: MeetingStatus = MeetingStatus.IN_PROGRESS
     finished_at: dt.datetime | None = None
     finish_note: str = schema.text(multiline=True, doc="why the chair finished with items missing")
+    safety_arrangements: str = schema.text(
+        multiline=True, doc="how people who must not meet are kept apart at this meeting (separate times, rooms)"
+    )
     distribution: list[Distribution] = schema.items()
 
     def check(self) -> None:

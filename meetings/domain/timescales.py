@@ -276,8 +276,20 @@ def _next_core_group_due(
 
 
 def core_group_interval_end(last_meeting: dt.date, settings: Settings) -> dt.date:
-    """The latest day the next core group may be held: the council's interval after the last one."""
-    return last_meeting + dt.timedelta(weeks=settings.timescales.core_group_interval_weeks)
+    """The latest day the next core group may be held: the council's interval after the last one,
+    moved on to the next working day when it falls on a weekend or bank holiday (the same rule as
+    a date typed as '4w', so the date the chair picks and the date due agree)."""
+    weeks = settings.timescales.core_group_interval_weeks
+    return on_or_after_working_day(last_meeting + dt.timedelta(weeks=weeks), settings)
+
+
+def next_core_group_rule(meeting_date: dt.date, settings: Settings) -> str:
+    """The rule for the next core group's date, in the chair's words, with the date it gives."""
+    weeks = settings.timescales.core_group_interval_weeks
+    due = core_group_interval_end(meeting_date, settings)
+    plain = meeting_date + dt.timedelta(weeks=weeks)
+    moved = f" ({day_month_year(plain)} is not a working day)" if due != plain else ""
+    return f"Due by {due:%a} {day_month_year(due)}: within {weeks} weeks of this meeting{moved}."
 
 
 def _born_after_icpc(child: Child, icpc: dt.date) -> bool:

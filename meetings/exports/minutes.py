@@ -257,6 +257,8 @@ def _attendance(word: WordDocument, case: Case, meeting: Meeting, restrictions: 
     missing = missing_agencies(case, meeting)
     if missing:
         word.labelled("Expected agencies not present and no report received", ", ".join(missing), flag=True)
+    if meeting.safety_arrangements.strip() and not restrictions.family:  # who is kept from whom: full copy only
+        word.labelled("How people who must not meet were kept apart", meeting.safety_arrangements)
 
 
 def _agencies_reporting(attendees: Sequence[Attendee]) -> list[str]:

@@ -86,12 +86,30 @@ class AttendanceScreen(Screen[None]):
             show=False,
             tooltip="Show or hide restricted people in the warnings (hidden at first: the family may see the screen)",
         ),
+        Binding(
+            "ctrl+l", "same_as_last", "Same as last time", priority=True,
+            tooltip="Put everyone from the last meeting's list on this one, as invited (mark who came with s)",
+        ),
+        Binding(
+            "ctrl+k", "safety", "Safety", priority=True,
+            tooltip="Say how two people who must not meet are kept apart at this meeting",
+        ),
         Binding("escape", "done", "Walk-through", tooltip="Back to the agenda walk-through"),
-    ]
+    ]  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "same_as_last":
+            case = self.app.case_session.case
+            previous = lifecycle.previous_meeting(case, self.meeting)
+            return not self.locked and previous is not None and bool(previous.attendees)
+        if action == "safety":
+            return not self.locked and bool(lifecycle.unhandled_clashes(self.app.case_session.case, self.meeting))
+        return True
 
     def __init__(self, meeting: Meeting) -> None:
         super().__init__()
         self.meeting = meeting
+        self.asked: set[str] = set()  # safety clashes asked about once already (escape leaves a warning)
 
     @property
     def locked(self) -> bool:
@@ -110,6 +128,7 @@ class AttendanceScreen(Screen[None]):
                 "e or enter edits · s status · o mode · r report · delete removes.",
                 classes="hint",
             )
+            yield Static(id="same-as-last", classes="hint")
             with Horizontal(id="add-attendee", classes="row"):
                 yield Input(placeholder="Name (type to pick)", id="a-name", disabled=locked, max_length=200,
                             suggester=SuggestFromList([c.name for c in choices], case_sensitive=False))  # fmt: skip
@@ -135,7 +154,70 @@ class AttendanceScreen(Screen[None]):
         for name in ("Name", "Status", "Mode", "Report", "Role", "Agency", "Copy", "Needs"):
             table.add_column(name)
         self.refresh_table()
+        self._offer_same_as_last()
         self.query_one("#a-name", Input).focus()
+
+    def _offer_same_as_last(self) -> None:
+        """At meeting two and after: offer last time's list while this one is empty."""
+        line = self.query_one("#same-as-last", Static)
+        previous = lifecycle.previous_meeting(self.app.case_session.case, self.meeting)
+        offer = not self.locked and not self.meeting.attendees and previous is not None and bool(previous.attendees)
+        line.display = offer
+        if offer and previous is not None:
+            line.update(
+                Text(
+                    f"ctrl+l: the same core group as meeting {previous.number} ({len(previous.attendees)} people, "
+                    "as invited, with their agencies and how they took part); then s marks who came.",
+                    style="bold",
+                )
+            )
+
+    def action_same_as_last(self) -> None:
+        if self.locked:
+            return
+        added = self.app.case_session.add_same_core_group(self.meeting)
+        self.notify(f"{len(added)} added from the last meeting, as invited: s marks who came." if added
+                    else "Everyone from the last meeting is already on the list.")  # fmt: skip
+        self._apply_mode()
+        self.refresh_table()
+        self._offer_same_as_last()
+        self.refresh_bindings()
+        table = self.query_one("#attendees", DataTable)
+        if table.row_count:
+            table.focus()
+        self._ask_about_clashes()
+
+    def _ask_about_clashes(self) -> None:
+        """Two people who must not meet are both on the list: ask at once how it is handled."""
+        from ..widgets.forms import Ask
+
+        session = self.app.case_session
+        clash = next(
+            (c for c in lifecycle.unhandled_clashes(session.case, self.meeting) if c.names not in self.asked), None
+        )
+        if clash is None:
+            return
+        self.asked.add(clash.names)
+        if clash.restricted and not self.app.show_restricted:
+            question = (f"A safety note applies to two people on this list (restricted: {RESTRICTED_KEY} shows "
+                        "who). How will this be handled at this meeting (different times, separate rooms)?")  # fmt: skip
+        else:
+            question = (f"Safety: {clash.noted.name}'s record says \u201c{clash.note}\u201d, and {clash.other.name} "
+                        "is also on this meeting's list. How will this be handled (different times, separate rooms)?")  # fmt: skip
+
+        def answered(how: str | None) -> None:
+            if how:
+                session.record_safety_arrangement(self.meeting, clash, how)
+                self.notify("Recorded: how they are kept apart at this meeting.")
+            self.refresh_warnings()
+            self.refresh_bindings()
+            self._ask_about_clashes()
+
+        self.app.push_screen(Ask(question), answered)
+
+    def action_safety(self) -> None:
+        self.asked.clear()
+        self._ask_about_clashes()
 
     def refresh_table(self) -> None:
         table = self.query_one("#attendees", DataTable)
@@ -189,6 +271,15 @@ class AttendanceScreen(Screen[None]):
         if kept_away:
             text.append("● Not invited for safety (see them separately): ", style="bold yellow")
             text.append(people_text(kept_away, words, show_restricted=show) + "\n")
+        for clash in lifecycle.unhandled_clashes(case, self.meeting):
+            who = clash.names if show or not clash.restricted else f"two people (restricted, {RESTRICTED_KEY} shows)"
+            text.append(f"● Safety: {who} must not attend together; say how it is handled (ctrl+k).\n",
+                        style="bold red")  # fmt: skip
+        if self.meeting.safety_arrangements.strip() and (
+            show or not any(c.restricted for c in lifecycle.safety_clashes(case, self.meeting))
+        ):
+            text.append("● Kept apart: ", style="bold green")
+            text.append(one_line(self.meeting.safety_arrangements) + "\n")
         self.query_one("#attendance-warnings", Static).update(text)
 
     def _apply_mode(self) -> None:
@@ -261,7 +352,10 @@ class AttendanceScreen(Screen[None]):
         self.query_one("#a-report", Checkbox).value = False
         self._apply_mode()
         self.refresh_table()
+        self._offer_same_as_last()
+        self.refresh_bindings()
         name_input.focus()
+        self._ask_about_clashes()
 
     def _highlighted(self) -> Attendee | None:
         row = self.query_one("#attendees", DataTable).cursor_row
@@ -271,7 +365,11 @@ class AttendanceScreen(Screen[None]):
         attendee = self._highlighted()
         if attendee is None or self.locked:
             return
-        change(self.meeting, attendee)
+        try:
+            change(self.meeting, attendee)
+        except InvalidRecord as problem:
+            self.notify(problem.problem, severity="warning", markup=False)
+            return
         self._apply_mode()
         self.refresh_table()
 

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 
-from meetings.domain.lifecycle import find_meeting
-from meetings.domain.records import CopyType, Meeting
+from meetings.domain.lifecycle import distribution_list, find_meeting
+from meetings.domain.records import AttendanceStatus, Attendee, CopyType, Meeting
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.wording import humanise
 
@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 COPY_CHOICES = [("full copy", CopyType.FULL.value), ("family copy (no restricted notes)", CopyType.FAMILY.value)]
+
+
+def _pick_words(a: Attendee) -> str:
+    """A recipient as the picker shows them: who, from where, and whether they came."""
+    if a.name == a.agency and a.status is AttendanceStatus.INVITED and not a.role:
+        return f"{a.name} (expected agency, not at the meeting)"
+    where = a.agency or a.role
+    came = "" if a.status is AttendanceStatus.ATTENDED else humanise(a.status.value)
+    details = ", ".join(d for d in (where, came) if d)
+    return f"{a.name} ({details})" if details else a.name
 
 
 class DistributionScreen(Screen[None]):
@@ -53,18 +63,18 @@ class DistributionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         meeting = self.meeting
         read_only = self.app.read_only
-        people = [(f"{a.name} ({a.agency or a.role or humanise(a.status.value)})", str(i))
-                  for i, a in enumerate(meeting.attendees)]  # fmt: skip
+        self.recipients = distribution_list(self.app.case_session.case, meeting)
+        people = [(_pick_words(a), str(i)) for i, a in enumerate(self.recipients)]
         yield Header()
         with VerticalScroll(id="distribution"):
             yield Label(f"Minutes of meeting {meeting.number} ({meeting.date}): who was sent which copy",
                         classes="form-label")  # fmt: skip
             yield DataTable(id="sent", cursor_type="row", zebra_stripes=True)
             yield Static(id="not-sent", classes="hint")
-            yield Static("Pick an attendee (their copy type follows) or type a name; then the date sent and how. "
+            yield Static("Pick who was invited (their copy type follows) or type a name; then the date sent and how. "
                          "ctrl+s or enter records it.", classes="hint")  # fmt: skip
             with Horizontal(classes="row"):
-                yield Select(people, prompt="Pick an attendee", id="d-pick", disabled=read_only)
+                yield Select(people, prompt="Pick who was invited", id="d-pick", disabled=read_only)
                 yield Input(placeholder="Recipient", id="d-recipient", disabled=read_only, max_length=200)
             with Horizontal(classes="row"):
                 yield Input(placeholder="Agency", id="d-agency", disabled=read_only, max_length=200)
@@ -94,20 +104,20 @@ class DistributionScreen(Screen[None]):
         for d in meeting.distribution:
             table.add_row(Text(d.recipient), Text(d.agency), d.copy_type.value, str(d.sent_on or ""), Text(d.how))
         sent = {d.recipient.casefold() for d in meeting.distribution}
-        waiting = [a.name for a in meeting.attendees if a.name.casefold() not in sent]
+        waiting = [a.name for a in self.recipients if a.name.casefold() not in sent]
         text = Text()
         if waiting:
             text.append("Not yet sent: ", style="bold yellow")
             text.append(", ".join(waiting))
         else:
-            text.append("Every attendee has been sent a copy.", style="green")
+            text.append("Everyone invited, and every expected agency, has been sent a copy.", style="green")
         self.query_one("#not-sent", Static).update(text)
 
     @on(Select.Changed, "#d-pick")
     def picked(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
             return
-        attendee = self.meeting.attendees[int(str(event.value))]
+        attendee = self.recipients[int(str(event.value))]
         self.query_one("#d-recipient", Input).value = attendee.name
         self.query_one("#d-agency", Input).value = attendee.agency
         self.query_one("#d-copy", Select).value = attendee.copy_type.value

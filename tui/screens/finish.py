@@ -15,7 +15,10 @@ from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from meetings.domain.finish import Problem, finish_problems
+from meetings.domain.lifecycle import next_meeting_date_of
 from meetings.domain.records import Meeting, MeetingStatus
+from meetings.domain.timescales import next_core_group_rule
+from meetings.domain.wording import weekday_date
 
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import line_value
@@ -54,7 +57,8 @@ class FinishScreen(Screen["str | GoBack | None"]):
 
     DEFAULT_CSS = """
     #finish { padding: 0 1; }
-    #finish-summary { height: auto; margin-bottom: 1; }
+    #finish-summary { height: auto; }
+    #finish-next { height: auto; margin-bottom: 1; color: $text-muted; }
     #problems { height: 1fr; }
     """
 
@@ -84,6 +88,7 @@ class FinishScreen(Screen["str | GoBack | None"]):
         yield Header()
         with Vertical(id="finish"):
             yield Static(id="finish-summary")
+            yield Static(id="finish-next")
             yield ProblemList(id="problems")
             yield Label("Reason for finishing with items missing (recorded in the minutes)", classes="form-label")
             yield Input(
@@ -100,6 +105,11 @@ class FinishScreen(Screen["str | GoBack | None"]):
         options = self.query_one("#problems", OptionList)
         options.add_options([Option(Text(("↩ " if p.step_key else "• ") + p.message)) for p in self.problems])
         summary = self.query_one("#finish-summary", Static)
+        next_date = next_meeting_date_of(self.meeting)
+        rule = next_core_group_rule(self.meeting.date, self.app.settings)
+        self.query_one("#finish-next", Static).update(
+            Text(f"Next core group: {weekday_date(next_date) if next_date else 'not set'}. {rule}")
+        )
         if self.problems:
             things = "1 thing is" if len(self.problems) == 1 else f"{len(self.problems)} things are"
             summary.update(Text(f"{things} missing. Enter on the highlighted one goes back to it; "

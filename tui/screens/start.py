@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from meetings.domain import lifecycle
 from meetings.domain.schema import InvalidRecord, parse_time
+from meetings.domain.wording import humanise, weekday_date
 
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import FORM_KEYS, FormScreen, line_value
@@ -31,15 +34,30 @@ class StartMeetingForm(FormScreen[None]):
     def compose(self) -> ComposeResult:
         case = self.app.case_session.case
         now = self.app.now()
+        # Meeting two and after start from what the last meeting set for this one.
+        planned = lifecycle.planned_next(case)
+        # A date set that has passed is not this meeting's: it is held late, today.
+        day = planned.date if planned and planned.date and planned.date >= now.date() else now.date()
+        time = planned.time if planned and planned.time else now.time()
         with Vertical(id="form-box"):
             yield Label(f"Start core group meeting {case.next_number('meetings')}", id="form-title")
+            if planned is not None and (planned.date or planned.venue):
+                words = f"Set at meeting {planned.by_meeting}: {weekday_date(planned.date)}"
+                words += f" at {planned.time:%H:%M}" if planned.time else ""
+                words += f", {planned.venue}" if planned.venue else ""
+                words += f", {humanise(planned.mode.value)}" if planned.mode else ""
+                if planned.date and planned.date < now.date():
+                    words += f". That date has passed: today's date is filled in ({weekday_date(now.date())})."
+                elif planned.date and planned.date > now.date():
+                    words += f". Today is {weekday_date(now.date())}: change the date if it is held today."
+                yield Static(Text(words), classes="hint", id="s-planned")
             with VerticalScroll(id="form-fields"):
                 yield Label("Date", classes="form-label")
-                yield Input(now.date().isoformat(), id="s-date")
+                yield Input(day.isoformat(), id="s-date")
                 yield Label("Start time (HH:MM)", classes="form-label")
-                yield Input(now.strftime("%H:%M"), id="s-time")
+                yield Input(time.strftime("%H:%M"), id="s-time")
                 yield Label("Venue", classes="form-label")
-                yield Input(id="s-venue", max_length=300)
+                yield Input(planned.venue if planned else "", id="s-venue", max_length=300)
                 yield Label("Chair", classes="form-label")
                 yield Input(case.lead_social_worker, id="s-chair", max_length=200)
                 yield Label("Minute-taker", classes="form-label")

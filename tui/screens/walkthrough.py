@@ -29,7 +29,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from meetings.domain import analysis, finish, lifecycle
+from meetings.domain import analysis, finish, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
 from meetings.domain.flags import case_flags, flags_at
 from meetings.domain.records import Action, AgendaStep, AttendanceStatus, Meeting, MeetingMode, MeetingStatus
@@ -39,7 +39,7 @@ from meetings.session import CaseSession, Parsed
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
-from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
+from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
 from . import editing
@@ -140,6 +140,14 @@ class WalkthroughScreen(Screen[None]):
         ),
         Binding("f2", "attendance", "Attendance", tooltip="Who is here, how, and who is missing"),
         Binding("f4", "new_concern", "Concern", tooltip="Record a concern or information received"),
+        Binding(
+            FLAGS_KEY,
+            "flags",
+            "Flags",
+            priority=True,  # before the text box's own f6 (select line)
+            show=False,  # the footer is full; the line at the top of the step names the key
+            tooltip="Go to this step's flags below the notes, and back to the notes",
+        ),
         Binding(
             RESTRICTED_KEY,
             "toggle_restricted",
@@ -429,7 +437,7 @@ class WalkthroughScreen(Screen[None]):
         widgets.append(Static(id="restricted-hidden", classes="hint"))
         if role is StepRole.MEMBERSHIP:
             widgets.append(Static(id="membership", classes="flags"))
-        widgets.append(Static(id="step-flags", classes="flags"))
+        widgets.append(FlagsBox(id="step-flags", classes="flags"))
         widgets += section
         return widgets
 
@@ -444,14 +452,18 @@ class WalkthroughScreen(Screen[None]):
         flags = flags_at(role, all_flags)
         shown, hidden = shown_items(flags, show_restricted=self.app.show_restricted)
         for count in body.query("#flag-count").results(Static):
-            line = Text(f"⚑ {len(shown)} flag(s) for this step, listed below the notes", style="bold yellow")
+            many = "flag" if len(shown) == 1 else "flags"
+            line = Text(
+                f"⚑ {len(shown)} {many} for this step, below the notes: {FLAGS_KEY} goes to them (and back)",
+                style="bold yellow",
+            )
             if hidden:
                 line.append(f"; {hidden_line(hidden)}", style="italic")
             count.update(line)
             count.display = bool(shown or hidden)
-        for box in body.query("#step-flags").results(Static):
-            box.update(flags_text(flags, show_restricted=self.app.show_restricted))
-            box.display = bool(flags)
+        for flag_box in body.query("#step-flags").results(FlagsBox):
+            flag_box.update(flags_text(flags, show_restricted=self.app.show_restricted))
+            flag_box.display = bool(flags)
         self._show_restricted_notes(body)
         for box in body.query("#membership").results(Static):
             box.update(self._membership_text())
@@ -517,6 +529,11 @@ class WalkthroughScreen(Screen[None]):
                 )
             )  # fmt: skip
         if role is StepRole.NEXT_MEETING:
+            rule = timescales.next_core_group_rule(m.date, self.app.settings)
+            widgets.insert(
+                0,
+                Static(Text(rule + " Type '4w' or a date for the next core group.", style="bold"), classes="due-rule"),
+            )
             mode = Select.NULL if m.next_meeting_mode is None else m.next_meeting_mode.value
             time_hint = Static("", id="hint-next_meeting_time", classes="answer-hint")
             widgets += [
@@ -744,6 +761,20 @@ class WalkthroughScreen(Screen[None]):
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
         self.refresh_step()
+
+    def action_flags(self) -> None:
+        """To the step's flags (scrolled into view), or back to the notes from them."""
+        body = self.body
+        if body is None:
+            return
+        box = body.query_one("#step-flags", FlagsBox)
+        if self.focused is box or not box.display:
+            if not box.display:
+                self.notify("No flags for this step.")
+            body.query_one("#notes", BoundTextArea).focus()
+            return
+        box.focus()
+        body.scroll_to_widget(box, animate=False, top=True)
 
     def action_close(self) -> None:
         self._leave_step()

@@ -11,10 +11,22 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from rich.text import Text
+from textual.widgets import Static
 
 from meetings.domain.flags import Flag, Severity
 
 RESTRICTED_KEY = "f8"
+FLAGS_KEY = "f6"
+
+
+class FlagsBox(Static, can_focus=True):
+    """A box of flags the cursor can reach (tab, or the flags key), so that flags below the fold
+    are never out of reach of the keyboard; it scrolls into view when it has the cursor."""
+
+    DEFAULT_CSS = """
+    FlagsBox:focus { border: heavy $warning; }
+    """
+
 
 SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "bold yellow", Severity.INFO: "cyan"}
 

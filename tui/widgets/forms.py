@@ -353,7 +353,7 @@ class Ask(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(Text(self.question), id="confirm-question")  # names and paths are never markup
             yield Input(self.value, id="ask-input")
             yield Static("", id="form-error")
             yield Static("enter accept · esc cancel", classes="form-keys")
