@@ -419,6 +419,7 @@ class CaseSession:
         records are checked; if they refuse the change, the record is left as it was."""
         self._editable()
         names = list(fields)
+        timescales.check_past_fields(changed, names, self.today())
         before = {name: getattr(record, name) for name in names}
         for name in names:
             setattr(record, name, getattr(changed, name))
@@ -438,6 +439,7 @@ class CaseSession:
         return record
 
     def _add(self, records: list[R], new: R, *, saved: Any = "record") -> R:
+        timescales.check_past_fields(new, [f.name for f in dataclasses.fields(new)], self.today())  # type: ignore[arg-type]
         records.append(new)
         try:
             self.case.check()
@@ -487,6 +489,11 @@ class CaseSession:
         """Who was sent which copy of the meeting's minutes, and when and how."""
         if self.writer is None:
             raise ReadOnly(f"Case {self.case.id} is open read-only")
+        timescales.check_not_future(sent_on, self.today(), "Sent on")
+        if sent_on < meeting.date:
+            raise InvalidRecord(
+                "sent_on", f"{sent_on} is before the meeting ({meeting.date}): minutes are sent after the meeting"
+            )
         entry = lifecycle.record_distribution(meeting, recipient, copy_type, agency=agency, sent_on=sent_on, how=how)
         self._changed(meeting, meeting=meeting)
         return entry

@@ -248,3 +248,42 @@ def test_restore_leaves_a_healthy_case_alone_unless_forced(tmp_path: Path) -> No
     forced = coregroup("--store", str(store_dir), "restore", CASE, "--force")
     assert forced.returncode == 0, forced.stderr
     assert store.export_data(CASE)["team"] == json.loads(DEMO_TEXT)["team"]
+
+
+def test_the_command_line_agrees_with_the_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sent` and `minutes` give the same clear message for a meeting the case does not have;
+    `where` prints an absolute path; `cases` shows the app's next due date, and a meeting still
+    in progress is not the last one held."""
+    import datetime as dt
+
+    from meetings.domain.settings import Settings
+    from meetings.domain.timescales import next_core_group_due
+
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--store", "store", "import", str(DEMO_PATH))[0] == 0
+    code, out, _ = run(capsys, "--store", "store", "where")
+    assert (code, out.strip()) == (0, str((tmp_path / "store").resolve()))
+
+    for command in (
+        ["minutes", CASE, "--meeting", "9", "--out", "m.docx"],
+        ["sent", CASE, "--meeting", "9", "--to", "Casey Visitor", "--copy", "full"],
+    ):
+        code, _, err = run(capsys, "--store", "store", *command)
+        assert code == 1 and "has no meeting 9 (meetings: 1, 2)" in err and "unexpected" not in err
+
+    store = Store(tmp_path / "store")
+    with store.open(CASE) as case_file:
+        from meetings.domain.agenda import load_agenda
+        from meetings.domain.lifecycle import start_meeting
+
+        meeting = start_meeting(case_file.case, load_agenda(), date=dt.date.today())
+        case_file.case.meetings.append(meeting)
+        case_file.save(meeting)
+        due = next_core_group_due(case_file.case, Settings())
+    code, out, _ = run(capsys, "--store", "store", "cases")
+    row = next(line for line in out.splitlines() if line.startswith(CASE))
+    fields = row.split("\t")
+    assert fields[4] == "2026-10-01"  # meeting 2, finished; not today's meeting in progress
+    assert fields[5] == (due.isoformat() if due else "")

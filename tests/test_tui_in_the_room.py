@@ -396,3 +396,40 @@ async def test_a_next_meeting_date_still_to_come_fills_the_start_form(store: Sto
         assert form.query_one("#s-date", Input).value == "2026-10-29"
         assert form.query_one("#s-venue", Input).value == "Sample Family Centre"
         assert "change the date if it is held today" in str(form.query_one("#s-planned", Static).render())
+
+
+async def test_forms_speak_english(store: Store, make_app: Any) -> None:
+    """Errors name the field's label, choices read as words, the due date shows the day it means,
+    and picking an owner fills their agency."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "ctrl+n")  # a new case, from the case list
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NewCaseForm")
+        await human(pilot, "ctrl+s")
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert error.startswith("Not created. Case id:") and "id:" not in error.removeprefix("Not created. Case id:")
+        app.screen.query_one("#n-id", Input).focus()
+        await human(pilot, *"SAMPLE-0003", "tab", *"Robin Example", "tab", *"2099-01-01", "ctrl+s")
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert "Date of birth cannot be in the future" in error and "children[0]" not in error
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "NewCaseForm")
+        if type(app.screen).__name__ == "Confirm":  # half-typed form: it asks before throwing it away
+            await human(pilot, "y")
+
+        await open_walkthrough(pilot, app)
+        await human(pilot, "ctrl+t")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        form = app.screen
+        form.query_one("#f-type").focus()
+        await human(pilot, "enter")  # the drop-down opens: its choices as a chair reads them
+        overlay = form.query_one("#f-type").query_one(OptionList)
+        kinds = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+        assert "pre-birth assessment" in kinds and "father / male carer assessment" in kinds
+        await human(pilot, "escape")
+        form.query_one("#f-owner", Input).focus()
+        await human(pilot, *"Casey Visitor (fictional)", "tab")
+        assert form.query_one("#f-agency", Input).value == "Community Health"
+        form.query_one("#f-due", Input).focus()
+        await human(pilot, *"2w")
+        assert str(form.query_one("#f-due-means", Static).render()) == "= Fri 4 Dec 2026"

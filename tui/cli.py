@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
         return _demo()
     root = store_dir(args.store)
     if args.command == "where":
-        out.print(str(root))
+        print(root.resolve())  # absolute, whatever --store or COREGROUP_STORE gave; printed as is
         return 0
     store = Store(root)
     if args.command is None:
@@ -175,7 +175,10 @@ def _run(args: argparse.Namespace) -> int:
         from meetings.domain.lifecycle import find_meeting, record_distribution
 
         with store.open(args.case_id) as case_file:
-            meeting = find_meeting(case_file.case, args.meeting)
+            try:
+                meeting = find_meeting(case_file.case, args.meeting)
+            except ValueError as exc:  # the same words as `minutes --meeting N` for a meeting not held
+                raise StoreError(str(exc)) from None
             record_distribution(
                 meeting,
                 args.recipient,

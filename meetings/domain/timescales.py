@@ -11,10 +11,11 @@ import bisect
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
 
-from .lifecycle import latest_meeting
+from .lifecycle import latest_meeting, next_meeting_date_of
 from .records import Case, Child
 from .schema import InvalidRecord
 from .settings import Settings
@@ -150,7 +151,7 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
     typed = " ".join(text.split()).casefold()
     shown = repr(text.strip()) if len(text.strip()) <= 40 else repr(text.strip()[:40] + "...")
     if not typed:
-        raise InvalidRecord("due", f"no due date given: use {DUE_FORMS}")
+        raise InvalidRecord("due", f"no date given: use {DUE_FORMS}")
     if typed == "today":
         return today
     if typed == "tomorrow":
@@ -167,7 +168,7 @@ def parse_due(text: str, today: dt.date, settings: Settings) -> dt.date:
     match = _RELATIVE.fullmatch(typed)
     unit = _UNITS.get(match.group(2).replace(" ", "")) if match else None
     if match is None or unit is None:
-        raise InvalidRecord("due", f"{shown} is not a due date: use {DUE_FORMS}")
+        raise InvalidRecord("due", f"{shown} is not a date: use {DUE_FORMS}")
     n = int(match.group(1))
     try:
         if unit == "d":
@@ -211,10 +212,31 @@ def check_not_future(day: dt.date | None, today: dt.date, label: str) -> None:
     """Refuse a date after today for something that has already happened."""
     if day is not None and day > today:
         raise InvalidRecord(
-            "date",
+            "",  # the message names the field itself
             f"{label} cannot be in the future: {day_month_year(day)} is after today ({day_month_year(today)}). "
             "Type the date it happened, or a time back from today such as 3d.",
         )
+
+
+# Dates of things that have happened: none of them can be after today.
+PAST_ONLY: dict[str, tuple[str, ...]] = {
+    "Child": ("date_of_birth", "seen_by_medical_professional_on"),
+    "Concern": ("received_on", "responded_on"),
+    "ChronologyEntry": ("date", "recorded_on"),
+    "Action": ("completed_on",),
+    "Distribution": ("sent_on",),
+}
+_PAST_LABELS = {"date": "The date", "received_on": "Received on", "responded_on": "Responded on"}
+
+
+def check_past_fields(record: object, names: Iterable[str], today: dt.date) -> None:
+    """Refuse a date after today in any of `names` of `record` that records something that has
+    happened (a birth, a concern received, an action completed, minutes sent)."""
+    past = PAST_ONLY.get(type(record).__name__, ())
+    for name in names:
+        if name in past:
+            label = _PAST_LABELS.get(name) or name.replace("_", " ").capitalize()
+            check_not_future(getattr(record, name), today, label)
 
 
 def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
@@ -225,11 +247,11 @@ def next_core_group_due(case: Case, settings: Settings) -> dt.date | None:
     """
     if case.plan_ended_on is not None:
         return None
-    latest = latest_meeting(case)
+    latest = latest_meeting(case, finished_only=True)  # a meeting still in progress is not yet held
     return _next_core_group_due(
         case.icpc_date,
         latest.date if latest is not None else None,
-        latest.next_meeting_date if latest is not None else None,
+        next_meeting_date_of(latest) if latest is not None else None,
         settings,
     )
 

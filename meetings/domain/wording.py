@@ -7,6 +7,7 @@ Every message, screen and Word export that turns a record's value into words com
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 from .records import Action, ActionType, Person, PlanCategory, Relationship
@@ -49,6 +50,28 @@ def relationship_words(person: Person) -> str:
 def action_type_words(action: Action) -> str:
     """What kind of action it is, in words: 'parenting assessment', 'visit', 'action'."""
     return _ACTION_TYPE_WORDS[action.type]
+
+
+def choice_words(member: object) -> str:
+    """A choice in a drop-down, in words: "mother's partner", "pre-birth assessment"."""
+    if isinstance(member, Relationship):
+        return _RELATIONSHIP_WORDS.get(member) or humanise(member.value)
+    if isinstance(member, ActionType):
+        return "other" if member is ActionType.OTHER else _ACTION_TYPE_WORDS[member]
+    value = getattr(member, "value", member)
+    return humanise(str(value))
+
+
+def field_words(path: str, labels: dict[str, str] | None = None) -> str:
+    """A field named in an error in the words of its label, not its path: 'children[0].date_of_birth'
+    is 'Date of birth' (or the label a form gives it)."""
+    labels = labels or {}
+    if path in labels:
+        return labels[path]
+    last = re.sub(r"\[\d+\]", "", path.split(".")[-1])
+    if last in labels:
+        return labels[last]
+    return humanise(last).capitalize() if last else "This field"
 
 
 def and_list(items: Sequence[str]) -> str:

@@ -77,7 +77,7 @@ class CaseSummary:
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
-        last = lifecycle.latest_meeting(case)
+        last = lifecycle.latest_meeting(case, finished_only=True)  # "last held": not one in progress
         return cls(
             id=case.id,
             children=case.child_names(),
@@ -85,7 +85,9 @@ class CaseSummary:
             icpc_date=case.icpc_date.isoformat(),
             lead_social_worker=case.lead_social_worker,
             last_meeting=last.date.isoformat() if last else None,
-            next_meeting=last.next_meeting_date.isoformat() if last and last.next_meeting_date else None,
+            next_meeting=next_date.isoformat()
+            if last and (next_date := lifecycle.next_meeting_date_of(last))
+            else None,
             open_action_due=_due_dates(case),
             unanswered_concerns=sum(1 for c in case.concerns if not c.answered),
             meetings=len(case.meetings),

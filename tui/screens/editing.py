@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from meetings.domain import lifecycle
 from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
+from meetings.domain.text import name_key
 
 from ..widgets.forms import FieldSpec, RecordForm, specs_for
 
@@ -102,11 +104,13 @@ def edit_action(
     case = session.case
     owners = attendee_names(meeting) or [p.name for p in case.people]
     agencies = sorted({a.agency for m in case.meetings for a in m.attendees if a.agency} | set(case.expected_agencies))
+    # Picking an owner fills their agency: as they were last recorded at a meeting.
+    agency_of = {name_key(a.name): a.agency for m in lifecycle.in_order(case.meetings) for a in m.attendees if a.agency}
     names = REVIEW_FIELDS if review else ACTION_FIELDS
     specs = specs_for(
         Action,
         names,
-        owner={"suggest": owners, "help": "start typing: attendees are suggested"},
+        owner={"suggest": owners, "help": "start typing: attendees are suggested", "fills": ("agency", agency_of)},
         agency={"suggest": agencies},
         due={"kind": "due", "label": "Due", "help": "2w, 10wd, 1m or a date"},
         evidence={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -13,7 +14,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from meetings.domain import schema
 from meetings.domain.records import Case, PlanCategory
 from meetings.domain.schema import InvalidRecord
-from meetings.domain.wording import humanise
+from meetings.domain.timescales import check_not_future
+from meetings.domain.wording import field_words, humanise
 from meetings.storage.base import StoreError
 
 from ..widgets.footer import KeysFooter
@@ -89,8 +91,10 @@ class NewCaseForm(FormScreen[Case | None]):
             return line_value(self.query_one(selector, Input))
 
         try:
-            born = self._date("#n-dob", "date of birth")
+            born = self._date("#n-dob", "date_of_birth")
             unborn = self.query_one("#n-unborn", Checkbox).value
+            if born and not unborn:  # a child already born was born by today; an unborn one is due later
+                check_not_future(dt.date.fromisoformat(born), self.app.today(), "Date of birth")
             child: dict[str, Any] = {"id": 1, "name": value("#n-child")}
             if unborn:
                 child.update(due_date=born, mobility="unborn")
@@ -102,7 +106,7 @@ class NewCaseForm(FormScreen[Case | None]):
                 "plan_categories": [
                     c.value for c in PlanCategory if self.query_one(f"#n-plan-{c.value}", Checkbox).value
                 ],
-                "icpc_date": self._date("#n-icpc", "ICPC date"),
+                "icpc_date": self._date("#n-icpc", "icpc_date"),
                 "lead_social_worker": value("#n-worker"),
                 "expected_agencies": [a.strip() for a in value("#n-agencies").split(",") if a.strip()],
             }
@@ -111,7 +115,13 @@ class NewCaseForm(FormScreen[Case | None]):
             if self.app.store.exists(case.id):
                 raise InvalidRecord("id", f"a case {case.id} already exists")
         except InvalidRecord as problem:
-            error.update(Text.assemble(("Not created. ", "bold"), f"{humanise(problem.path)}: {problem.problem}"))
+            labels = {"id": "Case id", "name": "Child's name", "date_of_birth": "Date of birth", "due_date": "Due date",
+                      "plan_categories": "Plan categories", "icpc_date": "ICPC date",
+                      "lead_social_worker": "Lead social worker", "expected_agencies": "Expected agencies",
+                      "children": "Child"}  # fmt: skip
+            error.update(
+                Text.assemble(("Not created. ", "bold"), f"{field_words(problem.path, labels)}: {problem.problem}")
+            )
             error.add_class("shown")
             return
         self.dismiss(case)

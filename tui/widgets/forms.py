@@ -26,8 +26,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 
 from meetings.domain import schema
 from meetings.domain.schema import InvalidRecord
-from meetings.domain.text import many_lines, one_line
-from meetings.domain.wording import humanise
+from meetings.domain.text import many_lines, name_key, one_line
+from meetings.domain.wording import choice_words, field_words, humanise
 from meetings.storage.base import StoreError
 
 from .footer import KeysFooter
@@ -55,6 +55,7 @@ class FieldSpec:
     choices: list[tuple[str, str]] = field(default_factory=list)
     suggest: Sequence[str] = ()
     help: str = ""
+    fills: tuple[str, dict[str, str]] | None = None  # (field, value by name): picking a name fills it
 
 
 def specs_for(cls: type, names: Sequence[str], **overrides: dict[str, Any]) -> list[FieldSpec]:
@@ -73,7 +74,7 @@ def specs_for(cls: type, names: Sequence[str], **overrides: dict[str, Any]) -> l
             kind = "bool"
         elif isinstance(tp, type) and issubclass(tp, enum.Enum):
             kind = "enum"
-            choices = [(humanise(str(m.value)), str(m.value)) for m in tp]
+            choices = [(choice_words(m), str(m.value)) for m in tp]
         elif tp is dt.date:
             kind = "date"
         elif tp is dt.time:
@@ -187,6 +188,8 @@ class RecordForm(FormScreen[Any]):
                         yield Input(
                             _shown(value), placeholder=placeholder, id=wid, suggester=suggester, disabled=self.read_only
                         )
+                        if spec.kind in ("date", "due"):  # what the typed date means, as it is typed
+                            yield Static("", id=f"{wid}-means", classes="date-means")
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
                 yield Static(FORM_KEYS, classes="form-keys")
@@ -196,6 +199,30 @@ class RecordForm(FormScreen[Any]):
 
     def on_mount(self) -> None:
         self._initial = self._raw()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A date shows the day it means ('2w' = Tue 29 Dec 2026); a known name fills its agency."""
+        spec = next((s for s in self.specs if f"f-{s.name}" == event.input.id), None)
+        if spec is None:
+            return
+        if spec.kind in ("date", "due"):
+            means = self.query_one(f"#f-{spec.name}-means", Static)
+            typed = line_value(event.input)
+            if not typed or self.parse_due is None:
+                means.update("")
+                return
+            try:
+                day = self.parse_due(typed)
+            except InvalidRecord as problem:
+                means.update(Text(problem.problem, style="italic"))
+            else:
+                means.update(Text(f"= {day:%a} {day.day} {day:%b %Y}", style="bold"))
+        if spec.fills is not None:
+            target, values = spec.fills
+            found = values.get(name_key(event.input.value))
+            for box in self.query(f"#f-{target}").results(Input):  # a form may leave the field out
+                if found and not box.value.strip():
+                    box.value = found
 
     def _raw(self) -> dict[str, Any]:
         """What each field shows now, as typed (to tell whether anything was changed)."""
@@ -273,8 +300,9 @@ class RecordForm(FormScreen[Any]):
             saved = self.save(record) if self.save is not None else record
         except InvalidRecord as problem:
             field_name = problem.path.split(".")[-1]
+            labels = {spec.name: spec.label for spec in self.specs}
             error.update(
-                Text.assemble(("Not saved. ", "bold"), f"{humanise(field_name).capitalize()}: {problem.problem}")
+                Text.assemble(("Not saved. ", "bold"), f"{field_words(problem.path, labels)}: {problem.problem}")
             )
             error.add_class("shown")
             for widget in self.query(f"#f-{field_name}") if field_name.isidentifier() else ():
