@@ -18,6 +18,13 @@ FIXED_NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
 
 
 @pytest.fixture(autouse=True)
+def own_config_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own config folder: what the app remembers (the folder minutes were
+    written to) never comes from, or goes to, the real user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(autouse=True)
 def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blinking cursors make screenshots differ from run to run."""
     try:

@@ -61,7 +61,7 @@ def test_full_chronology_lists_every_entry_oldest_first(tmp_path: Path) -> None:
     assert housing[2] == "Concern about home conditions and a man leaving late at night."
     assert housing[3] == "Negative (-)"
     assert housing[4] == "Police checks requested."
-    assert housing[5] == "Robin Minutes (fictional)\n28 Aug 2026"
+    assert housing[5] == "Robin Minutes (fictional)\non 28 Aug 2026"
     assert "Not shareable with the family" in table[5][1]
     assert "6 entries, oldest first." in text(out)
 
@@ -181,7 +181,7 @@ def _reference_table(
 ) -> int:
     """`WordDocument.table` as it was, one lxml element at a time: what the fast table must equal."""
     usable = self._usable_width()
-    widths = [int(usable * w / sum(weights)) for w in weights]
+    widths = wordfile.column_widths(usable, weights, headings, wordfile.cell_word_lengths(rows, len(weights)))
     tbl = etree.Element(qn("w:tbl"))
     tbl_pr = etree.SubElement(tbl, qn("w:tblPr"))
     wordfile._sub(tbl_pr, qn("w:tblStyle"), val=self._style_ids["Minutes Table"])

@@ -31,6 +31,7 @@ from meetings.domain.records import (
     Distribution,
     MeetingMode,
     Scaling,
+    SourceKind,
 )
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.settings import Settings
@@ -468,6 +469,11 @@ def test_the_full_copy_warns_whenever_it_holds_something_restricted(tmp_path: Pa
     assert DO_NOT_GIVE in body_text(out)  # only the unshareable concern is restricted
 
     unshareable.shareable = True
+    assert unshareable.source_kind is SourceKind.ANONYMOUS
+    out = write_minutes(case, 2, tmp_path / "anonymous.docx", settings=SETTINGS)
+    assert DO_NOT_GIVE in body_text(out)  # the full copy names who passed an anonymous concern on
+
+    unshareable.source_kind = SourceKind.AGENCY
     out = write_minutes(case, 2, tmp_path / "nothing.docx", settings=SETTINGS)
     assert DO_NOT_GIVE not in body_text(out)
 

@@ -137,3 +137,36 @@ def test_family_copies_show_no_restricted_text(pdf_pages: dict[str, list[str]], 
 def test_the_full_copy_does_print_the_restricted_text(pdf_pages: dict[str, list[str]]) -> None:
     assert "contact centre" in "\n".join(pdf_pages["full"])
     assert "contact centre" in "\n".join(pdf_pages["chronology"])
+
+
+@pytest.mark.parametrize(
+    ("name", "copy"),
+    [("full", "Full copy: do not give to the family"), ("council", "Full copy: do not give to the family"),
+     ("family", "Family copy"), ("family1", "Family copy"),
+     ("chronology", "Full copy: do not give to the family"), ("chronology-family", "Family copy")],
+)  # fmt: skip
+def test_every_page_carries_the_child_the_case_and_the_copy(
+    pdf_pages: dict[str, list[str]], name: str, copy: str
+) -> None:
+    """A page printed or forwarded alone still says whose it is and which copy: the child's
+    initials, the case id, the document, and on a full copy the warning, on every page."""
+    pages = pdf_pages[name]
+    for number, page in enumerate(pages, start=1):
+        flat = " ".join(page.split())
+        assert "W.E. · Case DEMO-0001" in flat, f"page {number} of {name} has no running header"
+        assert copy in flat, f"page {number} of {name} does not say '{copy}'"
+
+
+@pytest.mark.parametrize("name", ["full", "family", "chronology"])
+def test_column_headings_are_never_broken_mid_word(pdf_pages: dict[str, list[str]], name: str) -> None:
+    """Word and LibreOffice break a word that does not fit its column ("Attendan/ce"): every
+    heading word is printed whole."""
+    text = " ".join("\n".join(pdf_pages[name]).split())
+    headings = {
+        "full": ("Attendance", "Received", "Report received", "Owner and agency", "Evidence and impact"),
+        "family": ("Attendance", "Report received", "Owner and agency"),
+        "chronology": ("Recorded by", "Impact on the child"),
+    }[name]
+    for heading in headings:
+        for word in heading.split():
+            assert word in text, f"{word!r} is not printed whole in {name}"

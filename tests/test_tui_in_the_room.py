@@ -433,3 +433,35 @@ async def test_forms_speak_english(store: Store, make_app: Any) -> None:
         form.query_one("#f-due", Input).focus()
         await human(pilot, *"2w")
         assert str(form.query_one("#f-due-means", Static).render()) == "= Fri 4 Dec 2026"
+
+
+async def test_minutes_go_to_a_new_folder_when_asked_and_the_folder_is_remembered(
+    store: Store, make_app: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "minutes" / "2026"
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")  # the latest meeting, finished
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        await human(pilot, "f3")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
+        offered = app.screen.query_one("#ask-input", Input).value
+        assert offered != str(Path.cwd())  # a documents folder, not wherever the app was started
+        app.screen.query_one("#ask-input", Input).value = ""
+        await human(pilot, *str(out), "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        assert "does not exist. Create it?" in str(app.screen.query_one("#confirm-question", Static).render())
+        await human(pilot, "y")
+        await wait_until(pilot, lambda: out.is_dir() and len(list(out.iterdir())) == 2)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DistributionScreen")
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
+        await human(pilot, "f3")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
+        assert app.screen.query_one("#ask-input", Input).value == str(out.resolve())
+    assert sorted(p.name for p in out.iterdir()) == [
+        "DEMO-0001-core-group-2-family.docx",
+        "DEMO-0001-core-group-2-full.docx",
+    ]

@@ -78,3 +78,17 @@ async def test_the_footer_follows_the_keys_when_a_meeting_is_finished(store: Sto
         await wait_until(pilot, lambda: app.screen is walk and walk.ready and walk.locked)
         await wait_until(pilot, lambda: "Reopen" in footer_words(walk))
         assert "New action" not in footer_words(walk) and "Finish" not in footer_words(walk)
+
+
+async def test_f1_opens_at_the_keys_of_the_screen_it_was_pressed_on(store: Store, make_app: Any) -> None:
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_walkthrough(pilot, app)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.keys_table)
+        rows = [line for line in console.export_text().splitlines() if "│" in line or "|" in line]
+        first = next(line for line in rows if "Screen" not in line and line.strip("│|─ "))
+        assert "Meeting walk-through (this screen)" in first

@@ -394,7 +394,7 @@ class CoreGroupApp(App[None]):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(type(self.screen)))
 
     def toggle_restricted(self) -> None:
         """f8 on any screen: show or hide what the family copy leaves out."""

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meetings.domain.locations import export_folder, remember_export_folder
 from meetings.domain.records import Case, CopyType
 from meetings.exports.chronology import write_chronology
 from meetings.exports.minutes import write_minutes
 
-from .widgets.forms import Ask, Choose
+from .widgets.forms import Ask, Choose, Confirm
 
 if TYPE_CHECKING:
     from .app import CoreGroupApp
@@ -44,19 +45,41 @@ def _in_background(
     app.run_worker(run, thread=True, exclusive=True, group="export", exit_on_error=False)
 
 
-def _ask_folder(app: CoreGroupApp, what: str, then: Callable[[Path], None]) -> None:
+def _ask_folder(app: CoreGroupApp, what: str, then: Callable[[Path], None], typed: str | None = None) -> None:
+    """Ask which folder to write to: the one used last (or a documents folder). A folder that
+    does not exist is offered to be created; the question stays open until there is a folder
+    or the chair cancels."""
+
     def answered(folder: str | None) -> None:
         if folder is None:
             return
-        path = Path(folder or ".").expanduser()
-        if not path.is_dir():
-            app.notify(f"{path} is not a folder.", severity="error", markup=False)
+        path = Path(folder or str(export_folder())).expanduser()
+        if path.is_dir():
+            remember_export_folder(path)
+            then(path)
             return
-        then(path)
+        if path.exists():
+            app.notify(f"{path} is a file, not a folder.", severity="error", markup=False)
+            _ask_folder(app, what, then, str(path))
+            return
 
-    app.push_screen(
-        Ask(f"Write {what} to which folder? (enter for the current folder)", str(Path.cwd()), required=False), answered
-    )
+        def create(yes: bool | None) -> None:
+            if not yes:
+                _ask_folder(app, what, then, str(path))
+                return
+            try:
+                path.mkdir(parents=True, mode=0o700)
+            except OSError as exc:
+                app.notify(f"Cannot create {path}: {exc.strerror}", severity="error", markup=False)
+                _ask_folder(app, what, then, str(path))
+                return
+            remember_export_folder(path)
+            then(path)
+
+        app.push_screen(Confirm(f"The folder {path} does not exist. Create it?", yes="Create", no="Choose another"),
+                        create)  # fmt: skip
+
+    app.push_screen(Ask(f"Write {what} to which folder?", typed or str(export_folder()), required=False), answered)
 
 
 def export_minutes(app: CoreGroupApp, meeting_number: int, *, then: Callable[[], Any] | None = None) -> None:

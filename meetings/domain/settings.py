@@ -48,6 +48,7 @@ class Settings:
     council: str = ""
     nation: str = "england"
     protective_marking: str = "OFFICIAL-SENSITIVE"
+    header_names: str = "initials"  # the child in the running header of Word files: "initials" or "name"
     word_template: Path | None = None
     agenda_template: Path | None = None
     timescales: Timescales = field(default_factory=Timescales)
@@ -84,6 +85,9 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
     for key in ("council", "protective_marking"):
         if key in raw and not isinstance(raw[key], str):
             raise SettingsError(f"{where}: {key} should be text")
+    header_names = raw.get("header_names", "initials")
+    if header_names not in ("initials", "name"):
+        raise SettingsError(f'{where}: header_names should be "initials" or "name", not {header_names!r}')
     paths = {}
     for key in ("word_template", "agenda_template"):
         if raw.get(key):
@@ -108,6 +112,7 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
         council=raw.get("council", ""),
         nation=nation,
         protective_marking=raw.get("protective_marking", "OFFICIAL-SENSITIVE"),
+        header_names=header_names,
         timescales=Timescales(**values),
         **paths,
     )

@@ -15,7 +15,7 @@ from ..domain.family import Restrictions
 from ..domain.records import Case, ChronologyEntry, CopyType, Impact
 from ..domain.settings import Settings, load_settings
 from ..domain.wording import plan_category_words, short_date, weekday_date
-from .minutes import COPY_NAMES
+from .minutes import COPY_NAMES, running_header
 from .wordfile import Cell, Flag, WordDocument
 
 IMPACT = {
@@ -72,10 +72,9 @@ def _row(entry: ChronologyEntry, family: bool) -> Sequence[Cell]:
     source: list[str | Flag] = [entry.source]
     if not family and not entry.shareable:
         source.append(Flag("Not shareable with the family"))
-    recorded = entry.recorded_by
+    recorded = entry.recorded_by or "Not recorded"  # who recorded it; the day follows, never instead
     if entry.recorded_on:
-        day = _short_date(entry.recorded_on)
-        recorded = f"{recorded}\n{day}" if recorded else day
+        recorded = f"{recorded}\non {_short_date(entry.recorded_on)}"
     return (_when(entry), source, entry.event, impact, entry.action_taken or "None recorded", recorded)
 
 
@@ -101,6 +100,7 @@ def write_chronology(
     restrictions = Restrictions.of(case, copy)
     entries = select_entries(case, copy=copy, start=start, end=end, agencies=agencies)
     word = WordDocument(settings, clean=restrictions.cleaner(), landscape=True)
+    word.running_header(running_header(case, "Multi-agency chronology", copy, settings))
 
     word.heading("Multi-agency chronology", 0)
     children = "\n".join(

@@ -93,7 +93,25 @@ def holds_restricted(case: Case, meeting: Meeting) -> bool:
         or any(s.restricted_notes.strip() for s in meeting.steps)
         or any(not family.shows_concern(c) for c in concerns_for(case, meeting))
         or any(not family.shows_action(a) for a in actions_for(case, meeting))
+        or any(c.source_kind is SourceKind.ANONYMOUS for c in concerns_for(case, meeting))  # who passed it on
+        or bool(meeting.safety_arrangements.strip())
     )
+
+
+def child_label(case: Case, settings: Settings) -> str:
+    """The children as the running header names them: initials ('W.E.') unless the council's
+    settings say 'name'."""
+    if settings.header_names == "name":
+        return case.child_names()
+    return ", ".join(
+        ".".join(part[0].upper() for part in c.name.split() if part[:1].isalpha()) + "." for c in case.children
+    )
+
+
+def running_header(case: Case, what: str, copy: CopyType, settings: Settings) -> str:
+    """Every page's header line: the child, the case, the document and which copy."""
+    which = "Family copy" if copy is CopyType.FAMILY else "Full copy: do not give to the family"
+    return f"{child_label(case, settings)} · Case {case.id} · {what} · {which}"
 
 
 def action_flags(action: Action, on: dt.date) -> list[str]:
@@ -190,6 +208,9 @@ def write_minutes(
     word = WordDocument(settings, clean=restrictions.cleaner())
     family = restrictions.family
 
+    word.running_header(
+        running_header(case, f"Core group {meeting.number}, {short_date(meeting.date)}", copy, settings)
+    )
     word.heading("Core group meeting: minutes", 0)
     if family:
         word.paragraphs(
@@ -307,8 +328,8 @@ def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restric
     word.heading("Concerns and information received", 1)
     rows: list[Sequence[Cell]] = []
     for c in shown:
-        if restrictions.family and c.source_kind is SourceKind.ANONYMOUS:
-            source = "Anonymous"
+        if c.source_kind is SourceKind.ANONYMOUS:
+            source = "Anonymous" if restrictions.family else f"Anonymous (passed on by {c.source or 'not recorded'})"
         else:
             source = c.source or humanise(c.source_kind.value, capital=True)
         source_cell: list[str | Flag] = [source]

@@ -348,6 +348,24 @@ class WordDocument:
         usable = int((width - left - right) / 635)  # EMU to twips
         return usable if usable > 1440 else 9638
 
+    def running_header(self, text: str) -> None:
+        """A line on the header of every page (each section's, first and even pages too): who the
+        document is about and which copy it is, so a page printed alone is never anonymous."""
+        line = xml_safe(text).replace("\n", " ").strip()
+        if not line:
+            return
+        even_pages = bool(self.doc.settings.odd_and_even_pages_header_footer)
+        for i, section in enumerate(self.doc.sections):
+            headers = [section.header]
+            if section.different_first_page_header_footer:
+                headers.append(section.first_page_header)
+            if even_pages:
+                headers.append(section.even_page_header)
+            for header in headers:
+                if i > 0 and header.is_linked_to_previous:
+                    continue
+                header._element.append(_header_line(line))  # noqa: SLF001 - python-docx has no API for this
+
     def table(
         self,
         headings: Sequence[str] | None,
@@ -366,7 +384,7 @@ class WordDocument:
         escapes it, so the file is byte for byte the one the elements would have made.
         """
         usable = self._usable_width()
-        widths = [int(usable * w / sum(weights)) for w in weights]
+        widths = column_widths(usable, weights, headings, cell_word_lengths(rows, len(weights)))
         heading_id = _attr(self._style_ids["Table Heading"])
         text_id = _attr(self._style_ids["Table Text"])
         flag_id = _attr(self._style_ids["Flag"])
@@ -502,6 +520,54 @@ def set_core_properties(document: Any, *, title: str, author: str, subject: str 
         element.remove(child)
 
 
+# A heading's longest word must fit its column, or Word breaks it mid-word ("Attendan/ce"):
+# twips per character of a bold 10-point heading (generous), and a cell's two side margins.
+_HEADING_CHAR = 125
+_CELL_MARGINS = 240
+
+
+def cell_word_lengths(rows: Iterable[Sequence[Cell]], columns: int) -> list[int] | None:
+    """The longest word of each column's cells (at most 14: a long link may still wrap), for a
+    short table given as a list; None for a long or streamed one (its columns are as weighted)."""
+    if not isinstance(rows, list) or len(rows) > 300:
+        return None
+    lengths = [0] * columns
+    for row in rows:
+        for i, value in enumerate(row):
+            parts = [value] if isinstance(value, str) else [str(v) for v in value]
+            longest = max((len(w) for part in parts for w in part.split()), default=0)
+            lengths[i] = max(lengths[i], min(longest, 14))
+    return lengths
+
+
+def column_widths(
+    usable: int, weights: Sequence[float], headings: Sequence[str] | None, cell_words: Sequence[int] | None = None
+) -> list[int]:
+    """Column widths in twips in proportion to `weights`, each wide enough for the longest word
+    of its heading (and of its cells, given their longest word's length); the room a narrow
+    column needs is taken from the columns that can spare it."""
+    widths = [usable * w / sum(weights) for w in weights]
+    if not headings and not cell_words:
+        return [int(w) for w in widths]
+    longest = [max((len(word) for word in h.split()), default=0) for h in headings] if headings else [0] * len(weights)
+    if cell_words:
+        longest = [max(a, b) for a, b in zip(longest, cell_words, strict=True)]
+    needed = [n * _HEADING_CHAR + _CELL_MARGINS for n in longest]
+    for _ in range(len(widths)):
+        short = sum(max(0.0, n - w) for n, w in zip(needed, widths, strict=True))
+        if short <= 0:
+            break
+        spare = [max(0.0, w - n) for n, w in zip(needed, widths, strict=True)]
+        total_spare = sum(spare)
+        if total_spare <= 0:
+            break
+        take = min(short, total_spare)
+        widths = [
+            max(w, n) if n > w else w - take * s / total_spare for n, w, s in zip(needed, widths, spare, strict=True)
+        ]
+    return [int(w) for w in widths]
+
+
 # ----- header and footer --------------------------------------------------------------------
 
 
@@ -540,6 +606,19 @@ def marking_paragraph(marking: str) -> Any:
     etree.SubElement(rpr, qn("w:b"))
     t = etree.SubElement(r, _T)
     t.text = marking
+    return p
+
+
+def _header_line(text: str) -> Any:
+    p = etree.Element(_P)
+    ppr = etree.SubElement(p, _PPR)
+    _sub(ppr, qn("w:jc"), val="center")
+    r = etree.SubElement(p, _R)
+    rpr = etree.SubElement(r, _RPR)
+    _sub(rpr, qn("w:sz"), val="18")
+    t = etree.SubElement(r, _T)
+    t.text = text
+    t.set(_XML_SPACE, "preserve")
     return p
 
 

@@ -52,15 +52,23 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close help", tooltip="Close this help")]
 
+    def __init__(self, here: type | None = None) -> None:
+        """`here`: the screen F1 was pressed on; its keys come first."""
+        super().__init__()
+        self.here = here
+
     def compose(self) -> ComposeResult:
         table = Table(title="Keys (ctrl+p opens the command palette with this screen's commands)", expand=True)
         table.add_column("Screen", style="bold", no_wrap=True)
         table.add_column("Key", style="bold cyan", no_wrap=True)
         table.add_column("What it does")
-        for name, cls in key_screens(type(self.app)):
+        screens = key_screens(type(self.app))
+        screens.sort(key=lambda item: item[1] is not self.here)  # the keys of this screen first
+        for name, cls in screens:
+            title = f"{name} (this screen)" if cls is self.here else name
             for i, b in enumerate(bindings_of(cls)):
                 table.add_row(
-                    name if i == 0 else "",
+                    title if i == 0 else "",
                     key_name(b.key),
                     f"{b.description}: {b.tooltip}" if b.tooltip else b.description,
                 )

@@ -343,7 +343,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(Text(self.question), id="confirm-question")  # names and paths are never markup
             with Horizontal(id="form-buttons"):
                 yield Button(f"{self.yes} (y)", variant="primary", id="yes")
                 yield Button(f"{self.no} (n)", id="no")
@@ -362,7 +362,7 @@ class Confirm(ModalScreen[bool]):
             again = check()
             if again is not None:
                 self.question, self.yes = again
-                self.query_one("#confirm-question", Static).update(self.question)
+                self.query_one("#confirm-question", Static).update(Text(self.question))
                 self.query_one("#yes", Button).label = f"{self.yes} (y)"
                 return
         self.dismiss(answer)
@@ -414,7 +414,7 @@ class Choose(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(Text(self.question), id="confirm-question")
             with Horizontal(id="form-buttons"):
                 for i, (key, label, _) in enumerate(self.choices):
                     yield Button(f"{label} ({key})", variant="primary" if i == 0 else "default", id=f"choice-{i}")
