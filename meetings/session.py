@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .domain import lifecycle, schema, text, timescales
+from .domain import family, lifecycle, schema, text, timescales
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
@@ -484,16 +484,34 @@ class CaseSession:
         return self._add(self.case.services, new)
 
     def record_distribution(
-        self, meeting: Meeting, recipient: str, copy_type: CopyType, *, agency: str, sent_on: dt.date, how: str
+        self,
+        meeting: Meeting,
+        recipient: str,
+        copy_type: CopyType,
+        *,
+        agency: str = "",
+        sent_on: dt.date,
+        how: str = "",
+        new_recipient: bool = False,
+        reason: str = "",
     ) -> Distribution:
-        """Who was sent which copy of the meeting's minutes, and when and how."""
+        """Who was sent which copy of the meeting's minutes, and when and how (the rules are
+        `lifecycle.record_distribution`'s: a refusal that needs the chair's word is a
+        `DistributionRefused` saying what it needs)."""
         if self.writer is None:
             raise ReadOnly(f"Case {self.case.id} is open read-only")
-        timescales.check_not_future(sent_on, self.today(), "Sent on")
-        if sent_on < meeting.date:
-            raise InvalidRecord(
-                "sent_on", f"{sent_on} is before the meeting ({meeting.date}): minutes are sent after the meeting"
-            )
-        entry = lifecycle.record_distribution(meeting, recipient, copy_type, agency=agency, sent_on=sent_on, how=how)
+        entry = lifecycle.record_distribution(
+            self.case, meeting, recipient, copy_type, today=self.today(),
+            holds_restricted=family.holds_restricted(self.case, meeting), agency=agency, sent_on=sent_on, how=how,
+            new_recipient=new_recipient, reason=reason,
+        )  # fmt: skip
         self._changed(meeting, meeting=meeting)
         return entry
+
+    def withdraw_distribution(self, meeting: Meeting, entry: int, *, reason: str) -> Distribution:
+        """A distribution entry recorded by mistake is withdrawn with a reason; the history keeps it."""
+        if self.writer is None:
+            raise ReadOnly(f"Case {self.case.id} is open read-only")
+        record = lifecycle.withdraw_distribution(meeting, entry, reason=reason, today=self.today())
+        self._changed(meeting, meeting=meeting)
+        return record

@@ -287,3 +287,53 @@ def test_the_command_line_agrees_with_the_app(
     fields = row.split("\t")
     assert fields[4] == "2026-10-01"  # meeting 2, finished; not today's meeting in progress
     assert fields[5] == (due.isoformat() if due else "")
+
+
+def test_the_distribution_record_can_be_trusted_and_corrected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names must be someone invited or in the case (a new one is confirmed); a full copy with
+    restricted text to the family needs a recorded reason; dates after today or before the
+    meeting are refused; recipients get their agency; a wrong entry is withdrawn with a reason,
+    kept in the history and no longer printed."""
+    import docx
+
+    from meetings.exports.minutes import write_minutes
+
+    store = str(tmp_path / "store")
+    assert run(capsys, "--store", store, "import", str(DEMO_PATH))[0] == 0
+
+    def sent(*args: str) -> tuple[int, str, str]:
+        return run(capsys, "--store", store, "sent", CASE, "--meeting", "2", *args)
+
+    code, _, err = sent("--to", "Nobody Fictional", "--copy", "family")
+    assert code == 1 and "was not invited to meeting 2" in err and "--new-recipient" in err
+    code, _, err = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2020-01-01")
+    assert code == 1 and "before the meeting" in err
+    code, _, err = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2999-01-01")
+    assert code == 1 and "in the future" in err
+    code, _, err = sent("--to", "jo example", "--copy", "full", "--on", "2026-10-02")
+    assert code == 1 and "holds restricted text and Jo Example is family" in err
+    assert Store(tmp_path / "store").open(CASE, read_only=True).case.meetings[1].distribution == []
+
+    code, out, _ = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2026-10-02")
+    assert code == 0 and "(Community Health)" in out  # the agency comes from the attendance list
+    code, out, _ = sent("--to", "Jo Example", "--copy", "full", "--on", "2026-10-02", "--reason", "Court directed")
+    assert code == 0
+    code, out, _ = sent("--to", "Nobody Fictional", "--copy", "family", "--on", "2026-10-03", "--new-recipient")
+    assert code == 0
+    code, out, _ = sent("--withdraw", "3", "--reason", "Typed the wrong name")
+    assert code == 0 and "Withdrawn: entry 3" in out
+
+    with Store(tmp_path / "store").open(CASE, read_only=True) as opened:
+        log = opened.case.meetings[1].distribution
+        assert [(d.recipient, d.agency, d.live) for d in log] == [
+            ("Casey Visitor (fictional)", "Community Health", True),
+            ("Jo Example", "Family", True),
+            ("Nobody Fictional", "", False),
+        ]
+        assert log[1].full_copy_reason == "Court directed" and log[2].withdrawn_reason == "Typed the wrong name"
+        minutes = write_minutes(opened.case, 2, tmp_path / "m.docx")
+    document = docx.Document(str(minutes))
+    printed = [row.cells[0].text for t in document.tables if t.rows[0].cells[0].text == "Recipient" for row in t.rows]
+    assert printed == ["Recipient", "Casey Visitor (fictional)", "Jo Example"]

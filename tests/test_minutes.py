@@ -406,8 +406,9 @@ def test_recorded_distribution_prints_in_the_log(tmp_path: Path) -> None:
     case = demo_case()
     meeting = find_meeting(case, 2)
     entry = record_distribution(
-        meeting, "Jo Example", CopyType.FAMILY, agency="Family", sent_on=dt.date(2026, 10, 2), how="By hand"
-    )
+        case, meeting, "Jo Example", CopyType.FAMILY, agency="Family", sent_on=dt.date(2026, 10, 2), how="By hand",
+        today=dt.date(2026, 10, 2), holds_restricted=True,
+    )  # fmt: skip
     assert meeting is case.meetings[1] and meeting.distribution[-1] is entry
     assert entry == Distribution(
         recipient="Jo Example", agency="Family", copy_type=CopyType.FAMILY, sent_on=dt.date(2026, 10, 2), how="By hand"
@@ -422,7 +423,10 @@ def test_recorded_distribution_prints_in_the_log(tmp_path: Path) -> None:
 def test_distribution_needs_a_recipient_and_a_real_meeting() -> None:
     case = demo_case()
     with pytest.raises(InvalidRecord):
-        record_distribution(find_meeting(case, 2), "  ", CopyType.FULL, sent_on=dt.date(2026, 10, 2))
+        record_distribution(
+            case, find_meeting(case, 2), "  ", CopyType.FULL, sent_on=dt.date(2026, 10, 2),
+            today=dt.date(2026, 10, 2), holds_restricted=True,
+        )  # fmt: skip
     with pytest.raises(ValueError, match="no meeting 7"):
         find_meeting(case, 7)
     assert case.meetings[1].distribution == []

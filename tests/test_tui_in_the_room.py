@@ -465,3 +465,42 @@ async def test_minutes_go_to_a_new_folder_when_asked_and_the_folder_is_remembere
         "DEMO-0001-core-group-2-family.docx",
         "DEMO-0001-core-group-2-full.docx",
     ]
+
+
+async def test_the_distribution_screen_asks_before_a_new_name_or_a_full_copy_to_family_and_withdraws(
+    store: Store, make_app: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")  # meeting 2, finished
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        await human(pilot, "f5")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DistributionScreen")
+        screen = app.screen
+        screen.query_one("#d-recipient", Input).focus()
+        await human(pilot, *"Nobody Fictional", "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "y")
+        await wait_until(pilot, lambda: len(walk.meeting.distribution) == 1)
+        screen.query_one("#d-recipient", Input).focus()
+        await human(pilot, *"Jo Example", "enter")  # the full copy is chosen: it holds restricted text
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
+        await human(pilot, *"Court directed", "enter")
+        await wait_until(pilot, lambda: len(walk.meeting.distribution) == 2)
+        assert walk.meeting.distribution[1].full_copy_reason == "Court directed"
+        table = screen.query_one("#sent")
+        table.focus()
+        table.move_cursor(row=0)
+        await human(pilot, "w")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
+        await human(pilot, *"Wrong name", "enter")
+        await wait_until(pilot, lambda: not walk.meeting.distribution[0].live)
+        await save_now(pilot)
+    log = case_on_disk(store, DEMO_ID)["meetings"][1]["distribution"]
+    assert [(d["recipient"], d["withdrawn_reason"]) for d in log] == [
+        ("Nobody Fictional", "Wrong name"),
+        ("Jo Example", ""),
+    ]

@@ -151,7 +151,7 @@ async def test_after_the_minutes_are_written_the_chair_logs_who_was_sent_which_c
         table = log.query_one("#sent", DataTable)
         assert table.row_count == 2
         assert [str(c) for c in table.get_row_at(1)] == [
-            "Casey Visitor (fictional)", "Community Health", "full", "2026-11-19", "secure email",
+            "2", "Casey Visitor (fictional)", "Community Health", "full", "2026-11-19", "secure email", "",
         ]  # fmt: skip
         assert "Jo Example" not in str(log.query_one("#not-sent", Static).render())
 

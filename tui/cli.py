@@ -18,12 +18,13 @@ from rich.console import Console
 
 from meetings import __version__
 from meetings.domain import search
-from meetings.domain.agenda import AgendaTemplateError
+from meetings.domain.agenda import AgendaTemplateError, load_agenda
 from meetings.domain.locations import data_dir, store_dir
 from meetings.domain.records import CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
+from meetings.session import CaseSession
 from meetings.storage.base import StoreError
 from meetings.storage.exchange import export_text, import_case_file
 from meetings.storage.files import atomic_write
@@ -100,11 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     p_sent = sub.add_parser("sent", help="record that a copy of a meeting's minutes was sent to someone")
     p_sent.add_argument("case_id")
     p_sent.add_argument("--meeting", type=int, required=True, metavar="N")
-    p_sent.add_argument("--to", dest="recipient", required=True, metavar="NAME")
-    p_sent.add_argument("--agency", default="")
-    p_sent.add_argument("--copy", choices=["full", "family"], required=True)
+    p_sent.add_argument("--to", dest="recipient", metavar="NAME", help="someone invited, or one of the case's people")
+    p_sent.add_argument("--agency", default="", help="default: the recipient's agency as recorded")
+    p_sent.add_argument("--copy", choices=["full", "family"])
     p_sent.add_argument("--on", dest="sent_on", type=_date, metavar="YYYY-MM-DD", help="default: today")
     p_sent.add_argument("--how", default="", help="e.g. secure email, by hand")
+    p_sent.add_argument("--new-recipient", action="store_true", help="NAME was not invited: record it anyway")
+    p_sent.add_argument("--reason", default="", help="why a full copy holding restricted text goes to the family "
+                        "or a restricted person; with --withdraw, why the entry is wrong")  # fmt: skip
+    p_sent.add_argument("--withdraw", type=int, metavar="ENTRY", help="withdraw entry ENTRY (from 1) of the log")
     sub.add_parser("reindex", help="rebuild the case list from the case files")
     sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
     sub.add_parser("where", help="print where the case store is")
@@ -172,26 +177,47 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
     elif args.command == "sent":
-        from meetings.domain.lifecycle import find_meeting, record_distribution
-
-        with store.open(args.case_id) as case_file:
-            try:
-                meeting = find_meeting(case_file.case, args.meeting)
-            except ValueError as exc:  # the same words as `minutes --meeting N` for a meeting not held
-                raise StoreError(str(exc)) from None
-            record_distribution(
-                meeting,
-                args.recipient,
-                CopyType(args.copy),
-                agency=args.agency,
-                sent_on=args.sent_on or dt.date.today(),
-                how=args.how,
-            )
-            case_file.save(meeting)
-        out.print(f"Recorded: {args.copy} copy of meeting {args.meeting}'s minutes sent to {args.recipient}")
+        _record_sent(args, store, out)
     elif args.command == "reindex":
         out.print(f"Indexed {len(store.rebuild_index())} cases.")
     return 0
+
+
+def _record_sent(args: argparse.Namespace, store: Store, out: Console) -> None:
+    """`coregroup sent`: the same rules as the app's distribution log (the session's)."""
+    from meetings.domain.lifecycle import DistributionRefused, find_meeting
+
+    if args.withdraw is None and (not args.recipient or not args.copy):
+        raise StoreError("say who was sent the minutes (--to NAME) and which copy (--copy full|family)")
+    settings = load_settings()
+    session = CaseSession(store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings)
+    try:
+        try:
+            meeting = find_meeting(session.case, args.meeting)
+        except ValueError as exc:  # the same words as `minutes --meeting N` for a meeting not held
+            raise StoreError(str(exc)) from None
+        try:
+            if args.withdraw is not None:
+                entry = session.withdraw_distribution(meeting, args.withdraw, reason=args.reason)
+                message = f"Withdrawn: entry {args.withdraw} ({entry.recipient}), kept in the history"
+            else:
+                entry = session.record_distribution(
+                    meeting, args.recipient, CopyType(args.copy), agency=args.agency,
+                    sent_on=args.sent_on or session.today(), how=args.how, new_recipient=args.new_recipient,
+                    reason=args.reason,
+                )  # fmt: skip
+                message = f"Recorded: {args.copy} copy of meeting {args.meeting}'s minutes sent to {entry.recipient}"
+                message += f" ({entry.agency})" if entry.agency else ""
+        except DistributionRefused as refused:
+            hint = "--new-recipient" if refused.needs == "new_recipient" else '--reason "..."'
+            raise StoreError(f"Not recorded: {refused.problem}. (Add {hint} if it is right.)") from None
+        except InvalidRecord as problem:
+            raise StoreError(f"Not recorded: {problem.problem}") from None
+    finally:
+        saved = session.close()
+    if not saved:
+        raise StoreError("Not saved: the case file could not be written")
+    out.print(message, markup=False)
 
 
 def _write_word(args: argparse.Namespace, store: Store) -> None:

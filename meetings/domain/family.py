@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .records import Action, Case, Concern, CopyType
+from .records import Action, Case, Concern, CopyType, Meeting, SourceKind
 
 WITHHELD = "[name withheld]"
 
@@ -76,3 +76,52 @@ class Restrictions:
 
     def shows_concern(self, concern: Concern) -> bool:
         return not self.family or concern.shareable
+
+
+# ----- what a meeting's minutes cover ------------------------------------------------------
+
+
+def _meeting_before(case: Case, meeting: Meeting) -> Meeting | None:
+    earlier = [m for m in case.meetings if m.number < meeting.number]
+    return max(earlier, key=lambda m: m.number) if earlier else None
+
+
+def actions_for(case: Case, meeting: Meeting) -> list[Action]:
+    """Actions raised up to this meeting, leaving out those closed before the previous meeting."""
+    before = _meeting_before(case, meeting)
+    since = before.date if before else None
+    chosen = []
+    for action in case.actions:
+        if action.raised_at is not None and action.raised_at > meeting.number:
+            continue
+        closed_long_ago = (
+            not action.is_open and action.completed_on is not None and since is not None and action.completed_on < since
+        )
+        if closed_long_ago and action.raised_at != meeting.number:
+            continue
+        chosen.append(action)
+    return sorted(chosen, key=lambda a: a.number)
+
+
+def concerns_for(case: Case, meeting: Meeting) -> list[Concern]:
+    """Concerns discussed at this meeting, and any received up to it still waiting for a response."""
+    chosen = [
+        c
+        for c in case.concerns
+        if c.meeting == meeting.number or (c.meeting is None and not c.answered and c.received_on <= meeting.date)
+    ]
+    return sorted(chosen, key=lambda c: (c.received_on, c.id))
+
+
+def holds_restricted(case: Case, meeting: Meeting) -> bool:
+    """Whether the full copy of this meeting's minutes holds anything the family copy leaves out:
+    restricted people, restricted notes, concerns not shareable, restricted actions."""
+    family = Restrictions.of(case, CopyType.FAMILY)
+    return (
+        any(p.restricted for p in case.people)
+        or any(s.restricted_notes.strip() for s in meeting.steps)
+        or any(not family.shows_concern(c) for c in concerns_for(case, meeting))
+        or any(not family.shows_action(a) for a in actions_for(case, meeting))
+        or any(c.source_kind is SourceKind.ANONYMOUS for c in concerns_for(case, meeting))  # who passed it on
+        or bool(meeting.safety_arrangements.strip())
+    )

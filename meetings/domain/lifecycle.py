@@ -450,21 +450,105 @@ def reopen_meeting(meeting: Meeting, *, reason: str) -> Meeting:
     return meeting
 
 
+class DistributionRefused(InvalidRecord):
+    """A distribution entry that needs the chair's word first: `needs` is "new_recipient" (a
+    name not invited and not in the case) or "reason" (a full copy with restricted text to the
+    family or a restricted person)."""
+
+    def __init__(self, path: str, problem: str, needs: str) -> None:
+        super().__init__(path, problem)
+        self.needs = needs
+
+
+def recipient_of(case: Case, meeting: Meeting, name: str) -> Attendee | None:
+    """Who `name` is among those the minutes go to (invited, expected agencies) or the case's
+    people, matched however it is spaced or cased; None for a name the case does not know."""
+    for candidate in distribution_list(case, meeting):
+        if same_name(candidate.name, name):
+            return candidate
+    for person in case.people:
+        if same_name(person.name, name):
+            return Attendee(name=person.name, agency=FAMILY, person_id=person.id, copy_type=CopyType.FAMILY)
+    return None
+
+
+def _family_or_restricted(case: Case, match: Attendee | None, name: str) -> str | None:
+    """Why a full copy with restricted text must not simply go to this recipient, if it must not."""
+    people = {p.id: p for p in case.people}
+    person = people.get(match.person_id) if match is not None and match.person_id is not None else None
+    person = person or next((p for p in case.people if same_name(p.name, name)), None)
+    if person is not None and person.restricted:
+        return f"{person.name} is a restricted person in this case"
+    if person is not None or (match is not None and name_key(match.agency) == name_key(FAMILY)):
+        return f"{name} is family ({relationship_words(person) if person else 'family'})"
+    return None
+
+
 def record_distribution(
+    case: Case,
     meeting: Meeting,
     recipient: str,
     copy_type: CopyType,
     *,
+    today: dt.date,
+    holds_restricted: bool,
     agency: str = "",
     sent_on: dt.date,
     how: str = "",
+    new_recipient: bool = False,
+    reason: str = "",
 ) -> Distribution:
     """Record that `recipient` was sent the `copy_type` copy of the meeting's minutes, and return
-    the entry; the caller saves the meeting. Raises InvalidRecord for a bad field (a blank
-    recipient), leaving the meeting as it was."""
+    the entry; the caller saves the meeting. Refused (the meeting left as it was): a blank name; a
+    date in the future or before the meeting; a name nobody invited and not in the case unless
+    `new_recipient`; a full copy holding restricted text (`holds_restricted`) to the family or to
+    a restricted person unless a `reason` is given, which is recorded."""
+    name = one_line(recipient).strip()
+    if not name:
+        raise InvalidRecord("recipient", "say who was sent the minutes")
+    if sent_on > today:
+        raise InvalidRecord("sent_on", f"{sent_on} is in the future: record minutes once they are sent")
+    if sent_on < meeting.date:
+        raise InvalidRecord("sent_on", f"{sent_on} is before the meeting ({meeting.date}): minutes are sent after it")
+    match = recipient_of(case, meeting, name)
+    if match is None and not new_recipient:
+        raise DistributionRefused(
+            "recipient",
+            f"{name} was not invited to meeting {meeting.number} and is not one of the case's people: "
+            "check the name, or confirm that they are a new recipient",
+            "new_recipient",
+        )
+    why_not = _family_or_restricted(case, match, match.name if match is not None else name)
+    reason = one_line(reason).strip()
+    if copy_type is CopyType.FULL and holds_restricted and why_not and not reason:
+        raise DistributionRefused(
+            "copy_type",
+            f"the full copy holds restricted text and {why_not}: send the family copy, or give the reason "
+            "the full copy must go to them (it is recorded)",
+            "reason",
+        )
     entry = Distribution(
-        recipient=recipient.strip(), agency=agency.strip(), copy_type=copy_type, sent_on=sent_on, how=how.strip()
-    )
+        recipient=match.name if match is not None else name,
+        agency=one_line(agency).strip() or (match.agency if match is not None else ""),
+        copy_type=copy_type, sent_on=sent_on, how=one_line(how).strip(),
+        new_recipient=match is None, full_copy_reason=reason if copy_type is CopyType.FULL and why_not else "",
+    )  # fmt: skip
     checked = schema.load(Distribution, schema.dump(entry), f"meetings[{meeting.number}].distribution")
     meeting.distribution.append(checked)
     return checked
+
+
+def withdraw_distribution(meeting: Meeting, entry: int, *, reason: str, today: dt.date) -> Distribution:
+    """Withdraw the distribution entry numbered `entry` (from 1) as wrong, with a reason: it is
+    kept in the history, and no longer printed as sent."""
+    if not 1 <= entry <= len(meeting.distribution):
+        raise InvalidRecord("entry", f"meeting {meeting.number} has no distribution entry {entry}")
+    record = meeting.distribution[entry - 1]
+    if not record.live:
+        raise InvalidRecord("entry", f"entry {entry} was already withdrawn on {record.withdrawn_on}")
+    why = one_line(reason).strip()
+    if not why:
+        raise InvalidRecord("withdrawn_reason", "say why the entry is wrong")
+    record.withdrawn_on = today
+    record.withdrawn_reason = why
+    return record

@@ -273,6 +273,16 @@ class Distribution:
     copy_type: CopyType = CopyType.FULL
     sent_on: dt.date | None = None
     how: str = schema.text(max_length=200)
+    new_recipient: bool = False  # not invited and not one of the case's people: the chair confirmed it
+    full_copy_reason: str = schema.text(
+        multiline=True, doc="why a full copy holding restricted text went to family or a restricted person"
+    )
+    withdrawn_on: dt.date | None = None
+    withdrawn_reason: str = schema.text(multiline=True, doc="why the entry was wrong: it stays in the history")
+
+    @property
+    def live(self) -> bool:
+        return self.withdrawn_on is None
 
 
 @dataclass(kw_only=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..domain.agenda import Agenda, AgendaTemplateError, load_agenda
-from ..domain.family import Restrictions
+from ..domain.family import Restrictions, actions_for, concerns_for, holds_restricted
 from ..domain.lifecycle import dissent_of, find_meeting, missing_agencies
 from ..domain.records import (
     Action,
@@ -50,52 +50,6 @@ COPY_NAMES = {CopyType.FULL: "Full copy", CopyType.FAMILY: "Family copy"}
 
 
 # ----- which records belong in a meeting's minutes ------------------------------------------
-
-
-def previous_meeting(case: Case, meeting: Meeting) -> Meeting | None:
-    earlier = [m for m in case.meetings if m.number < meeting.number]
-    return max(earlier, key=lambda m: m.number) if earlier else None
-
-
-def actions_for(case: Case, meeting: Meeting) -> list[Action]:
-    """Actions raised up to this meeting, leaving out those closed before the previous meeting."""
-    before = previous_meeting(case, meeting)
-    since = before.date if before else None
-    chosen = []
-    for action in case.actions:
-        if action.raised_at is not None and action.raised_at > meeting.number:
-            continue
-        closed_long_ago = (
-            not action.is_open and action.completed_on is not None and since is not None and action.completed_on < since
-        )
-        if closed_long_ago and action.raised_at != meeting.number:
-            continue
-        chosen.append(action)
-    return sorted(chosen, key=lambda a: a.number)
-
-
-def concerns_for(case: Case, meeting: Meeting) -> list[Concern]:
-    """Concerns discussed at this meeting, and any received up to it still waiting for a response."""
-    chosen = [
-        c
-        for c in case.concerns
-        if c.meeting == meeting.number or (c.meeting is None and not c.answered and c.received_on <= meeting.date)
-    ]
-    return sorted(chosen, key=lambda c: (c.received_on, c.id))
-
-
-def holds_restricted(case: Case, meeting: Meeting) -> bool:
-    """Whether the full copy of this meeting's minutes holds anything the family copy leaves out:
-    restricted people, restricted notes, concerns not shareable, restricted actions."""
-    family = Restrictions.of(case, CopyType.FAMILY)
-    return (
-        any(p.restricted for p in case.people)
-        or any(s.restricted_notes.strip() for s in meeting.steps)
-        or any(not family.shows_concern(c) for c in concerns_for(case, meeting))
-        or any(not family.shows_action(a) for a in actions_for(case, meeting))
-        or any(c.source_kind is SourceKind.ANONYMOUS for c in concerns_for(case, meeting))  # who passed it on
-        or bool(meeting.safety_arrangements.strip())
-    )
 
 
 def child_label(case: Case, settings: Settings) -> str:
@@ -442,7 +396,8 @@ def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictio
         word.paragraphs("These minutes go to everyone invited, in the copy the chair decided:")
         rows: list[Sequence[Cell]] = [(a.name, a.agency, COPY_NAMES[a.copy_type]) for a in invited]
         word.table(("Goes to", "Agency", "Copy"), (4, 4, 2), rows)
-    sent = [d for d in meeting.distribution if restrictions.shows_person(None, d.recipient)]
+    # Only live entries: one withdrawn as a mistake stays in the case's history, not in the minutes.
+    sent = [d for d in meeting.distribution if d.live and restrictions.shows_person(None, d.recipient)]
     word.heading("Distribution log", 2)
     if not sent:
         word.paragraphs("No copies recorded as sent yet.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -12,14 +13,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Select, Static
 
-from meetings.domain.lifecycle import distribution_list, find_meeting
+from meetings.domain.lifecycle import DistributionRefused, distribution_list, find_meeting
 from meetings.domain.records import AttendanceStatus, Attendee, CopyType, Meeting
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.wording import humanise
 
 from ..exports import export_minutes
 from ..widgets.footer import KeysFooter
-from ..widgets.forms import line_value
+from ..widgets.forms import Ask, Confirm, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -49,6 +50,7 @@ class DistributionScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "record", "Record sent", tooltip="Record that this person was sent this copy", priority=True),
+        Binding("w", "withdraw", "Withdraw", tooltip="Withdraw the highlighted entry as a mistake (asks why; kept)"),
         Binding("escape", "close", "Done", tooltip="Back (every entry is already saved)"),
     ]
 
@@ -92,7 +94,7 @@ class DistributionScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Minutes sent, meeting {self.meeting_number}"
         table = self.query_one("#sent", DataTable)
-        for name in ("Recipient", "Agency", "Copy", "Sent on", "How"):
+        for name in ("No.", "Recipient", "Agency", "Copy", "Sent on", "How", "Note"):
             table.add_column(name)
         self.refresh_table()
         self.query_one("#d-pick", Select).focus()
@@ -101,9 +103,15 @@ class DistributionScreen(Screen[None]):
         meeting = self.meeting
         table = self.query_one("#sent", DataTable)
         table.clear()
-        for d in meeting.distribution:
-            table.add_row(Text(d.recipient), Text(d.agency), d.copy_type.value, str(d.sent_on or ""), Text(d.how))
-        sent = {d.recipient.casefold() for d in meeting.distribution}
+        for number, d in enumerate(meeting.distribution, start=1):
+            style = "strike dim" if not d.live else ""
+            note = (f"withdrawn {d.withdrawn_on}: {d.withdrawn_reason}" if not d.live
+                    else f"full copy because: {d.full_copy_reason}" if d.full_copy_reason
+                    else "not invited (confirmed)" if d.new_recipient else "")  # fmt: skip
+            table.add_row(str(number), Text(d.recipient, style=style), Text(d.agency, style=style),
+                          Text(d.copy_type.value, style=style), Text(str(d.sent_on or ""), style=style),
+                          Text(d.how, style=style), Text(note))  # fmt: skip
+        sent = {d.recipient.casefold() for d in meeting.distribution if d.live}
         waiting = [a.name for a in self.recipients if a.name.casefold() not in sent]
         text = Text()
         if waiting:
@@ -158,19 +166,70 @@ class DistributionScreen(Screen[None]):
             self.query_one("#d-sent", Input).focus()
             return
         copy = CopyType(str(self.query_one("#d-copy", Select).value))
+        self._record(recipient, copy, value("#d-agency"), sent_on, value("#d-how"))
+
+    def _record(
+        self, recipient: str, copy: CopyType, agency: str, sent_on: dt.date, how: str,
+        *, new_recipient: bool = False, reason: str = "",
+    ) -> None:  # fmt: skip
+        """Record it; a name nobody invited is asked about, and a full copy with restricted text
+        to the family or a restricted person needs a reason, which is recorded."""
+        session = self.app.case_session
         try:
-            session.record_distribution(self.meeting, recipient, copy, agency=value("#d-agency"), sent_on=sent_on,
-                                        how=value("#d-how"))  # fmt: skip
+            entry = session.record_distribution(self.meeting, recipient, copy, agency=agency, sent_on=sent_on,
+                                                how=how, new_recipient=new_recipient, reason=reason)  # fmt: skip
+        except DistributionRefused as refused:
+            if refused.needs == "new_recipient":
+
+                def confirmed(yes: bool | None) -> None:
+                    if yes:
+                        self._record(recipient, copy, agency, sent_on, how, new_recipient=True, reason=reason)
+
+                self.app.push_screen(Confirm(f"{refused.problem[:1].upper()}{refused.problem[1:]}.\n\nRecord it anyway?",
+                                             yes="Record", no="Check the name"), confirmed)  # fmt: skip
+            else:
+
+                def answered(why: str | None) -> None:
+                    if why:
+                        self._record(recipient, copy, agency, sent_on, how, new_recipient=new_recipient, reason=why)
+
+                self.app.push_screen(Ask(f"Not yet recorded: {refused.problem}. Why must the full copy go to them?"),
+                                     answered)  # fmt: skip
+            return
         except (InvalidRecord, ValueError) as problem:
-            self._error(str(problem))
+            self._error(problem.problem if isinstance(problem, InvalidRecord) else str(problem))
             return
         self.query_one("#form-error", Static).remove_class("shown")
         for wid in ("#d-recipient", "#d-agency"):
             self.query_one(wid, Input).value = ""
         self.query_one("#d-pick", Select).clear()
-        self.notify(f"Recorded: {copy.value} copy sent to {recipient} on {sent_on}.", timeout=4)
+        self.notify(f"Recorded: {copy.value} copy sent to {entry.recipient} on {sent_on}.", timeout=4, markup=False)
         self.refresh_table()
         self.query_one("#d-pick", Select).focus()
+
+    def action_withdraw(self) -> None:
+        """Withdraw the highlighted entry as a mistake, with a reason (it stays in the history)."""
+        table = self.query_one("#sent", DataTable)
+        entries = self.meeting.distribution
+        if not entries or not 0 <= table.cursor_row < len(entries) or self.app.case_session.read_only:
+            self.notify("Highlight an entry in the log first (shift+tab to the list).")
+            return
+        number = table.cursor_row + 1
+        entry = entries[number - 1]
+
+        def answered(why: str | None) -> None:
+            if not why:
+                return
+            try:
+                self.app.case_session.withdraw_distribution(self.meeting, number, reason=why)
+            except InvalidRecord as problem:
+                self._error(problem.problem)
+                return
+            self.notify(f"Entry {number} withdrawn; it stays in the history.", timeout=4)
+            self.refresh_table()
+
+        self.app.push_screen(Ask(f"Withdraw entry {number} ({entry.recipient}, {entry.sent_on}) as a mistake: why?"),
+                             answered)  # fmt: skip
 
     def action_close(self) -> None:
         self.app.pop_screen()
