@@ -419,6 +419,9 @@ class CaseSession:
         records are checked; if they refuse the change, the record is left as it was."""
         self._editable()
         names = list(fields)
+        if isinstance(changed, Action) and not changed.is_open and changed.completed_on is None:
+            changed.completed_on = self.today()  # closed now: the day it was closed is on the record
+            names.append("completed_on")
         timescales.check_past_fields(changed, names, self.today())
         before = {name: getattr(record, name) for name in names}
         for name in names:

@@ -337,3 +337,38 @@ def test_the_distribution_record_can_be_trusted_and_corrected(
     document = docx.Document(str(minutes))
     printed = [row.cells[0].text for t in document.tables if t.rows[0].cells[0].text == "Recipient" for row in t.rows]
     assert printed == ["Recipient", "Casey Visitor (fictional)", "Jo Example"]
+
+
+def test_the_chairs_brief_is_written_from_the_command_line_in_both_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import docx
+
+    store = str(tmp_path / "store")
+    assert run(capsys, "--store", store, "import", str(DEMO_PATH))[0] == 0
+    full, family = tmp_path / "full.docx", tmp_path / "family.docx"
+    code, out, _ = run(capsys, "--store", store, "brief", CASE, "--out", str(full))
+    assert code == 0 and str(full) in out
+    assert run(capsys, "--store", store, "brief", CASE, "--copy", "family", "--out", str(family))[0] == 0
+
+    def text(path: Path) -> str:
+        document = docx.Document(str(path))
+        cells = [cell.text for t in document.tables for row in t.rows for cell in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+
+    full_text, family_text = text(full), text(family)
+    for heading in (
+        "Chair's brief: core group 3",
+        "What has changed since the last core group",
+        "Flags the meeting must act on",
+        "Open actions",
+        "Who is expected",
+        "Danger statement",
+    ):
+        assert heading in full_text and heading in family_text  # fmt: skip
+    assert "Complete a parenting assessment of Jo Example" in full_text  # an open action, with its owner
+    assert "Concern received 10 Nov 2026" in full_text  # what changed since meeting 2
+    assert "Max Fictional" in full_text
+    for restricted in ("Max Fictional", "contact centre", "Shouting and a baby crying"):
+        assert restricted not in family_text
+    assert "Family copy" in family_text

@@ -504,3 +504,128 @@ async def test_the_distribution_screen_asks_before_a_new_name_or_a_full_copy_to_
         ("Nobody Fictional", "Wrong name"),
         ("Jo Example", ""),
     ]
+
+
+async def test_reopening_minutes_already_sent_amends_them_and_asks_for_them_to_be_sent_again(
+    store: Store, make_app: Any, tmp_path: Path
+) -> None:
+    from meetings.domain.flags import case_flags
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")  # meeting 2, finished
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await human(pilot, "f5")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DistributionScreen")
+        app.screen.query_one("#d-recipient", Input).focus()
+        await human(pilot, *"Casey Visitor (fictional)", "enter")
+        await wait_until(pilot, lambda: len(walk.meeting.distribution) == 1)
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: app.screen is walk)
+        await burst(pilot, "ctrl+r", *"Dates corrected", "enter")
+        await wait_until(pilot, lambda: walk.ready and not walk.locked)
+        await burst(pilot, "ctrl+f", *"Only the dates changed", "ctrl+f")
+        await wait_until(pilot, lambda: app.screen is walk and walk.locked and walk.ready)
+        flags = [f.message for f in case_flags(walk.session.case, app.settings, app.today())]
+        assert any("amended (version 2: Dates corrected)" in m and "Casey Visitor (fictional)" in m for m in flags)
+        await save_now(pilot)
+    with Store(store.root).open(DEMO_ID, read_only=True) as opened:
+        case: Case = opened.case
+        out = write_minutes(case, 2, tmp_path / "m.docx", settings=Settings())
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    assert "Amended (version 2, reason: Dates corrected)" in text
+    from meetings.domain.lifecycle import awaiting_amended_copy, record_distribution
+    from meetings.domain.records import CopyType
+
+    meeting = case.meetings[1]
+    assert awaiting_amended_copy(meeting) == ["Casey Visitor (fictional)"]
+    record_distribution(case, meeting, "Casey Visitor (fictional)", CopyType.FULL, today=dt.date(2026, 11, 20),
+                        holds_restricted=True, sent_on=dt.date(2026, 11, 20))  # fmt: skip
+    assert awaiting_amended_copy(meeting) == [] and meeting.distribution[-1].version == 2
+
+
+async def test_the_chair_writes_the_brief_from_the_case_screen(store: Store, make_app: Any, tmp_path: Path) -> None:
+    out = tmp_path / "briefs"
+    out.mkdir()
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "b")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Choose")
+        await human(pilot, "y")  # the family copy
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
+        app.screen.query_one("#ask-input", Input).value = ""
+        await human(pilot, *str(out), "enter")
+        await wait_until(pilot, lambda: (out / "DEMO-0001-brief-family.docx").exists())
+    document = docx.Document(str(out / "DEMO-0001-brief-family.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Chair's brief: core group 3" in text and "Max Fictional" not in text
+
+
+async def test_small_things_a_chair_hit_in_the_first_week(store: Store, make_app: Any) -> None:
+    """Escape on a half-typed form asks first; the meeting's details can be corrected after it
+    started (f7); someone added from the family gets the family copy; an action marked done at
+    the review stays listed; continuing a meeting carries on where nothing is written yet."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        attendance = app.screen
+        await human(pilot, *"Nia Sample", "tab", *"Aunt", "tab", *"Family", "enter")
+        await wait_until(pilot, lambda: len(attendance.meeting.attendees) == 1)
+        assert attendance.meeting.attendees[0].copy_type.value == "family"
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+
+        await human(pilot, "ctrl+t", *"Half an action")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "n")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        assert "Half an action" in app.screen.query_one("#f-text", TextArea).text
+        await human(pilot, "escape", "y")
+        await wait_until(pilot, lambda: app.screen is walk)
+
+        await human(pilot, "f7")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        app.screen.query_one("#f-venue", Input).value = ""
+        app.screen.query_one("#f-venue", Input).focus()
+        await human(pilot, *"Sample Family Centre, Room 3", "ctrl+s")
+        await wait_until(pilot, lambda: app.screen is walk and walk.meeting.venue == "Sample Family Centre, Room 3")
+
+        await burst(pilot, *"Welcome done", "ctrl+n", *"Membership checked", "ctrl+n")
+        await wait_until(pilot, lambda: walk.index == 2 and walk.ready)
+        review = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "review_actions")
+        await burst(pilot, *["ctrl+n"] * (review - 2))
+        await wait_until(pilot, lambda: walk.index == review and walk.ready)
+        table = shown_body(walk).query_one("#review-table", ActionTable)
+        police = next(a for a in walk.session.case.actions if a.number == 5)  # weekly visits, in progress
+        assert police in table.actions
+        table.focus()
+        table.move_cursor(row=table.actions.index(police))
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        form = app.screen
+        form.query_one("#f-status").value = "done"
+        form.query_one("#f-evidence", TextArea).text = "Visits happened weekly (fictional)."
+        await human(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: app.screen is walk and walk.ready)
+        await wait_until(pilot, lambda: police.status.value == "done")
+        assert police in shown_body(walk).query_one("#review-table", ActionTable).actions  # still listed, as done
+
+        await human(pilot, "escape")  # to the case; then continue the meeting
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")
+        await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+        assert app.screen.index == 2  # steps 1 and 2 have notes: it carries on at step 3
+        await save_now(pilot)
+    meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
+    assert meeting["venue"] == "Sample Family Centre, Room 3"
+    assert len(case_on_disk(store, DEMO_ID)["actions"]) == 5  # the half-typed action was not added

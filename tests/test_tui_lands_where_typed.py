@@ -131,7 +131,7 @@ async def test_after_closing_an_action_form_the_keys_go_back_to_the_actions_list
             await human(pilot, "tab")
         await keys(pilot, speed, *"Seen at home")
         await wait_until(pilot, lambda: evidence.text == "Seen at home")
-        await keys(pilot, speed, "escape")
+        await keys(pilot, speed, "escape", "y")  # typed in: escape asks before throwing it away
         await wait_until(pilot, lambda: app.screen is walk)
         await save_now(pilot)
         step = step_record(case_on_disk(store, DEMO_ID)["meetings"][-1], "review_actions")

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     p_restore = sub.add_parser("restore", help="put back the previous save of a damaged case file")
     p_restore.add_argument("case_id")
     p_restore.add_argument("--force", action="store_true", help="restore even if the case file is not damaged")
+    p_brief = sub.add_parser("brief", help="write the chair's brief for the next core group (one or two pages)")
+    p_brief.add_argument("case_id")
+    p_brief.add_argument("--copy", choices=["full", "family"], default="full",
+                         help="family: leaves out everything marked restricted (default: full)")  # fmt: skip
+    p_brief.add_argument("--out", type=Path, metavar="FILE.docx", help="default: CASE_ID-brief-COPY.docx here")
     p_minutes = sub.add_parser("minutes", help="write the Word minutes of a meeting")
     p_minutes.add_argument("case_id")
     p_minutes.add_argument("--meeting", type=int, required=True, metavar="N", help="the meeting number")
@@ -174,6 +179,17 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "restore":
         kept = store.restore_backup(args.case_id, force=args.force)
         out.print(f"Case {args.case_id} restored from its backup; the damaged file is kept at {kept}")
+    elif args.command == "brief":
+        from meetings.exports.brief import write_brief
+
+        out_path = args.out or Path(f"{args.case_id}-brief-{args.copy}.docx")
+        with store.open(args.case_id, read_only=True) as case_file:
+            try:
+                path = write_brief(case_file.case, out_path, today=dt.date.today(), copy=CopyType(args.copy),
+                                   settings=load_settings())  # fmt: skip
+            except OSError as exc:
+                raise StoreError(f"Cannot write {out_path}: {exc.strerror}") from None
+        out.print(f"Wrote the {args.copy} copy of the chair's brief to {path.resolve()}", markup=False)
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
     elif args.command == "sent":

@@ -137,3 +137,30 @@ def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] 
         ),
         chosen,
     )
+
+
+def export_brief(app: CoreGroupApp) -> None:
+    """Write the chair's brief for the next core group: the copy chosen, to the folder chosen."""
+    from meetings.exports.brief import write_brief
+
+    case_id = app.case_session.case.id
+
+    def chosen(kind: str | None) -> None:
+        if kind is None:
+            return
+        copy = CopyType(kind)
+
+        def write(folder: Path) -> None:
+            def work(case: Case) -> list[Path]:
+                out = folder / f"{case_id}-brief-{copy.value}.docx"
+                return [write_brief(case, out, today=app.today(), copy=copy, settings=app.settings)]
+
+            _in_background(app, work, "Chair's brief")
+
+        _ask_folder(app, "the chair's brief", write)
+
+    app.push_screen(
+        Choose("Which copy of the chair's brief?\nThe family copy leaves out restricted items.",
+               [("f", "Full copy", CopyType.FULL.value), ("y", "Family copy", CopyType.FAMILY.value)]),
+        chosen,
+    )  # fmt: skip

@@ -191,6 +191,8 @@ def new_attendee(
         attendee.relationship_to_child = choice.relationship_to_child
         attendee.person_id = choice.person_id
         attendee.copy_type = choice.copy_type
+    elif name_key(attendee.agency) == name_key(FAMILY):  # family is sent the family copy unless the chair decides
+        attendee.copy_type = CopyType.FAMILY
     return attendee
 
 
@@ -337,6 +339,33 @@ def actions_to_review(case: Case, meeting: Meeting) -> list[Action]:
     return sorted((a for a in case.actions if a.is_open and before(a.raised_at)), key=lambda a: a.number)
 
 
+def actions_reviewed_at(case: Case, meeting: Meeting) -> list[Action]:
+    """What the review step lists: the open actions to review, and those from earlier meetings
+    closed on or after this meeting's day (marked done at the review, they stay in view)."""
+    to_review = actions_to_review(case, meeting)
+    listed = {a.number for a in to_review}
+    earlier = {m.number for m in case.meetings if (m.date, m.number) < (meeting.date, meeting.number)}
+    closed_here = [
+        a for a in case.actions
+        if not a.is_open and a.number not in listed and a.completed_on is not None and a.completed_on >= meeting.date
+        and (a.raised_at is None or a.raised_at in earlier)
+    ]  # fmt: skip
+    return sorted([*to_review, *closed_here], key=lambda a: a.number)
+
+
+def first_step_to_do(meeting: Meeting, agenda: Agenda) -> int:
+    """Where a chair continuing a meeting carries on: the first step with nothing written, or the
+    last step once every one has something (a finished meeting opens at its first)."""
+    if meeting.status is MeetingStatus.FINISHED:
+        return 0
+    from .finish import step_recorded  # finish imports this module
+
+    for index, step in enumerate(meeting.steps):
+        if not step_recorded(meeting, step, agenda):
+            return index
+    return max(0, len(meeting.steps) - 1)
+
+
 def actions_raised_at(case: Case, meeting: Meeting) -> list[Action]:
     """The actions raised at this meeting, by number."""
     return sorted((a for a in case.actions if a.raised_at == meeting.number), key=lambda a: a.number)
@@ -447,7 +476,23 @@ def reopen_meeting(meeting: Meeting, *, reason: str) -> Meeting:
     entry = f"Reopened: {' '.join(reason.split())}"
     meeting.finish_note = f"{meeting.finish_note}\n{entry}" if meeting.finish_note.strip() else entry
     meeting.status = MeetingStatus.IN_PROGRESS
+    if any(d.live and d.version == meeting.minutes_version for d in meeting.distribution):
+        # Minutes already went out: what is written from now on is an amended version.
+        meeting.minutes_version += 1
+        meeting.amendment_reason = " ".join(reason.split())
     return meeting
+
+
+def awaiting_amended_copy(meeting: Meeting) -> list[str]:
+    """Who was sent an earlier version of the minutes and not yet the current, amended one."""
+    if meeting.minutes_version <= 1:
+        return []
+    current = {name_key(d.recipient) for d in meeting.distribution if d.live and d.version == meeting.minutes_version}
+    waiting: dict[str, str] = {}
+    for d in meeting.distribution:
+        if d.live and d.version < meeting.minutes_version and name_key(d.recipient) not in current:
+            waiting.setdefault(name_key(d.recipient), d.recipient)
+    return list(waiting.values())
 
 
 class DistributionRefused(InvalidRecord):
@@ -530,7 +575,7 @@ def record_distribution(
     entry = Distribution(
         recipient=match.name if match is not None else name,
         agency=one_line(agency).strip() or (match.agency if match is not None else ""),
-        copy_type=copy_type, sent_on=sent_on, how=one_line(how).strip(),
+        copy_type=copy_type, sent_on=sent_on, how=one_line(how).strip(), version=meeting.minutes_version,
         new_recipient=match is None, full_copy_reason=reason if copy_type is CopyType.FULL and why_not else "",
     )  # fmt: skip
     checked = schema.load(Distribution, schema.dump(entry), f"meetings[{meeting.number}].distribution")

@@ -279,6 +279,7 @@ class Distribution:
     )
     withdrawn_on: dt.date | None = None
     withdrawn_reason: str = schema.text(multiline=True, doc="why the entry was wrong: it stays in the history")
+    version: int = schema.number(default=1, minimum=1, doc="the version of the minutes sent")
 
     @property
     def live(self) -> bool:
@@ -311,6 +312,10 @@ class Meeting:
     status: MeetingStatus = MeetingStatus.IN_PROGRESS
     finished_at: dt.datetime | None = None
     finish_note: str = schema.text(multiline=True, doc="why the chair finished with items missing")
+    minutes_version: int = schema.number(
+        default=1, minimum=1, doc="2 and up once the meeting was reopened after its minutes were sent"
+    )
+    amendment_reason: str = schema.text(multiline=True, doc="why the minutes were amended (the latest version)")
     safety_arrangements: str = schema.text(
         multiline=True, doc="how people who must not meet are kept apart at this meeting (separate times, rooms)"
     )

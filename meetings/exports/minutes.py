@@ -162,10 +162,14 @@ def write_minutes(
     word = WordDocument(settings, clean=restrictions.cleaner())
     family = restrictions.family
 
-    word.running_header(
-        running_header(case, f"Core group {meeting.number}, {short_date(meeting.date)}", copy, settings)
-    )
+    amended = f"Amended (version {meeting.minutes_version}, reason: {meeting.amendment_reason})"
+    what = f"Core group {meeting.number}, {short_date(meeting.date)}"
+    if meeting.minutes_version > 1:
+        what += f", amended v{meeting.minutes_version}"
+    word.running_header(running_header(case, what, copy, settings))
     word.heading("Core group meeting: minutes", 0)
+    if meeting.minutes_version > 1:  # they replace a version already sent: say so before anything else
+        word.flag(f"{amended}. This replaces the earlier version sent.")
     if family:
         word.paragraphs(
             "Family copy. Some information has been left out of this copy to protect other people. "

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
+from meetings.domain import lifecycle
 from meetings.domain.flags import case_flags
 from meetings.domain.records import Case, Meeting, MeetingStatus
 from meetings.domain.timescales import next_core_group_due
@@ -55,6 +56,7 @@ class CaseScreen(Screen[None]):
         ),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted record", id="edit"),
         Binding("p", "plan", "Edit plan", tooltip="Edit the plan, ICPC date and expected agencies", id="plan"),
+        Binding("b", "brief", "Brief", tooltip="Write the chair's brief for the next core group (Word)", id="brief"),
         Binding(
             "x",
             "export_chronology",
@@ -351,7 +353,8 @@ class CaseScreen(Screen[None]):
         self.open_meeting(meeting)
 
     def open_meeting(self, meeting: Meeting) -> None:
-        self.app.push_screen(WalkthroughScreen(meeting))
+        """A meeting in progress carries on at its first step with nothing written."""
+        self.app.push_screen(WalkthroughScreen(meeting, lifecycle.first_step_to_do(meeting, self.app.agenda)))
 
     def action_export_chronology(self) -> None:
         export_chronology(self.app, progress=self._export_progress)
@@ -373,6 +376,11 @@ class CaseScreen(Screen[None]):
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
         self.refresh_all()
+
+    def action_brief(self) -> None:
+        from ..exports import export_brief
+
+        export_brief(self.app)
 
     def action_close(self) -> None:
         self.app.leave_case()  # asks first if a save has failed

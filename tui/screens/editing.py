@@ -197,6 +197,18 @@ def edit_service(app: CoreGroupApp, service: Service | None, done: Done = None) 
          add=session.add_service, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
+MEETING_DETAIL_FIELDS = ["date", "start_time", "end_time", "venue", "chair", "minute_taker"]
+
+
+def edit_meeting_details(app: CoreGroupApp, meeting: Meeting, done: Done = None) -> None:
+    """The details set when the meeting started (date, times, venue, chair, minute-taker)."""
+    specs = specs_for(
+        Meeting, MEETING_DETAIL_FIELDS, start_time={"label": "Start time (HH:MM)"},
+        end_time={"label": "End time (HH:MM)"}, minute_taker={"label": "Minute-taker"},
+    )  # fmt: skip
+    edit(app, f"Meeting {meeting.number}: details", Meeting, meeting, specs, meeting=meeting, done=done)
+
+
 def edit_case_details(app: CoreGroupApp, done: Done = None) -> None:
     case = app.case_session.case
     specs = specs_for(

@@ -139,6 +139,14 @@ class WalkthroughScreen(Screen[None]):
             priority=True,
         ),
         Binding("f2", "attendance", "Attendance", tooltip="Who is here, how, and who is missing"),
+        Binding(
+            "f7",
+            "details",
+            "Details",
+            priority=True,  # before the text box's own f7 (select all)
+            show=False,
+            tooltip="Correct the meeting's date, times, venue, chair or minute-taker",
+        ),
         Binding("f4", "new_concern", "Concern", tooltip="Record a concern or information received"),
         Binding(
             FLAGS_KEY,
@@ -655,8 +663,8 @@ class WalkthroughScreen(Screen[None]):
     def _fill_review(self, table: ActionTable) -> None:
         """The actions this step lists, refreshed in place: the cursor stays on its row."""
         case = self.session.case
-        if self.role is StepRole.REVIEW_OF_ACTIONS:
-            self._review = lifecycle.actions_to_review(case, self.meeting)
+        if self.role is StepRole.REVIEW_OF_ACTIONS:  # one marked done here stays listed, as done
+            self._review = lifecycle.actions_reviewed_at(case, self.meeting)
         else:
             self._review = lifecycle.actions_raised_at(case, self.meeting)
         table.show(self._review)
@@ -761,6 +769,17 @@ class WalkthroughScreen(Screen[None]):
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
         self.refresh_step()
+
+    def action_details(self) -> None:
+        if self.locked:
+            self.notify("This meeting is finished: ctrl+r reopens it.", severity="warning")
+            return
+
+        def done(_: Any) -> None:
+            self.notify("Meeting details saved.")
+            self.refresh_step()
+
+        editing.edit_meeting_details(self.app, self.meeting, done=done)
 
     def action_flags(self) -> None:
         """To the step's flags (scrolled into view), or back to the notes from them."""

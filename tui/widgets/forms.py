@@ -104,7 +104,21 @@ FormResult = typing.TypeVar("FormResult")
 
 
 class FormScreen(ModalScreen[FormResult]):
-    """A modal form whose buttons are Save (`form-save`) and Cancel (`form-cancel`)."""
+    """A modal form whose buttons are Save (`form-save`) and Cancel (`form-cancel`). Escape on a
+    form with something typed in it asks before throwing it away."""
+
+    def on_mount(self) -> None:
+        self._typed_at_start = self._typed()
+
+    def _typed(self) -> tuple[object, ...]:
+        values: list[object] = []
+        for widget in self.query("Input, TextArea, Checkbox, Select"):
+            values.append(widget.text if isinstance(widget, TextArea) else getattr(widget, "value", None))
+        return tuple(values)
+
+    @property
+    def typed_something(self) -> bool:
+        return self.is_mounted and self._typed() != getattr(self, "_typed_at_start", self._typed())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -117,7 +131,18 @@ class FormScreen(ModalScreen[FormResult]):
         raise NotImplementedError
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if getattr(self, "applied", False) or not self.typed_something:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Confirm("Close without saving? What you typed in this form will be lost.", yes="Discard", no="Keep it"),
+            answered,
+        )
 
 
 class RecordForm(FormScreen[Any]):

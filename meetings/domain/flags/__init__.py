@@ -20,7 +20,7 @@ from .actions import assessment_flags, overdue_action_flags
 from .base import Flag, FlagKind, Severity
 from .child import baby_flags, child_last_seen_on, child_seen_flags, optimism_flags
 from .concerns import concern_flags, service_flags
-from .meetings import minutes_flags, online_flags, timescale_flags
+from .meetings import amended_minutes_flags, minutes_flags, online_flags, timescale_flags
 from .people import gender_flags, kept_away_flags, not_assessed_flags
 
 __all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "child_last_seen_on", "flags_at"]
@@ -30,7 +30,7 @@ _ASSESSMENTS = frozenset({FlagKind.ASSESSMENT_OVERDUE, FlagKind.ASSESSMENT_CARRI
 
 # Which flags the chair is shown at the step of each role.
 FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {
-    StepRole.WELCOME: frozenset({FlagKind.MINUTES_NOT_CIRCULATED}),
+    StepRole.WELCOME: frozenset({FlagKind.MINUTES_NOT_CIRCULATED, FlagKind.AMENDED_MINUTES_NOT_RESENT}),
     StepRole.MEMBERSHIP: _NOT_ASSESSED
     | {
         FlagKind.ONLINE_MEETINGS,
@@ -75,6 +75,7 @@ def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
     flags += optimism_flags(case)
     flags += timescale_flags(case, settings, today)
     flags += minutes_flags(case, settings, today)
+    flags += amended_minutes_flags(case)
     flags += child_seen_flags(case, settings, today)
     flags += gender_flags(case)
     flags += kept_away_flags(case)

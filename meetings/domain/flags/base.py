@@ -41,6 +41,7 @@ class FlagKind(StrEnum):
     NEXT_DATE_BEYOND_INTERVAL = "next_date_beyond_interval"
     CORE_GROUP_BEFORE_REVIEW = "core_group_before_review"
     MINUTES_NOT_CIRCULATED = "minutes_not_circulated"
+    AMENDED_MINUTES_NOT_RESENT = "amended_minutes_not_resent"
     PRE_BIRTH = "pre_birth"
     BABY_CHECKS = "baby_checks"
     CHILD_NOT_SEEN = "child_not_seen"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..lifecycle import FAMILY, in_order, latest_meeting, next_meeting_date_of
+from ..lifecycle import FAMILY, awaiting_amended_copy, in_order, latest_meeting, next_meeting_date_of
 from ..records import AttendanceMode, AttendanceStatus, Case, MeetingMode, MeetingStatus
 from ..settings import Settings
 from ..text import name_key
@@ -134,6 +134,26 @@ def next_date_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag
                     f"{'day' if gap == 1 else 'days'} before the review conference on {day_month_year(review)}. "
                     f"The last core group must be at least {t.before_review_working_days} working days before it: "
                     f"hold it by {day_month_year(hold_by)}.",
+                    Severity.HIGH,
+                )
+            )
+    return flags
+
+
+def amended_minutes_flags(case: Case) -> list[Flag]:
+    """Finished meetings whose amended minutes have not gone to everyone who had the first."""
+    flags = []
+    for meeting in in_order(case.meetings):
+        if meeting.status is not MeetingStatus.FINISHED:
+            continue
+        waiting = awaiting_amended_copy(meeting)
+        if waiting:
+            flags.append(
+                Flag(
+                    FlagKind.AMENDED_MINUTES_NOT_RESENT,
+                    f"The minutes of meeting {meeting.number} were amended (version {meeting.minutes_version}: "
+                    f"{meeting.amendment_reason}). Send the amended copy to everyone who had the first, and "
+                    f"record it: {and_list(waiting)}.",
                     Severity.HIGH,
                 )
             )

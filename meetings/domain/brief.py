@@ -1,0 +1,132 @@
+"""The chair's brief: what to read before the next core group, on one or two pages.
+
+What changed since the last core group, the flags the meeting must act on, the open actions,
+the plan's worries and goal, and who is expected. The family copy leaves out what the family
+copy of the minutes leaves out (restricted people, flags, actions, concerns not shareable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .family import Restrictions
+from .flags import Flag, case_flags
+from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_meeting_date_of
+from .records import Action, Case, CopyType, Meeting, SourceKind
+from .settings import Settings
+from .timescales import next_core_group_due
+from .wording import action_type_words, day_month_year, humanise, plan_category_words, short, short_date
+
+
+@dataclass
+class Brief:
+    """The brief's contents, in the order it prints them."""
+
+    title: str
+    copy: CopyType
+    facts: list[tuple[str, str]]
+    changes: list[str]
+    flags: list[Flag]
+    actions: list[Action]
+    danger_statement: str
+    safety_goal: str
+    expected: list[str]
+    not_invited: list[str] = field(default_factory=list)
+    hidden: int = 0  # restricted items left out (the family copy)
+
+
+def _since(last: Meeting | None) -> dt.date | None:
+    return last.date if last is not None else None
+
+
+def _child_last_seen(last: Meeting | None) -> str:
+    if last is None:
+        return "not recorded yet (no core group held)"
+    for step in last.steps:
+        seen = step.answers.get("child_last_seen_on")
+        if isinstance(seen, str) and seen:
+            return f"{day_month_year(dt.date.fromisoformat(seen))} (as recorded at meeting {last.number})"
+    return f"not recorded at meeting {last.number}"
+
+
+def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType = CopyType.FULL) -> Brief:
+    """The brief for the next core group of `case`, as of `today`, in `copy`."""
+    restrictions = Restrictions.of(case, copy)
+    last = latest_meeting(case, finished_only=True)
+    since = _since(last)
+    due = next_core_group_due(case, settings)
+    planned = next_meeting_date_of(last) if last is not None else None
+    hidden = 0
+
+    changes: list[str] = []
+    where = f"since meeting {last.number} ({day_month_year(last.date)})" if last else "since the plan began"
+    concerns = [c for c in case.concerns if since is None or c.received_on > since]
+    shown_concerns = [c for c in concerns if restrictions.shows_concern(c)]
+    hidden += len(concerns) - len(shown_concerns)
+    for c in shown_concerns:
+        source = "Anonymous" if c.source_kind is SourceKind.ANONYMOUS else (c.source or humanise(c.source_kind.value))
+        answered = "answered" if c.answered else "NO RESPONSE YET"
+        changes.append(
+            f"Concern received {short_date(c.received_on)} from {source}: {short(c.reported, 120)} ({answered})"
+        )
+    for a in case.actions:
+        if not restrictions.shows_action(a):
+            continue
+        if a.completed_on is not None and (since is None or a.completed_on > since):
+            changes.append(
+                f"Action {a.number} ({action_type_words(a)}) {a.status.value} on {short_date(a.completed_on)}"
+            )
+    for a in case.actions:
+        if a.is_open and restrictions.shows_action(a) and a.due is not None and a.due < today:
+            carried = f", carried forward {a.times_carried_forward}x" if a.times_carried_forward else ""
+            changes.append(f"Action {a.number} overdue since {short_date(a.due)}{carried}: {short(a.text, 100)}")
+    for s in case.services:
+        if s.end_date is not None and (since is None or s.end_date > since) and s.end_date <= today:
+            follows = s.successor.strip() or "NOTHING RECORDED TO FOLLOW IT"
+            changes.append(
+                f"Service ended {short_date(s.end_date)}: {s.name} ({s.for_whom or 'family'}); follows: {follows}"
+            )
+    changes.append(f"Child last seen: {_child_last_seen(last)}")
+    if not changes:
+        changes.append(f"Nothing recorded {where}.")
+
+    all_flags = case_flags(case, settings, today)
+    flags = [f for f in all_flags if copy is CopyType.FULL or not f.restricted]
+    hidden += len(all_flags) - len(flags)
+    open_actions = [a for a in case.actions if a.is_open]
+    actions = [a for a in open_actions if restrictions.shows_action(a)]
+    hidden += len(open_actions) - len(actions)
+
+    expected: list[str] = []
+    if last is not None:
+        invited = [a for a in distribution_list(case, last) if restrictions.shows_person(a.person_id, a.name)]
+        expected = [f"{a.name} ({a.agency or a.role or 'agency'})" for a in invited]
+    else:
+        expected = list(case.expected_agencies)
+    men = [p for p in men_not_invited(case, last) if restrictions.shows_person(p.id, p.name)] if last else []
+
+    facts = [
+        ("Child" if len(case.children) == 1 else "Children", case.child_names()),
+        ("Case", case.id),
+        ("Plan", f"{plan_category_words(case.plan_categories)}, since the ICPC on {day_month_year(case.icpc_date)}"),
+        ("Last core group", f"meeting {last.number}, {day_month_year(last.date)}" if last else "none held yet"),
+        ("Next core group", (f"set for {day_month_year(planned)}; " if planned else "")
+         + (f"due by {day_month_year(due)}" if due else "the plan has ended")),
+        ("Lead social worker", case.lead_social_worker or "not recorded"),
+        ("Prepared", day_month_year(today)),
+    ]  # fmt: skip
+    number = (last.number + 1) if last else 1
+    return Brief(
+        title=f"Chair's brief: core group {number}",
+        copy=copy,
+        facts=facts,
+        changes=changes,
+        flags=flags,
+        actions=actions,
+        danger_statement=case.danger_statement.strip() or "Not recorded",
+        safety_goal=case.safety_goal.strip() or "Not recorded",
+        expected=expected,
+        not_invited=[p.name for p in men],
+        hidden=hidden,
+    )
