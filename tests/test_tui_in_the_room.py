@@ -629,3 +629,23 @@ async def test_small_things_a_chair_hit_in_the_first_week(store: Store, make_app
     meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
     assert meeting["venue"] == "Sample Family Centre, Room 3"
     assert len(case_on_disk(store, DEMO_ID)["actions"]) == 5  # the half-typed action was not added
+
+
+async def test_at_80x24_every_word_of_every_step_title_is_in_the_agenda_list(store: Store, make_app: Any) -> None:
+    from textual.geometry import Region
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await burst(pilot, "ctrl+n", "ctrl+n")
+        await wait_until(pilot, lambda: walk.index == 2 and walk.ready)
+        steps = walk.query_one("#steps", OptionList)
+        await pilot.pause()
+        lines = steps.render_lines(Region(0, 0, steps.size.width, steps.virtual_size.height))
+        shown = " ".join(" ".join(strip.text for strip in lines).split())
+        visible = [(n, s) for n, s in enumerate(walk.meeting.steps, start=1) if f" {n}. " in f" {shown}"]
+        assert len(visible) >= 5
+        for number, step in visible[:-1]:  # the last may run on below the bottom of the list
+            assert f"{number}. {step.title}" in shown, f"step {number}'s title is cut: {step.title!r}"

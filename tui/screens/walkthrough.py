@@ -95,7 +95,7 @@ class WalkthroughScreen(Screen[None]):
     #walk { height: 1fr; }
     #sidebar { width: 34; border-right: vkey $primary; }
     #progress { height: auto; padding: 0 1; background: $boost; }
-    #steps { height: 1fr; border: none; }
+    #steps { height: 1fr; border: none; scrollbar-gutter: stable; }  /* wrapped titles keep every line */
     #step-main { width: 1fr; }
     #step-title { height: auto; padding: 0 1; background: $primary-muted; }
     #step-clock { height: 1; padding: 0 1; color: $text-muted; }
