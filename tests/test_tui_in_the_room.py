@@ -649,3 +649,35 @@ async def test_at_80x24_every_word_of_every_step_title_is_in_the_agenda_list(sto
         assert len(visible) >= 5
         for number, step in visible[:-1]:  # the last may run on below the bottom of the list
             assert f"{number}. {step.title}" in shown, f"step {number}'s title is cut: {step.title!r}"
+
+
+async def test_an_assessment_action_names_the_person_it_assesses(store: Store, make_app: Any) -> None:
+    """Raising 'assess Max Fictional' with Max as the person assessed turns the flag from 'who
+    will assess them?' into 'an assessment is planned (action 6)'."""
+    from meetings.domain.flags import case_flags
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+
+        def max_flag() -> str:
+            flags = case_flags(walk.session.case, app.settings, app.today())
+            return next(f.message for f in flags if f.message.startswith("Max Fictional"))
+
+        assert "Who will assess them" in max_flag()
+        await human(pilot, "f8", "ctrl+t")  # restricted people shown: Max is restricted
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        form = app.screen
+        form.query_one("#f-text", TextArea).text = "Assess Max Fictional's role in Wren's care (fictional)."
+        form.query_one("#f-type").value = "father_assessment"
+        form.query_one("#f-person_id").value = 4
+        form.query_one("#f-owner", Input).value = "Alex Chair (fictional)"
+        form.query_one("#f-due", Input).value = "2w"
+        await human(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: app.screen is walk)
+        assert "An assessment is planned (action 6)" in max_flag()
+        await save_now(pilot)
+    action = case_on_disk(store, DEMO_ID)["actions"][-1]
+    assert (action["number"], action["person_id"]) == (6, 4)

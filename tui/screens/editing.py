@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from meetings.domain import lifecycle
 from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
 from meetings.domain.text import name_key
+from meetings.domain.wording import relationship_words
 
 from ..widgets.forms import FieldSpec, RecordForm, specs_for
 
@@ -28,6 +29,7 @@ ACTION_FIELDS = (
     "owner",
     "agency",
     "type",
+    "person_id",
     "due",
     "status",
     "evidence",
@@ -111,6 +113,17 @@ def edit_action(
         Action,
         names,
         owner={"suggest": owners, "help": "start typing: attendees are suggested", "fills": ("agency", agency_of)},
+        person_id={
+            "kind": "enum",
+            "label": "Person assessed",
+            "help": "for an assessment: who it assesses",
+            # Restricted people only once the chair has shown them (f8), or if already chosen.
+            "choices": [
+                (f"{p.name} ({relationship_words(p) or 'other'})", p.id)
+                for p in case.people
+                if not p.restricted or app.show_restricted or (action and action.person_id == p.id)
+            ],
+        },
         agency={"suggest": agencies},
         due={"kind": "due", "label": "Due", "help": "2w, 10wd, 1m or a date"},
         evidence={
