@@ -681,3 +681,20 @@ async def test_an_assessment_action_names_the_person_it_assesses(store: Store, m
         await save_now(pilot)
     action = case_on_disk(store, DEMO_ID)["actions"][-1]
     assert (action["number"], action["person_id"]) == (6, 4)
+
+
+async def test_the_membership_step_tells_men_not_invited_from_men_invited_but_not_here(
+    store: Store, make_app: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        await burst(pilot, "ctrl+n")
+        await wait_until(pilot, lambda: walk.index == 1 and walk.ready)
+        text = str(shown_body(walk).query_one("#membership", Static).render())
+        not_invited = text.split("Fathers and male carers not invited: ")[1].split("\n")[0]
+        invited = text.split("Invited, not on the list: ")[1].split("\n")[0]
+        assert "Sam Sample" in invited and "Sam Sample" not in not_invited  # invited in the register
+        assert "Lee Placeholder" in not_invited

@@ -520,8 +520,18 @@ class WalkthroughScreen(Screen[None]):
         text.append("Agencies missing: ", style="bold yellow" if missing else "bold green")
         text.append((", ".join(missing) or "none") + "\n")
         men = lifecycle.men_not_invited(case, self.meeting)
-        text.append("Fathers and male carers not invited: ", style="bold yellow" if men else "bold green")
-        text.append(people_text(men, lambda p: p.name, show_restricted=self.app.show_restricted) or "none")
+        invited = [p for p in men if p.invited_to_core_group]  # invited in the register, not on today's list
+        not_invited = [p for p in men if not p.invited_to_core_group]
+        show = self.app.show_restricted
+        text.append("Fathers and male carers not invited: ", style="bold yellow" if not_invited else "bold green")
+        text.append((people_text(not_invited, lambda p: p.name, show_restricted=show) or "none") + "\n")
+        if invited:
+            text.append("Invited, not on the list: ", style="bold yellow")
+            text.append(people_text(invited, lambda p: p.name, show_restricted=show) + "\n")
+        kept = lifecycle.men_not_invited_for_safety(case, self.meeting)
+        if kept:
+            text.append("Not invited for safety (see them separately): ", style="bold yellow")
+            text.append(people_text(kept, lambda p: p.name, show_restricted=show))
         return text
 
     def _meeting_fields(self, role: StepRole) -> list[Widget]:
