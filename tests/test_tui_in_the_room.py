@@ -335,7 +335,7 @@ async def test_meeting_three_starts_from_meeting_two(store: Store, make_app: Any
         assert statuses["Casey Visitor (fictional)"][0] == "invited"
         assert statuses["Sam Sample"][0] == "invited"
         assert attendance.meeting.attendees[0].mode is not None  # how they took part last time
-        await burst(pilot, "s")  # the highlighted first person came
+        await burst(pilot, "shift+tab", "s")  # to the list: the highlighted first person came
         await wait_until(pilot, lambda: attendance.meeting.attendees[0].status.value == "attended")
         await save_now(pilot)
     meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
@@ -698,3 +698,79 @@ async def test_the_membership_step_tells_men_not_invited_from_men_invited_but_no
         invited = text.split("Invited, not on the list: ")[1].split("\n")[0]
         assert "Sam Sample" in invited and "Sam Sample" not in not_invited  # invited in the register
         assert "Lee Placeholder" in not_invited
+
+
+async def test_what_the_family_copy_leaves_out_is_hidden_on_every_tab_until_f8(store: Store, make_app: Any) -> None:
+    """The demo's unshareable anonymous concern and its referral route, and the restricted
+    person, are off the Concerns, People and Chronology tabs and the new-concerns step until f8;
+    the header says how many are hidden, and says when they are shown."""
+    from textual.widgets import DataTable
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen" and app.screen.ready)
+        case_screen = app.screen
+
+        def tab_text(tab: str) -> str:
+            table = case_screen.query_one(f"#table-{tab}", DataTable)
+            return " ".join(str(cell) for i in range(table.row_count) for cell in table.get_row_at(i))
+
+        assert "restricted items hidden (f8 shows)" in str(case_screen.sub_title)
+        for number, tab in (("5", "concerns"), ("3", "people"), ("7", "chronology")):
+            await human(pilot, number)
+            await wait_until(pilot, lambda tab=tab: case_screen.query_one("TabbedContent").active == tab)  # type: ignore[misc]
+            await pilot.pause()
+            text = tab_text(tab)
+            for secret in ("Max Fictional", "contact centre", "Shouting and a baby crying"):
+                assert secret not in text, f"{secret!r} on the {tab} tab"
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: "RESTRICTED SHOWN" in str(case_screen.sub_title))
+        await human(pilot, "3")
+        await wait_until(pilot, lambda: "Max Fictional" in tab_text("people"))
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: "hidden (f8 shows)" in str(case_screen.sub_title))
+
+        await open_walkthrough_from_case(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        step = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "new_concerns")
+        await burst(pilot, *["ctrl+n"] * step)
+        await wait_until(pilot, lambda: walk.index == step and walk.ready)
+        concerns = str(shown_body(walk).query_one("#concerns", Static).render())
+        assert "Shouting and a baby crying" not in concerns and "contact centre" not in concerns
+
+
+async def open_walkthrough_from_case(pilot: Any, app: Any) -> None:
+    await human(pilot, "m")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "StartMeetingForm")
+    await burst(pilot, "ctrl+s")
+    await wait_until(pilot, lambda: type(app.screen).__name__ == "AttendanceScreen")
+    await burst(pilot, "escape")
+    await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
+
+
+async def test_what_a_trial_chair_tripped_over(store: Store, make_app: Any) -> None:
+    """A planned date other than today is asked about at ctrl+s; s and o change a person only
+    when the list has the cursor; a core group under way is not 'due and not held'."""
+    from meetings.domain.flags import case_flags
+
+    app = make_app(store, now=dt.datetime(2026, 10, 20, 9, 30))  # meeting 2 set 29 October
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "m")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "StartMeetingForm")
+        await burst(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Choose")
+        await human(pilot, "t")  # date it today
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "AttendanceScreen")
+        attendance = app.screen
+        assert attendance.meeting.date == dt.date(2026, 10, 20)
+        await burst(pilot, "ctrl+l")
+        await wait_until(pilot, lambda: len(attendance.meeting.attendees) == 7)
+        attendance.query_one("#m-mode").focus()
+        await human(pilot, "s")
+        assert attendance.meeting.attendees[0].status.value == "invited"  # not the list: nobody changed
+        flags = [f.message for f in case_flags(attendance.app.case_session.case, app.settings, dt.date(2026, 11, 20))]
+        assert not any("has not been held" in m for m in flags)

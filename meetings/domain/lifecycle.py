@@ -525,7 +525,7 @@ def _family_or_restricted(case: Case, match: Attendee | None, name: str) -> str 
     if person is not None and person.restricted:
         return f"{person.name} is a restricted person in this case"
     if person is not None or (match is not None and name_key(match.agency) == name_key(FAMILY)):
-        return f"{name} is family ({relationship_words(person) if person else 'family'})"
+        return f"{name} is family ({relationship_words(person)})" if person else f"{name} is family"
     return None
 
 

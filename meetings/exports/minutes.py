@@ -58,8 +58,10 @@ def child_label(case: Case, settings: Settings) -> str:
     if settings.header_names == "name":
         return case.child_names()
     return ", ".join(
-        ".".join(part[0].upper() for part in c.name.split() if part[:1].isalpha()) + "." for c in case.children
-    )
+        "Unborn baby" if c.unborn and c.name.casefold().startswith("unborn")  # not the parent's initials
+        else ".".join(part[0].upper() for part in c.name.split() if part[:1].isalpha()) + "."
+        for c in case.children
+    )  # fmt: skip
 
 
 def running_header(case: Case, what: str, copy: CopyType, settings: Settings) -> str:

@@ -182,9 +182,7 @@ class AttendanceScreen(Screen[None]):
         self.refresh_table()
         self._offer_same_as_last()
         self.refresh_bindings()
-        table = self.query_one("#attendees", DataTable)
-        if table.row_count:
-            table.focus()
+        self.query_one("#a-name", Input).focus()  # shift+tab goes to the list, as the hint says
         self._ask_about_clashes()
 
     def _ask_about_clashes(self) -> None:
@@ -362,6 +360,10 @@ class AttendanceScreen(Screen[None]):
         return self.meeting.attendees[row] if 0 <= row < len(self.meeting.attendees) else None
 
     def _change(self, change: Callable[[Meeting, Attendee], None]) -> None:
+        table = self.query_one("#attendees", DataTable)
+        if not table.has_focus:  # never change a person the chair cannot see highlighted
+            self.notify("Shift+tab to the list first, then move to the person.")
+            return
         attendee = self._highlighted()
         if attendee is None or self.locked:
             return

@@ -152,8 +152,15 @@ class CaseScreen(Screen[None]):
         case = self.case
         app = self.app
         holder = app.case_session.locked_by
-        self.sub_title = f"{case.child_names()} ({case.id})" + (
-            f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else ""
+        hidden = self.hidden_count()
+        privacy = (
+            f"  {hidden} restricted item{'s' if hidden != 1 else ''} hidden ({RESTRICTED_KEY} shows)" if hidden
+            else f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if app.show_restricted else ""
+        )  # fmt: skip
+        self.sub_title = (
+            f"{case.child_names()} ({case.id})"
+            + (f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else "")
+            + privacy
         )
         self._show_flags()
         due = next_core_group_due(case, app.settings)
@@ -209,7 +216,7 @@ class CaseScreen(Screen[None]):
             return
         self._stale.discard(tab)
         if tab == "actions":
-            self.query_one("#table-actions", ActionTable).show(self.case.actions)
+            self.query_one("#table-actions", ActionTable).show(self._records("actions"))
             return
         rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
         table = self.query_one(f"#table-{tab}", DataTable)
@@ -230,13 +237,13 @@ class CaseScreen(Screen[None]):
             return [
                 (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
                  humanise(p.assessment_status.value), "yes" if p.invited_to_core_group else "no")
-                for p in case.people
+                for p in self._records("people")
             ]  # fmt: skip
         if tab == "concerns":
             return [
                 (str(c.received_on), c.source or humanise(c.source_kind.value), short(c.reported, 60),
                  short(c.response, 60) if c.answered else Text("no response yet", style="bold red"))
-                for c in case.concerns
+                for c in self._records("concerns")
             ]  # fmt: skip
         if tab == "meetings":
             return [
@@ -260,9 +267,31 @@ class CaseScreen(Screen[None]):
     def _records(self, tab: str) -> list[Any]:
         """The records of a tab, in the order the table shows them (the chronology newest first)."""
         case = self.case
+        shown = self.app.show_restricted  # what the family copy leaves out stays off the screen too
         if tab == "chronology":
-            return sorted(case.chronology, key=lambda e: (e.date, e.id), reverse=True)
+            entries = [e for e in case.chronology if shown or e.shareable]
+            return sorted(entries, key=lambda e: (e.date, e.id), reverse=True)
+        if tab == "people":
+            return [p for p in case.people if shown or not p.restricted]
+        if tab == "concerns":
+            return [c for c in case.concerns if shown or c.shareable]
+        if tab == "actions":
+            restricted = {p.id for p in case.people if p.restricted}
+            return [a for a in case.actions if shown or not (a.restricted or a.person_id in restricted)]
         return list(getattr(case, tab, None) or []) if tab != "overview" else []
+
+    def hidden_count(self) -> int:
+        """How many records the tabs leave out until the chair presses f8."""
+        if self.app.show_restricted:
+            return 0
+        case = self.case
+        restricted = {p.id for p in case.people if p.restricted}
+        return (
+            len(restricted)
+            + sum(not e.shareable for e in case.chronology)
+            + sum(not c.shareable for c in case.concerns)
+            + sum(a.restricted or a.person_id in restricted for a in case.actions)
+        )
 
     def _tab(self) -> str:
         return self.query_one(TabbedContent).active or "overview"

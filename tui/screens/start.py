@@ -15,7 +15,7 @@ from meetings.domain.schema import InvalidRecord, parse_time
 from meetings.domain.wording import humanise, weekday_date
 
 from ..widgets.footer import KeysFooter
-from ..widgets.forms import FORM_KEYS, FormScreen, line_value
+from ..widgets.forms import FORM_KEYS, Choose, FormScreen, line_value
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -69,6 +69,8 @@ class StartMeetingForm(FormScreen[None]):
                 yield Button("Cancel (esc)", id="form-cancel")
         yield KeysFooter()
 
+    date_confirmed = False  # the chair said to keep a date other than today
+
     def on_mount(self) -> None:
         self.query_one("#s-venue", Input).focus()
 
@@ -88,6 +90,25 @@ class StartMeetingForm(FormScreen[None]):
             error = self.query_one("#form-error", Static)
             error.update(f"Not started. {problem}")
             error.add_class("shown")
+            return
+        if date != self.app.today() and not self.date_confirmed:
+            # A meeting dated on another day than today is asked about: a planned date filled in
+            # from the last meeting must not silently date today's meeting.
+            def chosen(answer: str | None) -> None:
+                if answer == "today":
+                    self.query_one("#s-date", Input).value = self.app.today().isoformat()
+                if answer in ("today", "keep"):
+                    self.date_confirmed = True
+                    self.action_save()
+
+            self.app.push_screen(
+                Choose(
+                    f"This meeting is dated {weekday_date(date)}, and today is {weekday_date(self.app.today())}.",
+                    [("t", f"Date it today ({self.app.today():%d %b})", "today"),
+                     ("k", f"Keep {date:%d %b %Y}", "keep")],
+                ),
+                chosen,
+            )  # fmt: skip
             return
         try:
             meeting = session.start_meeting(

@@ -32,7 +32,15 @@ from textual.widgets.option_list import Option
 from meetings.domain import analysis, finish, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
 from meetings.domain.flags import case_flags, flags_at
-from meetings.domain.records import Action, AgendaStep, AttendanceStatus, Meeting, MeetingMode, MeetingStatus
+from meetings.domain.records import (
+    Action,
+    AgendaStep,
+    AttendanceStatus,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    SourceKind,
+)
 from meetings.domain.wording import humanise, short
 from meetings.session import CaseSession, Parsed
 
@@ -366,8 +374,10 @@ class WalkthroughScreen(Screen[None]):
         holder = self.query_one("#step-bodies")
         if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
             holder.move_child(body, before=0)
-        self.sub_title = f"{self.session.case.child_names()}: meeting {meeting.number}" + (
-            " (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else ""
+        self.sub_title = (
+            f"{self.session.case.child_names()}: meeting {meeting.number}"
+            + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
+            + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
         )
         self.query_one("#step-title", Static).update(
             Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
@@ -664,10 +674,17 @@ class WalkthroughScreen(Screen[None]):
         return Text("Scaling has risen. Risks still open:\n" + "\n".join(lines), style="bold yellow")
 
     def _concerns_text(self) -> Text:
+        show = self.app.show_restricted
         unanswered = [c for c in self.session.case.concerns if not c.answered]
+        shown = [c for c in unanswered if show or c.shareable]  # as the family copy: not shareable, hidden
         text = Text(f"Concerns without a response: {len(unanswered)} (f4 records a new one)\n", style="bold")
-        for c in unanswered:
-            text.append(f"● {c.received_on} {c.source or humanise(c.source_kind.value)}: {short(c.reported, 100)}\n")
+        for c in shown:
+            source = c.source or humanise(c.source_kind.value)
+            if c.source_kind is SourceKind.ANONYMOUS and not show:
+                source = "Anonymous"  # who passed it on stays off the screen until f8
+            text.append(f"● {c.received_on} {source}: {short(c.reported, 100)}\n")
+        if len(shown) < len(unanswered):
+            text.append(hidden_line(len(unanswered) - len(shown)), style="italic")
         return text
 
     def _fill_review(self, table: ActionTable) -> None:
@@ -778,7 +795,19 @@ class WalkthroughScreen(Screen[None]):
 
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
+        self.sub_title = (self.sub_title or "").split("  RESTRICTED SHOWN")[0] + (
+            f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else ""
+        )
         self.refresh_step()
+        body = self.body
+        if body is None or self.locked:
+            return
+        restricted = body.query_one("#restricted", BoundTextArea)
+        if self.app.show_restricted:  # shown to be written in: what is typed next goes in it
+            restricted.focus()
+            restricted.move_cursor(restricted.document.end)
+        elif self.focused is restricted:
+            body.query_one("#notes", BoundTextArea).focus()
 
     def action_details(self) -> None:
         if self.locked:

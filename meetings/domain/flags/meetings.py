@@ -79,7 +79,13 @@ def timescale_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag
     """The next core group or review conference overdue, the plan drifting, and the next date set."""
     flags = []
     due = next_core_group_due(case, settings)
-    if due is not None and due < today:
+    last_held = latest_meeting(case, finished_only=True)
+    being_held = any(
+        m.status is MeetingStatus.IN_PROGRESS
+        and (last_held is None or (m.date, m.number) > (last_held.date, last_held.number))
+        for m in case.meetings
+    )  # the next core group is under way: it is being held, not "not held"
+    if due is not None and due < today and not being_held:
         flags.append(
             Flag(
                 FlagKind.CORE_GROUP_OVERDUE,
