@@ -774,3 +774,15 @@ async def test_what_a_trial_chair_tripped_over(store: Store, make_app: Any) -> N
         assert attendance.meeting.attendees[0].status.value == "invited"  # not the list: nobody changed
         flags = [f.message for f in case_flags(attendance.app.case_session.case, app.settings, dt.date(2026, 11, 20))]
         assert not any("has not been held" in m for m in flags)
+
+
+async def test_an_online_meeting_is_worded_an_online_meeting(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        attendance = app.screen
+        attendance.query_one("#m-mode").value = "online"
+        await wait_until(
+            pilot,
+            lambda: "An online meeting needs a reason" in str(attendance.query_one("#attendance-warnings").render()),
+        )

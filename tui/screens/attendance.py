@@ -246,7 +246,9 @@ class AttendanceScreen(Screen[None]):
         reason = line_value(self.query_one("#m-reason", Input))
         text.append(f"Meeting mode: {humanise(wanted.value)}\n", style="bold")
         if wanted is not MeetingMode.IN_PERSON and not reason:
-            text.append(f"● A {humanise(wanted.value)} meeting needs a reason: type it above.\n", style="bold red")
+            article = "An" if humanise(wanted.value)[:1] in "aeiou" else "A"  # "An online meeting"
+            text.append(f"● {article} {humanise(wanted.value)} meeting needs a reason: type it above.\n",
+                        style="bold red")  # fmt: skip
         missing = lifecycle.missing_agencies(case, self.meeting)
         if missing:
             text.append("● Expected agencies missing (nobody here, no report): ", style="bold yellow")
