@@ -750,3 +750,22 @@ def test_minutes_not_sent_within_the_councils_working_days_are_flagged() -> None
     case.meetings[0].status = MeetingStatus.IN_PROGRESS
     case.meetings[0].distribution.clear()
     assert flags_of(case, D(2027, 3, 22), "minutes_not_circulated") == []
+
+
+def test_the_online_pattern_counts_every_online_meeting_in_a_row_and_the_one_in_progress() -> None:
+    """Three core groups held online, then a fourth started online with no reason typed yet (so
+    still recorded 'in person'): the flag says four, not 'the last 2', and does not vanish."""
+    from meetings.domain.records import AttendanceMode, AttendanceStatus, Attendee, Meeting, MeetingMode
+
+    raw = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    case = schema.load(Case, raw)
+    for meeting in case.meetings:
+        meeting.mode, meeting.mode_reason = MeetingMode.ONLINE, "Fictional reason"
+    case.meetings.append(
+        Meeting(number=3, date=dt.date(2026, 10, 29), mode=MeetingMode.ONLINE, mode_reason="Fictional reason",
+                status=MeetingStatus.FINISHED)
+    )  # fmt: skip
+    online = [Attendee(name="Alex Chair (fictional)", status=AttendanceStatus.ATTENDED, mode=AttendanceMode.ONLINE)]
+    case.meetings.append(Meeting(number=4, date=dt.date(2026, 11, 20), attendees=online))
+    messages = [f.message for f in case_flags(case, Settings(), dt.date(2026, 11, 20))]
+    assert any("The last 4 core groups were held online (including the one in progress)" in m for m in messages)

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..lifecycle import FAMILY, awaiting_amended_copy, in_order, latest_meeting, next_meeting_date_of
-from ..records import AttendanceMode, AttendanceStatus, Case, MeetingMode, MeetingStatus
+from ..lifecycle import (
+    FAMILY,
+    attended,
+    awaiting_amended_copy,
+    in_order,
+    latest_meeting,
+    meeting_mode_from,
+    next_meeting_date_of,
+)
+from ..records import AttendanceMode, AttendanceStatus, Case, Meeting, MeetingMode, MeetingStatus
 from ..settings import Settings
 from ..text import name_key
 from ..timescales import (
@@ -23,16 +31,29 @@ from .base import Flag, FlagKind, Severity
 ONLINE_MEETINGS_IN_A_ROW = 2
 
 
+def _held_as(meeting: Meeting) -> MeetingMode:
+    """How a meeting was held: as recorded, or as its attendees took part when the record still
+    says in person (an online meeting whose reason is not typed yet is still online)."""
+    if meeting.mode is MeetingMode.IN_PERSON and attended(meeting.attendees):
+        return meeting_mode_from(meeting.attendees)
+    return meeting.mode
+
+
 def online_flags(case: Case, today: dt.date) -> list[Flag]:
     """The last meetings all held online, and anyone who has only ever joined online or by phone."""
     held = [m for m in in_order(case.meetings) if m.date <= today]
     flags = []
-    recent = held[-ONLINE_MEETINGS_IN_A_ROW:]
-    if len(recent) == ONLINE_MEETINGS_IN_A_ROW and all(m.mode is MeetingMode.ONLINE for m in recent):
+    in_a_row = 0  # every consecutive online meeting up to now, the one in progress included
+    for m in reversed(held):
+        if _held_as(m) is not MeetingMode.ONLINE:
+            break
+        in_a_row += 1
+    if in_a_row >= ONLINE_MEETINGS_IN_A_ROW:
+        now = " (including the one in progress)" if held[-1].status is MeetingStatus.IN_PROGRESS else ""
         flags.append(
             Flag(
                 FlagKind.ONLINE_MEETINGS,
-                f"The last {len(recent)} core groups were held online. Plan the next one in person, "
+                f"The last {in_a_row} core groups were held online{now}. Plan the next one in person, "
                 "or record why it cannot be.",
                 Severity.MEDIUM,
             )
