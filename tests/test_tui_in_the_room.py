@@ -786,3 +786,37 @@ async def test_an_online_meeting_is_worded_an_online_meeting(store: Store, make_
             pilot,
             lambda: "An online meeting needs a reason" in str(attendance.query_one("#attendance-warnings").render()),
         )
+
+
+async def test_an_assessment_of_someone_with_recorded_needs_asks_how_it_is_adapted(store: Store, make_app: Any) -> None:
+    """Jo Example's record notes learning needs and time in care: the parenting assessment of Jo
+    is flagged until the action says how it is adapted to her; the form shows her needs."""
+    from meetings.domain.flags import case_flags
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+
+        def adapted_flags() -> list[str]:
+            flags = case_flags(walk.session.case, app.settings, app.today())
+            return [f.message for f in flags if "adapted to them" in f.message]
+
+        assert any("Jo Example's record notes additional needs" in m for m in adapted_flags())
+        review = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "review_actions")
+        await burst(pilot, *["ctrl+n"] * review)
+        await wait_until(pilot, lambda: walk.index == review and walk.ready)
+        table = shown_body(walk).query_one("#review-table", ActionTable)
+        table.focus()
+        table.move_cursor(row=[a.number for a in table.actions].index(1))
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        form = app.screen
+        labels = " ".join(str(label.render()) for label in form.query(".form-label"))
+        assert "Jo Example: Mild learning disability" in labels
+        form.query_one("#f-adapted_for", TextArea).focus()
+        await human(pilot, *"Easy-read letters, sessions at home with an advocate")
+        await human(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: app.screen is walk)
+        assert adapted_flags() == []

@@ -351,6 +351,9 @@ class Action:
         multiline=True, doc="for an assessment: the decision its findings informed, or that was made without it"
     )
     completed_on: dt.date | None = None
+    adapted_for: str = schema.text(
+        multiline=True, doc="for an assessment of someone with recorded needs or trauma: how it is adapted to them"
+    )
     restricted: bool = False
 
     @property

@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from meetings.domain import lifecycle
+from meetings.domain.flags.actions import person_needs
 from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
 from meetings.domain.text import name_key
-from meetings.domain.wording import relationship_words
+from meetings.domain.wording import relationship_words, short
 
 from ..widgets.forms import FieldSpec, RecordForm, specs_for
 
@@ -35,9 +36,10 @@ ACTION_FIELDS = (
     "evidence",
     "impact",
     "decision_informed",
+    "adapted_for",
     "restricted",
 )
-REVIEW_FIELDS = ("status", "evidence", "impact", "decision_informed", "due", "owner", "text")
+REVIEW_FIELDS = ("status", "evidence", "impact", "decision_informed", "adapted_for", "due", "owner", "text")
 CONCERN_FIELDS = (
     "received_on", "source_kind", "source", "how_received", "reported", "impact_on_child", "response",
     "responded_by", "responded_on", "shareable",
@@ -137,6 +139,15 @@ def edit_action(
             "cancelling one needs what was decided without it",
         },
         outcome={"label": "Outcome it serves"},
+        adapted_for={
+            "label": "How the assessment is adapted to the person",
+            "help": "; ".join(
+                f"{p.name}: {short(' '.join(x for x in (p.additional_needs, p.trauma_history, p.mental_health) if x), 70)}"
+                for p in case.people
+                if person_needs(p) and (not p.restricted or app.show_restricted)
+            )
+            or "for an assessment of someone with recorded needs or trauma",
+        },
         text={"label": "Action (specific, measurable, time-bound)"},
     )
     title = f"Action {action.number}" if action else "New action"

@@ -26,7 +26,9 @@ from .people import gender_flags, kept_away_flags, not_assessed_flags
 __all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "child_last_seen_on", "flags_at"]
 
 _NOT_ASSESSED = frozenset({FlagKind.MAN_NOT_ASSESSED, FlagKind.ADULT_NOT_ASSESSED})
-_ASSESSMENTS = frozenset({FlagKind.ASSESSMENT_OVERDUE, FlagKind.ASSESSMENT_CARRIED_FORWARD})
+_ASSESSMENTS = frozenset(
+    {FlagKind.ASSESSMENT_OVERDUE, FlagKind.ASSESSMENT_CARRIED_FORWARD, FlagKind.ASSESSMENT_NOT_ADAPTED}
+)
 
 # Which flags the chair is shown at the step of each role.
 FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..records import Case
-from ..wording import action_type_words, day_month_year, times
+from ..records import Case, Person
+from ..wording import action_type_words, and_list, day_month_year, times
 from .base import Flag, FlagKind, Severity
 
 
@@ -34,7 +34,30 @@ def assessment_flags(case: Case, today: dt.date) -> list[Flag]:
                     a.restricted or (person is not None and person.restricted),
                 )
             )
+        needs = person_needs(person) if person is not None else []
+        if needs and not a.adapted_for.strip():
+            flags.append(
+                Flag(
+                    FlagKind.ASSESSMENT_NOT_ADAPTED,
+                    f"{what}: {person.name if person else ''}'s record notes {and_list(needs)}. "
+                    "How is the assessment adapted to them? Record it on the action.",
+                    Severity.HIGH,
+                    a.restricted or (person is not None and person.restricted),
+                )
+            )
     return flags
+
+
+def person_needs(person: Person) -> list[str]:
+    """What is recorded about a person that an assessment of them must take into account."""
+    found = []
+    if person.additional_needs.strip():
+        found.append("additional needs")
+    if person.trauma_history.strip():
+        found.append("a trauma history")
+    if person.mental_health.strip():
+        found.append("their mental health")
+    return found
 
 
 def overdue_action_flags(case: Case, today: dt.date) -> list[Flag]:

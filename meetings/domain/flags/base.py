@@ -26,6 +26,7 @@ class FlagKind(StrEnum):
 
     ASSESSMENT_OVERDUE = "assessment_overdue"
     ASSESSMENT_CARRIED_FORWARD = "assessment_carried_forward"
+    ASSESSMENT_NOT_ADAPTED = "assessment_not_adapted"
     ACTION_OVERDUE = "action_overdue"
     MAN_NOT_ASSESSED = "man_not_assessed"
     ADULT_NOT_ASSESSED = "adult_not_assessed"
