@@ -820,3 +820,24 @@ async def test_an_assessment_of_someone_with_recorded_needs_asks_how_it_is_adapt
         await human(pilot, "ctrl+s")
         await wait_until(pilot, lambda: app.screen is walk)
         assert adapted_flags() == []
+
+
+async def test_each_persons_needs_are_shown_where_decisions_about_them_are_made(store: Store, make_app: Any) -> None:
+    """The overview's people summary and the assessments step show what Jo Example's record
+    says (additional needs, trauma history, mental health, risks, protective factors)."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen" and app.screen.ready)
+        plan = str(app.screen.query_one("#case-plan", Static).render())
+        assert "People in the child's life" in plan and "Additional needs: Mild learning disability" in plan
+        assert "Max Fictional" not in plan  # restricted: hidden until f8
+        await open_walkthrough_from_case(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        step = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "assessments")
+        await burst(pilot, *["ctrl+n"] * step)
+        await wait_until(pilot, lambda: walk.index == step and walk.ready)
+        text = str(shown_body(walk).query_one("#assessments", Static).render())
+        assert "Action 1: parenting assessment of Jo Example" in text
+        assert "Trauma history: Spent time in care" in text and "Adapted: not recorded yet" in text

@@ -113,3 +113,14 @@ def weekday_date(day: dt.date | None) -> str:
 def short_date(day: dt.date | None) -> str:
     """A date in a table's cell: '9 Jul 2026', or empty."""
     return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def person_profile(person: Person) -> list[tuple[str, str]]:
+    """What decisions about a person must take into account, as (label, text) for those recorded:
+    additional needs, trauma history, mental health, risks and protective factors."""
+    fields = (
+        ("Additional needs", person.additional_needs), ("Trauma history", person.trauma_history),
+        ("Mental health", person.mental_health), ("Risks", person.risks),
+        ("Protective factors", person.protective_factors),
+    )  # fmt: skip
+    return [(label, " ".join(text.split())) for label, text in fields if text.strip()]

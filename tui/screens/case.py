@@ -15,7 +15,7 @@ from meetings.domain import lifecycle
 from meetings.domain.flags import case_flags
 from meetings.domain.records import Case, Meeting, MeetingStatus
 from meetings.domain.timescales import next_core_group_due
-from meetings.domain.wording import humanise, plan_category_words, relationship_words, short
+from meetings.domain.wording import humanise, person_profile, plan_category_words, relationship_words, short
 
 from ..exports import export_chronology
 from ..messages import CaseUpdated
@@ -175,6 +175,17 @@ class CaseScreen(Screen[None]):
         plan.append((case.safety_goal or "not recorded") + "\n")
         plan.append("Expected agencies: ", style="bold")
         plan.append(", ".join(case.expected_agencies) or "none recorded")
+        shown, hidden = shown_items(case.people, show_restricted=app.show_restricted)
+        if shown or hidden:
+            plan.append("\n\nPeople in the child's life", style="bold underline")
+        for person in shown:  # what decisions about them must take into account
+            plan.append(f"\n{person.name} ({relationship_words(person) or 'other'})", style="bold")
+            plan.append(f", assessment: {humanise(person.assessment_status.value)}")
+            for label, text in person_profile(person):
+                plan.append(f"\n   {label}: ", style="italic")
+                plan.append(text)
+        if hidden:
+            plan.append(f"\n{hidden_line(hidden)}", style="italic")
         self.query_one("#case-plan", Static).update(plan)
         self._stale = set(self.TABS[1:])
         self._fill_tab(self._tab())

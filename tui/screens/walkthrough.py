@@ -41,7 +41,7 @@ from meetings.domain.records import (
     MeetingStatus,
     SourceKind,
 )
-from meetings.domain.wording import humanise, short
+from meetings.domain.wording import action_type_words, humanise, person_profile, short
 from meetings.session import CaseSession, Parsed
 
 from ..messages import CaseUpdated
@@ -489,6 +489,8 @@ class WalkthroughScreen(Screen[None]):
             self._fill_review(table)
         for box in body.query("#concerns").results(Static):
             box.update(self._concerns_text())
+        for box in body.query("#assessments").results(Static):
+            box.update(self._assessments_text())
         for box in body.query("#scaling-risks").results(Static):
             risks = self._risks_text()
             box.update(risks or "")
@@ -636,6 +638,8 @@ class WalkthroughScreen(Screen[None]):
             ]
         if role is StepRole.NEW_CONCERNS:
             return [Static(id="concerns", classes="flags")]
+        if role is StepRole.ASSESSMENTS:
+            return [Static(id="assessments", classes="flags")]
         if role is StepRole.ANALYSIS:
             return [*self._scaling_rows(), Static(id="scaling-risks", classes="flags")]
         return []
@@ -672,6 +676,35 @@ class WalkthroughScreen(Screen[None]):
         if hidden:
             lines.append(hidden_line(hidden))
         return Text("Scaling has risen. Risks still open:\n" + "\n".join(lines), style="bold yellow")
+
+    def _assessments_text(self) -> Text:
+        """Each assessment in the plan beside what its person's record says it must take into
+        account (needs, trauma, mental health, risks, strengths), and how it is adapted."""
+        case, show = self.session.case, self.app.show_restricted
+        people = {p.id: p for p in case.people}
+        text = Text("Assessments and the people they assess\n", style="bold")
+        hidden = 0
+        listed = [a for a in case.actions if a.is_assessment and (a.is_open or a.completed_on == self.meeting.date)]
+        for a in listed:
+            person = people.get(a.person_id) if a.person_id is not None else None
+            if (a.restricted or (person is not None and person.restricted)) and not show:
+                hidden += 1
+                continue
+            who = person.name if person else "no person linked (the action form's 'Person assessed')"
+            due = f", due {a.due}" if a.due else ""
+            text.append(f"● Action {a.number}: {action_type_words(a)} of {who} ({humanise(a.status.value)}{due})\n")
+            for label, words in person_profile(person) if person else []:
+                text.append(f"    {label}: ", style="italic")
+                text.append(short(words, 160) + "\n")
+            if person is not None and person_profile(person):
+                text.append("    Adapted: ", style="italic")
+                text.append((a.adapted_for.strip() or "not recorded yet") + "\n",
+                            style="" if a.adapted_for.strip() else "bold yellow")  # fmt: skip
+        if not listed:
+            text.append("No assessment is planned (ctrl+t raises one).\n")
+        if hidden:
+            text.append(hidden_line(hidden), style="italic")
+        return text
 
     def _concerns_text(self) -> Text:
         show = self.app.show_restricted
