@@ -841,3 +841,31 @@ async def test_each_persons_needs_are_shown_where_decisions_about_them_are_made(
         text = str(shown_body(walk).query_one("#assessments", Static).render())
         assert "Action 1: parenting assessment of Jo Example" in text
         assert "Trauma history: Spent time in care" in text and "Adapted: not recorded yet" in text
+
+
+async def test_an_adult_records_an_age_and_regular_presence_apart_from_living_there(
+    store: Store, make_app: Any
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "3", "a")  # the People tab, add
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RecordForm")
+        form = app.screen
+        form.query_one("#f-name", Input).value = "Ray Placeholder"
+        form.query_one("#f-relationship").value = "regular_visitor"
+        form.query_one("#f-gender").value = "male"
+        form.query_one("#f-age", Input).value = "34"
+        form.query_one("#f-regularly_present").value = True
+        await human(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await save_now(pilot)
+    ray = case_on_disk(store, DEMO_ID)["people"][-1]
+    assert (ray["name"], ray["age"], ray["regularly_present"], ray["lives_in_household"], ray["date_of_birth"]) == (
+        "Ray Placeholder",
+        34,
+        True,
+        False,
+        None,
+    )

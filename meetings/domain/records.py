@@ -187,7 +187,10 @@ class Person:
     relationship: Relationship = Relationship.OTHER
     relationship_detail: str = schema.text(max_length=200, doc="in the family's words, e.g. 'mother's ex-partner'")
     gender: Gender = Gender.NOT_KNOWN
+    date_of_birth: dt.date | None = None
+    age: int | None = None  # when the date of birth is not known
     lives_in_household: bool = False
+    regularly_present: bool = False  # often there, or staying overnight, without living there
     parental_responsibility: bool = False
     contact: str = schema.text(max_length=500)
     known_to: list[str] = schema.items(doc="police, probation, adult services ...")
@@ -206,6 +209,8 @@ class Person:
     restricted: bool = False
 
     def check(self) -> None:
+        if self.age is not None and not 0 <= self.age <= 120:
+            raise InvalidRecord("age", f"{self.age} is not an age in years (0 to 120)")
         if self.assessment_status is AssessmentStatus.NOT_NEEDED and not self.assessment_not_needed_reason.strip():
             raise InvalidRecord("assessment_not_needed_reason", "say why no assessment is needed")
 

@@ -221,6 +221,7 @@ def check_not_future(day: dt.date | None, today: dt.date, label: str) -> None:
 # Dates of things that have happened: none of them can be after today.
 PAST_ONLY: dict[str, tuple[str, ...]] = {
     "Child": ("date_of_birth", "seen_by_medical_professional_on"),
+    "Person": ("date_of_birth",),
     "Concern": ("received_on", "responded_on"),
     "ChronologyEntry": ("date", "recorded_on"),
     "Action": ("completed_on",),

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 CHILD_FIELDS = ("name", "date_of_birth", "due_date", "mobility", "seen_by_medical_professional_on")
 PERSON_FIELDS = (
-    "name", "relationship", "relationship_detail", "gender", "lives_in_household", "parental_responsibility",
+    "name", "relationship", "relationship_detail", "gender", "date_of_birth", "age", "lives_in_household",
+    "regularly_present", "parental_responsibility",
     "contact", "known_to", "invited_to_core_group", "safety_note", "checks_done", "assessment_type",
     "assessment_status", "assessment_date", "assessment_not_needed_reason", "additional_needs", "trauma_history",
     "mental_health", "risks", "protective_factors", "restricted",
@@ -158,7 +159,9 @@ def edit_action(
 def edit_person(app: CoreGroupApp, person: Person | None, done: Done = None) -> None:
     session = app.case_session
     edit(app, person.name if person else "New person in the child's life", Person, person,
-         specs_for(Person, PERSON_FIELDS), add=session.add_person, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
+         specs_for(Person, PERSON_FIELDS, age={"help": "in years, if the date of birth is not known"},
+                   regularly_present={"label": "Regularly present or stays overnight (without living there)"}),
+         add=session.add_person, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
 def edit_child(app: CoreGroupApp, child: Child | None, done: Done = None) -> None:

@@ -284,6 +284,8 @@ class RecordForm(FormScreen[Any]):
         if spec.kind == "time":
             return text or None
         if spec.kind == "int":
+            if not text and type(None) in typing.get_args(typing.get_type_hints(self.cls)[spec.name]):
+                return None  # an optional number left empty (an age not known) stays empty
             try:
                 return int(text or 0)
             except ValueError:
