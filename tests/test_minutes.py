@@ -523,3 +523,15 @@ def test_a_restricted_name_however_spaced_or_broken_across_lines_is_withheld(tmp
     assert "Says all is well." not in text  # the scaling row of the restricted person is left out
     for name, xml in package_parts(out).items():
         assert not re.search(r"\bmax\b", xml, re.IGNORECASE), name
+
+
+def test_the_assessments_section_shows_each_persons_record_in_the_full_copy_only(tmp_path: Path) -> None:
+    case = demo_case()
+    full = body_text(write_minutes(case, 2, tmp_path / "full.docx", settings=SETTINGS))
+    family = body_text(write_minutes(case, 2, tmp_path / "family.docx", copy=CopyType.FAMILY, settings=SETTINGS))
+    for text in (full, family):
+        assert "Assessments and the people they assess" in text
+        assert "Action 1: parenting assessment of Jo Example" in text
+        assert "How the assessment is adapted to them: Not recorded" in text
+    assert "Trauma history: Spent time in care as a teenager (fictional)." in full
+    assert "Trauma history" not in family  # one person's record is not shared with the rest of the family

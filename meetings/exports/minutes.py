@@ -31,7 +31,7 @@ from ..domain.records import (
 )
 from ..domain.settings import Settings, load_settings
 from ..domain.text import name_key
-from ..domain.wording import humanise, plan_category_words, short_date, weekday_date
+from ..domain.wording import action_type_words, humanise, person_profile, plan_category_words, short_date, weekday_date
 from .wordfile import Cell, Flag, WordDocument
 
 MEETING_MODES = {MeetingMode.IN_PERSON: "In person", MeetingMode.ONLINE: "Online", MeetingMode.HYBRID: "Hybrid"}
@@ -206,6 +206,7 @@ def write_minutes(
     word.heading("Contingency plan", 1)
     word.paragraphs(meeting.contingency_plan or "None recorded.")
     _actions(word, case, meeting, restrictions)
+    _assessments(word, case, meeting, restrictions)
     word.heading("Dissent", 1)
     word.paragraphs(dissent_of(meeting, _agenda(settings)) or "No dissent was recorded.")
     word.heading("Decisions", 1)
@@ -376,6 +377,35 @@ def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Res
         (0.75, 4.3, 2.2, 1.3, 1.8, 3.6),
         rows,
     )
+
+
+def _assessments(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+    """Each assessment beside what its person's record says it must take into account, and how
+    it is adapted. The family copy says how each is adapted, but not one person's needs, trauma
+    or mental health to the rest of the family."""
+    people = {p.id: p for p in case.people}
+    shown = [
+        a for a in actions_for(case, meeting)
+        if a.is_assessment and a.person_id in people and restrictions.shows_action(a)
+        and restrictions.shows_person(a.person_id, people[a.person_id].name)
+    ]  # fmt: skip
+    if not shown:
+        return
+    word.heading("Assessments and the people they assess", 1)
+    for a in shown:
+        person = people[a.person_id] if a.person_id is not None else None
+        if person is None:
+            continue
+        word.heading(f"Action {a.number}: {action_type_words(a)} of {person.name}", 2)
+        if not restrictions.family:
+            for label, text in person_profile(person):
+                word.labelled(label, text)
+        if person_profile(person) or a.adapted_for.strip():
+            word.labelled(
+                "How the assessment is adapted to them",
+                a.adapted_for.strip() or "Not recorded",
+                flag=not a.adapted_for.strip(),
+            )
 
 
 def _next_dates(word: WordDocument, case: Case, meeting: Meeting) -> None:
