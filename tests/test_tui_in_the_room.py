@@ -869,3 +869,33 @@ async def test_an_adult_records_an_age_and_regular_presence_apart_from_living_th
         False,
         None,
     )
+
+
+async def test_an_unborn_baby_is_not_asked_when_the_child_was_last_seen(tmp_path: Path, make_app: Any) -> None:
+    """Before the birth, the child's-voice step does not ask 'child last seen' or 'seen alone',
+    and finishing does not require them."""
+    store = Store(tmp_path / "store")
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await human(pilot, "ctrl+n")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NewCaseForm")
+        form = app.screen
+        for selector, value in {"#n-id": "SAMPLE-0010", "#n-child": "Unborn baby of Kit Sample",
+                                "#n-dob": "2027-03-01", "#n-icpc": "2026-11-18", "#n-worker": "Alex Sample",
+                                "#n-agencies": "Midwifery"}.items():  # fmt: skip
+            form.query_one(selector, Input).value = value
+        form.query_one("#n-unborn").value = True
+        form.query_one("#n-plan-neglect").value = True
+        await human(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await open_walkthrough_from_case(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        step = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "childs_voice")
+        await burst(pilot, *["ctrl+n"] * step)
+        await wait_until(pilot, lambda: walk.index == step and walk.ready)
+        assert not shown_body(walk).query("#answer-child_last_seen_on")
+        await burst(pilot, "ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
+        missing = " ".join(p.message for p in app.screen.problems)
+        assert "Child last seen on" not in missing

@@ -85,6 +85,11 @@ MEETING_TEXTS: dict[StepRole, tuple[MeetingText, ...]] = {
 }
 
 
+# The standard agenda's questions about a child already born (seen, seen alone, seen by a doctor):
+# a template may say so of its own with "after_birth": true.
+AFTER_BIRTH_KEYS = frozenset({"child_last_seen_on", "seen_alone", "seen_by_medical_professional"})
+
+
 class AgendaTemplateError(ValueError):
     pass
 
@@ -96,6 +101,7 @@ class AnswerSpec:
     kind: AnswerKind
     required: bool = False
     past_only: bool = False  # a date that has happened: '3d' counts back, a future date is refused
+    after_birth: bool = False  # about a child already born: not asked while every child is unborn
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,7 @@ def load_agenda(path: Path | None = None) -> Agenda:
                         str(a["key"]), str(a["label"]), kind, bool(a.get("required", False)),
                         # A date named "..._on" (child_last_seen_on) records something that has happened.
                         past_only=bool(a.get("past_only", kind is AnswerKind.DATE and str(a["key"]).endswith("_on"))),
+                        after_birth=bool(a.get("after_birth", str(a["key"]) in AFTER_BIRTH_KEYS)),
                     )
                 )  # fmt: skip
             steps.append(

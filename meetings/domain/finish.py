@@ -63,19 +63,25 @@ def step_recorded(meeting: Meeting, step: AgendaStep, agenda: Agenda) -> bool:
     return bool(step.notes.strip()) or any(str(getattr(meeting, t.value)).strip() for t in texts)
 
 
-def unanswered(step: AgendaStep, agenda: Agenda) -> list[AnswerSpec]:
-    """The required answers of this step that are still empty."""
+def unanswered(step: AgendaStep, agenda: Agenda, *, all_unborn: bool = False) -> list[AnswerSpec]:
+    """The required answers of this step that are still empty (those about a child already born
+    are not required while every child is unborn)."""
     template = agenda.template_of(step)
     return [
         spec
         for spec in (template.answers if template else ())
-        if spec.required and not _answered(step.answers.get(spec.key))
+        if spec.required and not _answered(step.answers.get(spec.key)) and not (all_unborn and spec.after_birth)
     ]
 
 
-def step_complete(meeting: Meeting, step: AgendaStep, agenda: Agenda) -> bool:
+def asked(case: Case, spec: AnswerSpec) -> bool:
+    """Whether the question is asked of this case (not one about a born child before any birth)."""
+    return not (spec.after_birth and all(c.unborn for c in case.children))
+
+
+def step_complete(meeting: Meeting, step: AgendaStep, agenda: Agenda, *, all_unborn: bool = False) -> bool:
     """The step has something written and every required answer."""
-    return step_recorded(meeting, step, agenda) and not unanswered(step, agenda)
+    return step_recorded(meeting, step, agenda) and not unanswered(step, agenda, all_unborn=all_unborn)
 
 
 def _step_key(meeting: Meeting, agenda: Agenda, role: StepRole) -> str | None:
@@ -96,11 +102,12 @@ def _next_date_answer(agenda: Agenda) -> str | None:
 def finish_problems(case: Case, meeting: Meeting, agenda: Agenda) -> list[Problem]:
     """What is missing before the meeting can be finished, in agenda order, then the rest."""
     problems: list[Problem] = []
+    all_unborn = all(c.unborn for c in case.children)
     for number, step in enumerate(meeting.steps, start=1):
         where = f"step {number}, {step.title}"
         if not step_recorded(meeting, step, agenda):
             problems.append(Problem(f"No notes at {where}.", ProblemKind.NO_NOTES, step.key))
-        for spec in unanswered(step, agenda):
+        for spec in unanswered(step, agenda, all_unborn=all_unborn):
             problems.append(
                 Problem(f"'{spec.label}' is not answered ({where}).", ProblemKind.REQUIRED_ANSWER, step.key, spec.key)
             )

@@ -260,7 +260,8 @@ class WalkthroughScreen(Screen[None]):
 
     # -- sidebar and clock
     def _step_done(self, step: AgendaStep) -> bool:
-        return finish.step_complete(self.meeting, step, self.app.agenda)
+        all_unborn = all(c.unborn for c in self.session.case.children)
+        return finish.step_complete(self.meeting, step, self.app.agenda, all_unborn=all_unborn)
 
     def refresh_sidebar(self) -> None:
         steps = self.query_one("#steps", OptionList)
@@ -433,6 +434,8 @@ class WalkthroughScreen(Screen[None]):
             widgets.append(Static(self._plan_text(), classes="plan"))
         widgets.append(Static(id="flag-count"))
         for spec in template.answers if template else ():
+            if not finish.asked(self.session.case, spec):
+                continue  # a question about a born child, while every child is unborn
             widgets.append(self._answer_row(step, spec, step.answers.get(spec.key)))
         section = self._section(role)
         if role in (StepRole.REVIEW_OF_ACTIONS, StepRole.ACTIONS_AND_CONTINGENCY):
