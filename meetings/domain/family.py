@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .lifecycle import previous_meeting
 from .records import Action, Case, Concern, CopyType, Meeting, SourceKind
 
 WITHHELD = "[name withheld]"
@@ -81,14 +82,9 @@ class Restrictions:
 # ----- what a meeting's minutes cover ------------------------------------------------------
 
 
-def _meeting_before(case: Case, meeting: Meeting) -> Meeting | None:
-    earlier = [m for m in case.meetings if m.number < meeting.number]
-    return max(earlier, key=lambda m: m.number) if earlier else None
-
-
 def actions_for(case: Case, meeting: Meeting) -> list[Action]:
     """Actions raised up to this meeting, leaving out those closed before the previous meeting."""
-    before = _meeting_before(case, meeting)
+    before = previous_meeting(case, meeting)
     since = before.date if before else None
     chosen = []
     for action in case.actions:

@@ -292,16 +292,12 @@ class CaseScreen(Screen[None]):
         return list(getattr(case, tab, None) or []) if tab != "overview" else []
 
     def hidden_count(self) -> int:
-        """How many records the tabs leave out until the chair presses f8."""
+        """How many records the tabs leave out until the chair presses f8 (by the tabs' own filter)."""
         if self.app.show_restricted:
             return 0
         case = self.case
-        restricted = {p.id for p in case.people if p.restricted}
-        return (
-            len(restricted)
-            + sum(not e.shareable for e in case.chronology)
-            + sum(not c.shareable for c in case.concerns)
-            + sum(a.restricted or a.person_id in restricted for a in case.actions)
+        return sum(
+            len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns", "chronology")
         )
 
     def _tab(self) -> str:

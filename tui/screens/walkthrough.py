@@ -375,11 +375,7 @@ class WalkthroughScreen(Screen[None]):
         holder = self.query_one("#step-bodies")
         if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
             holder.move_child(body, before=0)
-        self.sub_title = (
-            f"{self.session.case.child_names()}: meeting {meeting.number}"
-            + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
-            + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
-        )
+        self._show_sub_title()
         self.query_one("#step-title", Static).update(
             Text(f"Step {self.index + 1} of {len(meeting.steps)}: {step.title}", style="bold")
         )
@@ -829,11 +825,17 @@ class WalkthroughScreen(Screen[None]):
 
         self.app.push_screen(DistributionScreen(self.meeting.number))
 
+    def _show_sub_title(self) -> None:
+        meeting = self.meeting
+        self.sub_title = (
+            f"{self.session.case.child_names()}: meeting {meeting.number}"
+            + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
+            + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
+        )
+
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
-        self.sub_title = (self.sub_title or "").split("  RESTRICTED SHOWN")[0] + (
-            f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else ""
-        )
+        self._show_sub_title()
         self.refresh_step()
         body = self.body
         if body is None or self.locked:
