@@ -122,6 +122,24 @@ class SourceKind(StrEnum):
     ANONYMOUS = "anonymous"
 
 
+class SessionMode(StrEnum):
+    """How an assessment's sessions were held."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    MIXED = "mixed"
+
+
+class BreachKind(StrEnum):
+    """A timescale the case missed, kept on the record once it happens."""
+
+    FIRST_CORE_GROUP_LATE = "first_core_group_late"
+    CORE_GROUP_GAP = "core_group_gap"
+    MINUTES_LATE = "minutes_late"
+    REVIEW_CONFERENCE_LATE = "review_conference_late"
+    PRE_BIRTH_CONFERENCE_LATE = "pre_birth_conference_late"
+
+
 class Impact(StrEnum):
     POSITIVE = "positive"
     NEGATIVE = "negative"
@@ -160,6 +178,9 @@ class Child:
     due_date: dt.date | None = None
     mobility: Mobility = Mobility.NOT_RECORDED
     seen_by_medical_professional_on: dt.date | None = None
+    discharge_plan: str = schema.text(multiline=True, doc="after the birth: the plan for leaving hospital")
+    at_home: str = schema.text(multiline=True, doc="after the birth: who is at home with the baby")
+    first_visit_on: dt.date | None = None  # after the birth: the first home visit
 
     def check(self) -> None:
         if self.date_of_birth is None and self.due_date is None:
@@ -191,6 +212,8 @@ class Person:
     age: int | None = None  # when the date of birth is not known
     lives_in_household: bool = False
     regularly_present: bool = False  # often there, or staying overnight, without living there
+    household_from: dt.date | None = None  # joined the household (or began staying there)
+    household_until: dt.date | None = None  # left the household
     parental_responsibility: bool = False
     contact: str = schema.text(max_length=500)
     known_to: list[str] = schema.items(doc="police, probation, adult services ...")
@@ -292,6 +315,31 @@ class Distribution:
 
 
 @dataclass(kw_only=True)
+class RaisedFlag:
+    """A flag as the tool raised it at a meeting, kept so the minutes say what was true that day."""
+
+    kind: str = schema.text(required=True, max_length=80)
+    message: str = schema.text(required=True, multiline=True)
+    severity: str = schema.text(max_length=20)
+    restricted: bool = False
+
+
+@dataclass(kw_only=True)
+class Breach:
+    """A timescale missed: what, when it was due, when it happened, by how many working days."""
+
+    id: int = schema.number(minimum=1)
+    kind: BreachKind
+    key: str = schema.text(required=True, max_length=120, doc="what the breach is of, so it is recorded once")
+    what: str = schema.text(required=True, multiline=True)
+    due_on: dt.date
+    happened_on: dt.date | None = None  # None while it is still running (minutes not yet sent)
+    working_days_late: int = schema.number(minimum=0)
+    recorded_on: dt.date
+    meeting: int | None = None  # the meeting it is about
+
+
+@dataclass(kw_only=True)
 class Meeting:
     """A core group meeting."""
 
@@ -325,6 +373,11 @@ class Meeting:
         multiline=True, doc="how people who must not meet are kept apart at this meeting (separate times, rooms)"
     )
     distribution: list[Distribution] = schema.items()
+    actions_at_finish: list[Action] = schema.items(
+        doc="each action the meeting reviewed, as it stood when the meeting finished: the minutes print these"
+    )
+    flags_at_finish: list[RaisedFlag] = schema.items(doc="the flags raised when the meeting finished")
+    recorded_at_finish: bool = False  # the two lists above were kept (meetings of earlier releases did not)
 
     def check(self) -> None:
         if self.mode is not MeetingMode.IN_PERSON and not self.mode_reason.strip():
@@ -359,6 +412,8 @@ class Action:
     adapted_for: str = schema.text(
         multiline=True, doc="for an assessment of someone with recorded needs or trauma: how it is adapted to them"
     )
+    held: SessionMode | None = None  # for an assessment: how its sessions were held
+    held_reason: str = schema.text(multiline=True, doc="why an assessment's sessions were not all in person")
     restricted: bool = False
 
     @property
@@ -394,6 +449,11 @@ class Concern:
     source_kind: SourceKind = SourceKind.AGENCY
     source: str = schema.text(max_length=300, doc="the agency or person; for an anonymous source, who passed it on")
     how_received: str = schema.text(max_length=200)
+    referrer: str = schema.text(max_length=200, doc="who referred, by name, apart from the agency or channel")
+    referrer_restricted: bool = False  # the referrer's identity is left out of the family copy
+    contacts: int = schema.number(default=1, minimum=1, maximum=10_000, doc="how many contacts this concern records")
+    contacts_since: dt.date | None = None  # the first of repeated contacts (e.g. four calls since ...)
+    about: str = schema.text(max_length=200, doc="what it is about, in a few words (e.g. 'baby left alone')")
     reported: str = schema.text(required=True, multiline=True, doc="what was reported, in plain English")
     impact_on_child: str = schema.text(multiline=True)
     response: str = schema.text(multiline=True, doc="the core group's response and decision")
@@ -405,6 +465,17 @@ class Concern:
     @property
     def answered(self) -> bool:
         return bool(self.response.strip())
+
+    @property
+    def referrer_withheld(self) -> bool:
+        """Whether who referred is kept from the family: always for an anonymous referrer."""
+        return self.referrer_restricted or self.source_kind is SourceKind.ANONYMOUS
+
+    def check(self) -> None:
+        if self.contacts_since is not None and self.contacts_since > self.received_on:
+            raise InvalidRecord(
+                "contacts_since", f"{self.contacts_since} is after the date received {self.received_on}"
+            )
 
 
 @dataclass(kw_only=True)
@@ -451,6 +522,7 @@ class Case:
     children: list[Child] = schema.items(min_items=1)
     plan_categories: list[PlanCategory] = schema.items(min_items=1)
     icpc_date: dt.date
+    pre_birth_conference_on: dt.date | None = None  # a conference held before the birth
     review_conferences: list[dt.date] = schema.items()
     lead_social_worker: str = schema.text(max_length=200)
     team: str = schema.text(max_length=200)
@@ -464,10 +536,11 @@ class Case:
     concerns: list[Concern] = schema.items()
     chronology: list[ChronologyEntry] = schema.items()
     services: list[Service] = schema.items()
+    breaches: list[Breach] = schema.items()
 
     def check(self) -> None:
         check_case_id(self.id)
-        for name in ("children", "people", "concerns", "chronology", "services"):
+        for name in ("children", "people", "concerns", "chronology", "services", "breaches"):
             _unique(getattr(self, name), "id", name)
         _unique(self.meetings, "number", "meetings")
         _unique(self.actions, "number", "actions")
