@@ -38,6 +38,7 @@ from typing import Any
 import orjson
 
 from meetings.domain.records import ActionStatus
+from meetings.storage.crypto import CASE, INDEX, KEY_FILE, KeyFile, StoreKey
 from meetings.storage.files import seal
 from meetings.storage.store import INDEX_SHARDS, CaseSummary, Store, _shard
 
@@ -213,8 +214,9 @@ def case_id(n: int) -> str:
     return f"BENCH-{n:06d}"
 
 
-def build_store(root: Path, size: int) -> tuple[Store, int]:
-    """A store of `size` copies of one generated case; returns it and the case file's size."""
+def build_store(root: Path, size: int, *, passphrase: str | None = None) -> tuple[Store, int]:
+    """A store of `size` copies of one generated case; returns it and the case file's size. With a
+    `passphrase`, an encrypted store (unlocked), its files as `coregroup encrypt` leaves them."""
     store = Store(root)
     case = store.import_data(make_case(PLACEHOLDER))  # checked once, through the real import
     template = store.case_path(PLACEHOLDER).read_bytes()
@@ -226,6 +228,13 @@ def build_store(root: Path, size: int) -> tuple[Store, int]:
     # Each copy is sealed with the store's proof of its own bytes, as the store itself would write
     # it, so opening one takes the path a file the store wrote takes (not the full check).
     key = store.proof_key(create=True)
+    cipher = StoreKey.generate() if passphrase else None
+    if cipher is not None and passphrase is not None:
+        (root / KEY_FILE).write_bytes(KeyFile.new(cipher, passphrase)[0].dump())
+
+    def stored(plain: bytes, kind: bytes) -> bytes:
+        return cipher.encrypt(plain, kind) if cipher is not None else plain
+
     body = b"{" + template[template.index(b'"}},') + len(b'"}},') :]
     shards: dict[str, dict[str, Any]] = {f"{n:02d}": {} for n in range(INDEX_SHARDS)}
     for n in range(size):
@@ -233,13 +242,16 @@ def build_store(root: Path, size: int) -> tuple[Store, int]:
         path = store.cases_dir / f"{cid}.json"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(seal(body.replace(PLACEHOLDER.encode(), cid.encode()), key))
+            out.write(stored(seal(body.replace(PLACEHOLDER.encode(), cid.encode()), key), CASE))
         shards[_shard(cid)][cid] = {**summary, "id": cid}
     for name, entries in shards.items():
         fd = os.open(store.index_dir / f"{name}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(orjson.dumps(entries))
+            out.write(stored(orjson.dumps(entries), INDEX))
     os.sync()
+    if passphrase:
+        store = Store(root)
+        store.unlock(passphrase=passphrase)
     return store, len(template)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .domain import family, lifecycle, schema, text, timescales
+from .domain import breaches, family, history, lifecycle, schema, text, timescales
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
@@ -164,6 +164,17 @@ class CaseSession:
         if meeting is not None and meeting.status is MeetingStatus.FINISHED:
             raise InvalidRecord("status", f"meeting {meeting.number} is finished: reopen it to change it")
 
+    def record_breaches(self) -> bool:
+        """Keep on the case each timescale the record shows was missed (the first core group late,
+        a gap between core groups, minutes late, a review conference late). Returns whether any
+        was added or brought up to date; read-only, it records nothing."""
+        if self.writer is None:
+            return False
+        if not breaches.record_breaches(self.case, self.settings, self.today()):
+            return False
+        self._changed(None)
+        return True
+
     # ----- starting, finishing and reopening a meeting ------------------------------------------
     def start_meeting(
         self,
@@ -183,6 +194,7 @@ class CaseSession:
         )  # fmt: skip
         self.case.meetings.append(meeting)
         self._changed(meeting, meeting=meeting)
+        self.record_breaches()
         return meeting
 
     def finish_meeting(self, meeting: Meeting, *, note: str = "") -> list[Action]:
@@ -191,7 +203,9 @@ class CaseSession:
         self._editable()
         now = self.clock().replace(microsecond=0)
         carried = lifecycle.finish_meeting(self.case, meeting, now=now, note=note)
+        history.keep_what_was_true(self.case, meeting, self.settings)
         self._changed(meeting, *carried, meeting=meeting)
+        self.record_breaches()
         return carried
 
     def reopen_meeting(self, meeting: Meeting, *, reason: str) -> None:
@@ -439,6 +453,8 @@ class CaseSession:
             self._changed(None)
         else:
             self._changed(record, meeting=record if isinstance(record, Meeting) else None)
+        if isinstance(record, Case | Meeting):  # review conferences, a meeting's date
+            self.record_breaches()
         return record
 
     def _add(self, records: list[R], new: R, *, saved: Any = "record") -> R:
@@ -509,6 +525,7 @@ class CaseSession:
             new_recipient=new_recipient, reason=reason,
         )  # fmt: skip
         self._changed(meeting, meeting=meeting)
+        self.record_breaches()
         return entry
 
     def withdraw_distribution(self, meeting: Meeting, entry: int, *, reason: str) -> Distribution:

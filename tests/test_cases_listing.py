@@ -105,7 +105,10 @@ def test_cases_in_a_pipe_prints_the_documented_columns(small_store: Store) -> No
     assert demo["plan"] == "neglect"
     assert demo["last_core_group"] == "2026-10-01"
     assert demo["next_core_group_due"] == "2026-10-29"  # the date the last core group set
-    assert (demo["open_actions"], demo["lead_social_worker"]) == ("4", "Alex Chair (fictional)")
+    assert (demo["open_actions"], demo["lead_social_worker"]) == (
+        "5",
+        "Alex Chair (fictional)",
+    )  # the pre-birth assessment still open
     two = next(r for r in listed if r["case_id"] == "CASE-0004")
     assert (two["open_actions"], two["overdue_actions"]) == ("2", "1")
 

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from lxml import etree  # type: ignore[import-untyped]
 
 from meetings.domain import schema
+from meetings.domain.chronology import EventKind
 from meetings.domain.locations import data_dir
 from meetings.domain.records import Case, ChronologyEntry, CopyType, Impact
 from meetings.domain.settings import Settings
@@ -26,11 +27,21 @@ from meetings.exports.chronology import select_entries, write_chronology
 from meetings.exports.minutes import write_minutes
 
 SETTINGS = Settings()
-HEADINGS = ["Date", "Source", "What happened", "Impact on the child", "Action taken, or why none", "Recorded by"]
+HEADINGS = [
+    "Date", "Kind", "Source", "What happened", "Impact on the child", "Action taken, or why none", "Recorded by"
+]  # fmt: skip
+TYPED = [EventKind.TYPED]  # the entries typed into the chronology, without the events of the record
+TODAY = dt.date(2026, 11, 20)
+
+
+TYPED_ENTRIES = Path(__file__).parent / "data" / "typed-chronology.json"
 
 
 def demo_case() -> Case:
+    """The demo case with six typed chronology entries (as the demo held before the chronology
+    built itself from the record): these tests are about typed entries and their export."""
     raw = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    raw["chronology"] = json.loads(TYPED_ENTRIES.read_text(encoding="utf-8"))
     return schema.load(Case, raw)
 
 
@@ -45,7 +56,7 @@ def text(path: Path) -> str:
 
 
 def test_full_chronology_lists_every_entry_oldest_first(tmp_path: Path) -> None:
-    out = write_chronology(demo_case(), tmp_path / "chron.docx", settings=SETTINGS)
+    out = write_chronology(demo_case(), tmp_path / "chron.docx", kinds=TYPED, settings=SETTINGS)
     table = rows(out)
     assert table[0] == HEADINGS
     assert [r[0] for r in table[1:]] == [
@@ -57,40 +68,45 @@ def test_full_chronology_lists_every_entry_oldest_first(tmp_path: Path) -> None:
         "3 Nov 2026 to 10 Nov 2026",
     ]
     housing = table[4]
-    assert housing[1] == "Sample Homes Housing Association"
-    assert housing[2] == "Concern about home conditions and a man leaving late at night."
-    assert housing[3] == "Negative (-)"
-    assert housing[4] == "Police checks requested."
-    assert housing[5] == "Robin Minutes (fictional)\non 28 Aug 2026"
-    assert "Not shareable with the family" in table[5][1]
+    assert housing[1] == "Chronology entry"
+    assert housing[2] == "Sample Homes Housing Association"
+    assert housing[3] == "Concern about home conditions and a man leaving late at night."
+    assert housing[4] == "Negative (-)"
+    assert housing[5] == "Police checks requested."
+    assert housing[6] == "Robin Minutes (fictional)\non 28 Aug 2026"
+    assert "Not shareable with the family" in table[5][2]
     assert "6 entries, oldest first." in text(out)
+    assert "Kinds: Chronology entry" in text(out)
 
 
 def test_family_copy_leaves_unshareable_entries_out_of_every_part(tmp_path: Path) -> None:
     case = demo_case()
     case.chronology[0].event = "Pregnancy booked; Max Fictional named as a visitor."  # a restricted person
-    out = write_chronology(case, tmp_path / "family.docx", copy=CopyType.FAMILY, settings=SETTINGS)
-    assert len(rows(out)) == 1 + 5
+    out = write_chronology(case, tmp_path / "family.docx", copy=CopyType.FAMILY, today=TODAY, settings=SETTINGS)
+    assert [r[1] for r in rows(out)].count("Chronology entry") == 5
     with zipfile.ZipFile(out) as z:
         for name in z.namelist():
             xml = z.read(name).decode("utf-8", errors="replace")
             assert "contact centre" not in xml and "Anonymous referral" not in xml, name
             assert "Max Fictional" not in xml, name
-    assert "Pregnancy booked; [name withheld] named as a visitor." in rows(out)[1][2]
+    assert "Pregnancy booked; [name withheld] named as a visitor." in [r[3] for r in rows(out)]
     assert "Family copy" in text(out)
 
 
 def test_date_range_includes_periods_that_overlap_it(tmp_path: Path) -> None:
     out = write_chronology(
-        demo_case(), tmp_path / "c.docx", start=dt.date(2026, 8, 20), end=dt.date(2026, 11, 5), settings=SETTINGS
-    )
+        demo_case(), tmp_path / "c.docx", start=dt.date(2026, 8, 20), end=dt.date(2026, 11, 5), kinds=TYPED,
+        settings=SETTINGS,
+    )  # fmt: skip
     assert [r[0] for r in rows(out)[1:]] == ["20 Aug 2026", "28 Aug 2026", "20 Sep 2026", "3 Nov 2026 to 10 Nov 2026"]
     assert "Entries: From Thursday 20 August 2026 to Thursday 5 November 2026" in text(out)
 
 
 def test_agency_filter_matches_part_of_the_source_ignoring_case(tmp_path: Path) -> None:
-    out = write_chronology(demo_case(), tmp_path / "c.docx", agencies=["housing", "OUT-OF-HOURS"], settings=SETTINGS)
-    assert [r[1] for r in rows(out)[1:]] == ["Sample Homes Housing Association", "Out-of-hours GP service"]
+    out = write_chronology(
+        demo_case(), tmp_path / "c.docx", agencies=["housing", "OUT-OF-HOURS"], kinds=TYPED, settings=SETTINGS
+    )
+    assert [r[2] for r in rows(out)[1:]] == ["Sample Homes Housing Association", "Out-of-hours GP service"]
     assert "Sources: housing, OUT-OF-HOURS" in text(out)
 
 
@@ -137,12 +153,13 @@ def test_a_long_chronology_reports_progress_and_repeats_its_heading_row(tmp_path
     out = write_chronology(
         many_entries(2_000),
         tmp_path / "long.docx",
+        kinds=TYPED,
         settings=SETTINGS,
         progress=lambda done, total: calls.append((done, total)),
     )
     table = rows(out)
     assert len(table) == 2_001
-    assert table[-1][2] == "Fictional event number 2000."
+    assert table[-1][3] == "Fictional event number 2000."
     assert calls[-1] == (2_000, 2_000)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
     first_row = docx.Document(str(out)).tables[0].rows[0]._tr
@@ -303,12 +320,12 @@ def test_a_table_of_many_rows_is_spliced_whole_into_the_saved_file(tmp_path: Pat
         )
         for i in range(1, 2_001)
     ]
-    out = write_chronology(case, tmp_path / "c.docx", settings=SETTINGS)
+    out = write_chronology(case, tmp_path / "c.docx", kinds=TYPED, settings=SETTINGS)
     with zipfile.ZipFile(out) as z:
         xml = z.read("word/document.xml")
     assert b"<!--" not in xml  # every placeholder was replaced
     etree.fromstring(xml)  # well-formed
     table = rows(out)
     assert len(table) == 2_001
-    assert table[1][2] == "Fictional event 1 & <more>"
+    assert table[1][3] == "Fictional event 1 & <more>"
     assert table[-1][0] == "23 Jun 2025"

@@ -89,7 +89,7 @@ def test_a_bad_case_file_is_refused_with_the_field_path_and_no_traceback(tmp_pat
     result = coregroup("--store", str(tmp_path / "store"), "import", str(bad))
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "coregroup: meetings[2].attendees[0].mode: 'zoom' is not one of in_person, online, phone"
+        "coregroup: meetings[2].attendees[0].mode: should be one of in_person, online, phone"
     )
     assert result.stdout == ""
     assert Store(tmp_path / "store").list_cases() == []

@@ -56,9 +56,21 @@ def demo_case() -> Case:
     return schema.load(Case, raw)
 
 
+def raised_at_meeting(case: Case, action: Action) -> None:
+    """Add `action` as if raised at its meeting: in the case, and among the actions that meeting
+    (and every later finished one) kept when it finished, as the minutes print them."""
+    import copy
+
+    case.actions.append(action)
+    for meeting in case.meetings:
+        if meeting.recorded_at_finish and action.raised_at is not None and meeting.number >= action.raised_at:
+            meeting.actions_at_finish.append(copy.deepcopy(action))
+
+
 def with_restricted_extras(case: Case) -> Case:
     """The demo case plus a restricted action, and the restricted person as an attendee and recipient."""
-    case.actions.append(
+    raised_at_meeting(
+        case,
         Action(
             number=case.next_number("actions"),
             text="Quietly check the spare room for a second adult's belongings.",
@@ -67,7 +79,7 @@ def with_restricted_extras(case: Case) -> Case:
             raised_at=2,
             due=dt.date(2026, 10, 15),
             restricted=True,
-        )
+        ),
     )
     for meeting in case.meetings:
         meeting.attendees.append(
@@ -189,15 +201,17 @@ def test_actions_table_flags_a_carried_forward_assessment(full: Path) -> None:
     assert "Outcome: Wren's needs are met day and night" in first[1]
     assert "Decision informed: not yet recorded" in first[5]
     assert "Assessment carried forward once" in flagged_runs(full)
-    assert "Assessments overdue or carried forward: action 1." in body_text(full)
+    assert "Assessments overdue or carried forward: actions 1, 6." in body_text(full)
 
 
 def test_an_overdue_assessment_is_flagged(tmp_path: Path) -> None:
     case = demo_case()
-    case.actions[0].due = dt.date(2026, 9, 20)  # before meeting 2 on 1 October
-    case.actions[0].times_carried_forward = 0
+    kept = next(a for a in case.meetings[1].actions_at_finish if a.number == 1)  # as meeting 2 kept it
+    kept.due = dt.date(2026, 9, 20)  # before meeting 2 on 1 October
+    kept.times_carried_forward = 0
     out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
-    assert "Assessment overdue" in flagged_runs(out)
+    row = next(r for r in table_rows(out, "No.") if r[0] == "1")
+    assert "Assessment overdue" in row[4] and "Assessment overdue" in flagged_runs(out)
 
 
 def test_done_action_shows_evidence_and_impact(full: Path) -> None:
@@ -434,7 +448,8 @@ def test_distribution_needs_a_recipient_and_a_real_meeting() -> None:
 
 def test_a_closed_assessment_shows_the_decision_it_informed(tmp_path: Path) -> None:
     case = demo_case()
-    case.actions.append(
+    raised_at_meeting(
+        case,
         Action(
             number=9,
             text="Pre-birth assessment (fictional).",
@@ -444,7 +459,7 @@ def test_a_closed_assessment_shows_the_decision_it_informed(tmp_path: Path) -> N
             evidence="Mother engaged well.",
             decision_informed="Plan to continue with weekly visits.",
             completed_on=dt.date(2026, 10, 1),
-        )
+        ),
     )
     out = write_minutes(case, 2, tmp_path / "m.docx", settings=SETTINGS)
     row = next(r for r in table_rows(out, "No.") if r[0] == "9")

@@ -135,8 +135,10 @@ def test_family_copies_show_no_restricted_text(pdf_pages: dict[str, list[str]], 
 
 
 def test_the_full_copy_does_print_the_restricted_text(pdf_pages: dict[str, list[str]]) -> None:
-    assert "contact centre" in "\n".join(pdf_pages["full"])
-    assert "contact centre" in "\n".join(pdf_pages["chronology"])
+    import re
+
+    for name in ("full", "chronology"):  # a table cell may break the words apart, between other columns
+        assert re.search(r"\bcontact\b.{0,400}?\bcentre\b", "\n".join(pdf_pages[name]), re.S), name
 
 
 @pytest.mark.parametrize(

@@ -33,18 +33,18 @@ BAD_FILES: list[tuple[str, Change, str]] = [
     (
         "date in the wrong form",
         lambda c: c.update(icpc_date="09/07/2026"),
-        "icpc_date: '09/07/2026' is not a date in the form YYYY-MM-DD",
+        "icpc_date: should be a date in the form YYYY-MM-DD, not '09/07/2026'",
     ),
     ("empty name", lambda c: c["children"][0].update(name="  "), "children[0].name: must not be empty"),
     (
         "unknown attendance mode",
         _third_meeting_on_zoom,
-        "meetings[2].attendees[0].mode: 'zoom' is not one of in_person, online, phone",
+        "meetings[2].attendees[0].mode: should be one of in_person, online, phone",
     ),
     (
         "unknown plan category",
         lambda c: c.update(plan_categories=["neglect", "worry"]),
-        "plan_categories[1]: 'worry' is not one of neglect, physical_abuse, emotional_abuse, sexual_abuse",
+        "plan_categories[1]: should be one of neglect, physical_abuse, emotional_abuse, sexual_abuse",
     ),
     (
         "unknown field",
@@ -55,7 +55,7 @@ BAD_FILES: list[tuple[str, Change, str]] = [
     (
         "wrong type",
         lambda c: c["actions"][0].update(times_carried_forward="two"),
-        "actions[0].times_carried_forward: 'two' should be a whole number",
+        "actions[0].times_carried_forward: should be a whole number, not text",
     ),
     (
         "line break in a one-line field",

@@ -545,8 +545,14 @@ def test_a_meeting_field_typed_at_its_step_counts_as_that_steps_record(demo: Cas
 
 
 def _optimism(case: Case) -> Flag:
-    (flag,) = flags_of(case, D(2026, 11, 20), "over_optimism")
-    return flag
+    """The over-optimism flag naming the restricted risks if there are any, else the only one. The
+    warning itself is always in one flag the family may see, which names none of them (issue 10)."""
+    flags = flags_of(case, D(2026, 11, 20), "over_optimism")
+    (shared,) = [f for f in flags if not f.restricted]
+    withheld = [f for f in flags if f.restricted]
+    assert len(withheld) <= 1
+    assert not any(r.text in shared.message for r in open_risks_detailed(case) if r.restricted)
+    return withheld[0] if withheld else shared
 
 
 def test_the_optimism_flag_is_restricted_when_it_names_a_restricted_person_with_no_risk_text(demo: Case) -> None:
@@ -582,8 +588,9 @@ def test_the_optimism_flag_is_restricted_when_it_names_a_restricted_action_or_un
 
 def test_an_action_for_a_restricted_person_is_a_restricted_risk(demo: Case) -> None:
     max_ = next(p for p in demo.people if p.name == "Max Fictional")
-    demo.actions.append(Action(number=6, text="Find out who visits on Fridays.", person_id=max_.id))
-    (risk,) = [r for r in open_risks_detailed(demo) if r.text.startswith("Action 6")]
+    number = demo.next_number("actions")
+    demo.actions.append(Action(number=number, text="Find out who visits on Fridays.", person_id=max_.id))
+    (risk,) = [r for r in open_risks_detailed(demo) if r.text.startswith(f"Action {number}")]
     assert risk.restricted
 
 

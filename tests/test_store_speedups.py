@@ -125,7 +125,7 @@ def test_a_file_changed_outside_the_app_in_an_invalid_way_is_refused_exactly_as_
             store.open(CASE, read_only=read_only)
         assert str(damaged.value) == (
             f"The file {path} is damaged and was not changed (a record is not valid: children[0].mobility: "
-            "'flying' is not one of unborn, non_mobile, mobile, not_recorded). No readable backup was found."
+            "should be one of unborn, non_mobile, mobile, not_recorded). No readable backup was found."
         )
     assert "built" not in spy
 

@@ -267,7 +267,7 @@ async def test_the_chronology_tab_adds_and_edits_entries_newest_first(store: Sto
         await pilot.press("f8")  # an entry not shareable with the family is shown only once asked
         await pilot.pause()
         before = table.row_count
-        assert [str(c) for c in table.get_row_at(0)][0] == "2026-11-03 to 2026-11-10"  # newest first
+        assert [str(c) for c in table.get_row_at(0)][:2] == ["2 Nov to 10 Nov 2026", "Concern received"]  # newest first
         await pilot.press("a")
         await pilot.pause()
         await save_form(pilot, app, {
@@ -276,18 +276,18 @@ async def test_the_chronology_tab_adds_and_edits_entries_newest_first(store: Sto
         })  # fmt: skip
         assert table.row_count == before + 1
         row = [str(c) for c in table.get_row_at(0)]
-        assert row[:4] == ["2026-11-20", "Sample School", "positive", "no"]
+        assert [row[0], row[5], row[3], row[2]] == ["20 Nov 2026", "Sample School", "positive", "no"]
         table.move_cursor(row=0)
         await pilot.press("e")
         await pilot.pause()
         assert app.screen.query_one("#f-event", TextArea).text == "Robin seen alone; said home is calm"
         await save_form(pilot, app, {"event": "Robin seen alone twice; said home is calm", "end_date": "2026-11-27"})
-        assert str(table.get_row_at(0)[0]) == "2026-11-20 to 2026-11-27"
+        assert str(table.get_row_at(0)[0]) == "20 Nov to 27 Nov 2026"
         await pilot.press("ctrl+q")
         await pilot.pause()
     with Store(store.root).open(DEMO_ID, read_only=True) as case_file:
         entry = case_file.case.chronology[-1]
-    assert entry.id == before + 1 and entry.impact is Impact.POSITIVE and not entry.shareable
+    assert entry.id == 2 and entry.impact is Impact.POSITIVE and not entry.shareable  # the demo has 1 typed entry
     assert entry.event == "Robin seen alone twice; said home is calm" and entry.recorded_on == TODAY
 
 
@@ -350,9 +350,9 @@ async def test_a_long_chronology_export_shows_its_progress(store: Store, make_ap
         await pilot.press("enter")
         await settle(pilot, app)
         assert screen.query_one("#export-row").display
-        assert (bar.progress, bar.total) == (total, total), list(app.notices)
+        assert bar.progress == bar.total >= total, list(app.notices)  # every entry, and the record's events
         assert "Chronology written" in str(screen.query_one("#export-label").render())
-    assert len(seen) >= 4 and seen[-1] == total, seen  # the bar moved as rows were written
+    assert len(seen) >= 4 and seen[-1] == bar.total, seen  # the bar moved as rows were written
     assert (out / "LONG-0001-chronology-full.docx").exists()
 
 

@@ -5,6 +5,7 @@ what is on disk."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -99,3 +100,13 @@ def shown_body(walk: Any) -> Any:
     body = walk.body
     assert body is not None, "no step is shown"
     return body
+
+
+class Clock:
+    """The app's clock, moved by the test as time passes."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now

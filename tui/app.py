@@ -34,7 +34,9 @@ from textual.widgets import Input, TextArea
 
 from meetings.domain import timescales
 from meetings.domain.agenda import Agenda, load_agenda
+from meetings.domain.locations import export_folder
 from meetings.domain.settings import Settings, load_settings
+from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
 from meetings.storage.base import CaseLocked, CaseStore, OpenCase, StoreError
 
@@ -251,12 +253,20 @@ class CoreGroupApp(App[None]):
     # ----- lifecycle ----------------------------------------------------------------------
     def on_mount(self) -> None:
         from .screens.case_list import CaseListScreen
+        from .screens.unlock import UnlockScreen
 
         self._install_signal_handlers()
-        self.push_screen(CaseListScreen())
+        if self.store.locked:  # an encrypted store: its passphrase first, then the case list
+            self.push_screen(UnlockScreen(), lambda _: self.push_screen(CaseListScreen()))
+        else:
+            self.push_screen(CaseListScreen())
+        for warning in self.store.warnings():  # a folder others can read, or one that cannot be written
+            self.notify(warning, title="The case store", severity="warning", timeout=12, markup=False)
         # While the chair looks at the list: the first case opened need not wait for the calendar.
         settings, today = self.settings, self.today()
         self.run_worker(lambda: timescales.warm_up(settings, today), thread=True, exit_on_error=False)
+        # What an export killed while writing left in the folder exports go to (it holds names).
+        self.run_worker(lambda: remove_stale_temps(export_folder()), thread=True, exit_on_error=False)
 
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -324,6 +334,7 @@ class CoreGroupApp(App[None]):
             on_error=self._save_failed,
             delay=self.save_delay,
         )
+        self.session.record_breaches()  # timescales missed since it was last open stay on its record
         # A five-year case is a few hundred thousand objects that live as long as it is open.
         # Python's collector would otherwise walk them all again and again while Textual builds
         # each screen (the time grew with the case's history); frozen, it leaves them alone.

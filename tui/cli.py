@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import os
 import shutil
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from meetings import __version__
 from meetings.domain import search
 from meetings.domain.agenda import AgendaTemplateError, load_agenda
+from meetings.domain.chronology import EventKind, parse_kind
 from meetings.domain.locations import data_dir, store_dir
 from meetings.domain.records import CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
@@ -26,8 +29,9 @@ from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
 from meetings.session import CaseSession
 from meetings.storage.base import StoreError
+from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file
-from meetings.storage.files import atomic_write
+from meetings.storage.files import atomic_write, os_error_words, remove_stale_temps
 from meetings.storage.store import Store
 
 DEMO_FILE = "demo/demo-case.json"
@@ -102,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     p_chron.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="entries on or after")
     p_chron.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="entries on or before")
     p_chron.add_argument("--agency", action="append", metavar="NAME", help="only this source (repeatable)")
+    p_chron.add_argument("--person", action="append", metavar="NAME",
+                         help="only events about this person in the child's life (repeatable)")  # fmt: skip
+    p_chron.add_argument("--kind", action="append", type=_kind, metavar="KIND",
+                         help=f"only this kind of event (repeatable): {', '.join(k.value for k in EventKind)}")  # fmt: skip
     p_chron.add_argument("--copy", choices=["full", "family"], default="full")
     p_sent = sub.add_parser("sent", help="record that a copy of a meeting's minutes was sent to someone")
     p_sent.add_argument("case_id")
@@ -116,9 +124,35 @@ def _parser() -> argparse.ArgumentParser:
                         "or a restricted person; with --withdraw, why the entry is wrong")  # fmt: skip
     p_sent.add_argument("--withdraw", type=int, metavar="ENTRY", help="withdraw entry ENTRY (from 1) of the log")
     sub.add_parser("reindex", help="rebuild the case list from the case files")
+    p_encrypt = sub.add_parser(
+        "encrypt",
+        help="encrypt the store's case files under a passphrase (again: finish files left plain)",
+        description="Encrypt every file of the store that holds case data, in place. Asks for a new "
+        "passphrase twice (or takes it from COREGROUP_PASSPHRASE) and shows a recovery key once. Safe to "
+        "stop at any moment: run it again to finish.",
+    )
+    p_encrypt.add_argument("--keyring", action="store_true",
+                           help="also keep the store key in this computer's keyring, so you are not asked for the passphrase")  # fmt: skip
+    p_pass = sub.add_parser(
+        "passphrase",
+        help="change the passphrase of an encrypted store (the cases are not re-encrypted)",
+        description="Change the passphrase of an encrypted store. Asks for the current one (or takes it from "
+        "COREGROUP_PASSPHRASE), then the new one twice (or COREGROUP_NEW_PASSPHRASE).",
+    )
+    p_pass.add_argument("--recovery-key", action="store_true",
+                        help="the passphrase is forgotten: open the store with the recovery key instead (asked for, or COREGROUP_RECOVERY_KEY)")  # fmt: skip
+    p_pass.add_argument("--new-recovery-key", action="store_true",
+                        help="make a new recovery key instead (the old one stops working); the passphrase stays")  # fmt: skip
     sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
     sub.add_parser("where", help="print where the case store is")
     return parser
+
+
+def _kind(text: str) -> EventKind:
+    try:
+        return parse_kind(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def _date(text: str) -> dt.date:
@@ -130,12 +164,16 @@ def _date(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     try:
         return _run(args)
     except (StoreError, InvalidRecord, SettingsError, TemplateError, AgendaTemplateError) as problem:
         # Only our own messages are printed: they name fields and files, never a stack of locals.
-        err.print(f"[bold red]coregroup:[/] {problem}", markup=True, soft_wrap=True)
+        # As plain text: a value or a path in the message may hold square brackets.
+        err.print(Text.assemble(("coregroup:", "bold red"), f" {problem}"), soft_wrap=True)
+        return 1
+    except OSError as problem:  # a full disk, a folder that is a file, no permission: in words
+        err.print(Text.assemble(("coregroup:", "bold red"), f" {os_error_words(problem)}"), soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -154,7 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    out = Console(highlight=False)
+    out = Console(highlight=False, markup=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     if args.command == "demo":
         return _demo()
     root = store_dir(args.store)
@@ -162,8 +201,17 @@ def _run(args: argparse.Namespace) -> int:
         print(root.resolve())  # absolute, whatever --store or COREGROUP_STORE gave; printed as is
         return 0
     store = Store(root)
+    if args.command == "encrypt":
+        return _encrypt(store, args.keyring, out, err)
+    _require_encryption(store)
+    if args.command == "passphrase":
+        return _change_passphrase(store, args, out)
     if args.command is None:
+        _unlock(store, err, ask=False)  # the app asks for the passphrase itself
         return _open_app(store)
+    for warning in store.warnings():
+        err.print(f"coregroup: {warning}", markup=False, soft_wrap=True)
+    _unlock(store, err, ask=True)
     if args.command == "cases":
         _print_cases(store, args)
     elif args.command == "import":
@@ -171,6 +219,12 @@ def _run(args: argparse.Namespace) -> int:
         out.print(f"Imported case {case.id} ({case.child_names()}) into {root}")
     elif args.command == "export":
         text = export_text(store.export_data(args.case_id))
+        if store.encrypted:
+            err.print(
+                "coregroup: the exported case is plain JSON, not encrypted (an export is for taking a case "
+                "elsewhere): keep it as safely as the store, and delete it when it is no longer needed.",
+                soft_wrap=True,
+            )
         if str(args.out) == "-":
             sys.stdout.write(text)
         else:
@@ -237,6 +291,7 @@ def _record_sent(args: argparse.Namespace, store: Store, out: Console) -> None:
 
 
 def _write_word(args: argparse.Namespace, store: Store) -> None:
+    from meetings.domain.chronology import people_named
     from meetings.exports.chronology import write_chronology
     from meetings.exports.minutes import write_minutes
 
@@ -247,6 +302,7 @@ def _write_word(args: argparse.Namespace, store: Store) -> None:
                 path = write_minutes(case_file.case, args.meeting, args.out, copy=copy, settings=load_settings())
                 what = f"the {args.copy} copy of the minutes of meeting {args.meeting}"
             else:
+                people = people_named(case_file.case, args.person or ())
                 path = write_chronology(
                     case_file.case,
                     args.out,
@@ -254,6 +310,9 @@ def _write_word(args: argparse.Namespace, store: Store) -> None:
                     start=args.start,
                     end=args.end,
                     agencies=args.agency,
+                    person_ids=[p.id for p in people],
+                    kinds=args.kind,
+                    today=dt.date.today(),
                     settings=load_settings(),
                 )
                 what = f"the {args.copy} chronology of case {args.case_id}"
@@ -267,6 +326,7 @@ def _write_word(args: argparse.Namespace, store: Store) -> None:
 def _write_private(path: Path, text: str) -> None:
     """An exported case is as sensitive as the store: readable by its owner only, written whole."""
     try:
+        remove_stale_temps(path.resolve().parent)
         atomic_write(path.resolve(), text.encode("utf-8"))
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror}") from None
@@ -396,6 +456,131 @@ def _open_app(store: Store) -> int:
     app = CoreGroupApp(store)
     app.run()
     return app.return_code or 0
+
+
+# ----- encryption at rest ----------------------------------------------------------------------
+PASSPHRASE_ENV = "COREGROUP_PASSPHRASE"
+RECOVERY_ENV = "COREGROUP_RECOVERY_KEY"
+NEW_PASSPHRASE_ENV = "COREGROUP_NEW_PASSPHRASE"
+PROMPT_TRIES = 3
+
+
+def _require_encryption(store: Store) -> None:
+    """A council that requires encryption: no command and not the app on a plain store."""
+    if not store.encrypted and load_settings().require_encryption:
+        raise StoreError(
+            f"Your council's settings require an encrypted case store, and the store at {store.root} is not "
+            "encrypted. Run `coregroup encrypt` to encrypt it."
+        )
+
+
+def _unlock(store: Store, err: Console, *, ask: bool) -> None:
+    """Unlock an encrypted store: with the key in the keyring, else COREGROUP_PASSPHRASE or
+    COREGROUP_RECOVERY_KEY, else (with `ask`, on a terminal) the passphrase typed at a prompt."""
+    if not store.encrypted or store.unlock_from_keyring():
+        return
+    if os.environ.get(PASSPHRASE_ENV):
+        store.unlock(passphrase=os.environ[PASSPHRASE_ENV])
+    elif os.environ.get(RECOVERY_ENV):
+        store.unlock(recovery_key=os.environ[RECOVERY_ENV])
+    elif ask:
+        _unlock_at_prompt(store, err, recovery=False)
+
+
+def _unlock_at_prompt(store: Store, err: Console, *, recovery: bool) -> None:
+    what = "recovery key" if recovery else "passphrase"
+    if not sys.stdin.isatty():
+        env = RECOVERY_ENV if recovery else PASSPHRASE_ENV
+        raise StoreError(
+            f"The store at {store.root} is encrypted: give its {what} in {env}, or run the command on a terminal "
+            "to be asked for it."
+        )
+    for attempt in range(1, PROMPT_TRIES + 1):
+        typed = getpass.getpass(f"The {what} of the store at {store.root}: ")
+        try:
+            store.unlock(**{("recovery_key" if recovery else "passphrase"): typed})
+            return
+        except WrongSecret as wrong:
+            if attempt == PROMPT_TRIES:
+                raise
+            err.print(f"coregroup: {wrong} Try again.", soft_wrap=True)
+
+
+def _new_passphrase(env: str) -> str:
+    """A new passphrase: from `env`, or typed twice at a prompt."""
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise StoreError(f"Give the new passphrase in {env}, or run the command on a terminal to be asked for it.")
+    first = getpass.getpass("New passphrase (at least 10 characters; a few words are easiest to remember): ")
+    if getpass.getpass("The same passphrase again: ") != first:
+        raise StoreError("The two passphrases were not the same: nothing was changed.")
+    return first
+
+
+def _show_recovery_key(out: Console, recovery_key: str) -> None:
+    out.print(Text.assemble("\nRecovery key (shown only this once):\n\n    ", (recovery_key, "bold"), "\n"))
+    out.print(
+        "Write it down or print it, and keep it somewhere safe, away from this computer. It opens the store if "
+        "the passphrase is forgotten. Without the passphrase or the recovery key nobody can read these cases "
+        "again: not you, not your IT service, not the makers of coregroup.\n"
+    )
+
+
+def _encrypt(store: Store, keyring: bool, out: Console, err: Console) -> int:
+    """`coregroup encrypt`: the key file first, then each file; run again, it finishes what was left plain."""
+    if keyring and not keyring_available():
+        raise StoreError(
+            "There is no keyring on this computer to keep the store key in (it needs the `keyring` package: "
+            "pip install 'coregroup[keyring]'). Nothing was changed."
+        )
+    if store.encrypted:
+        _unlock(store, err, ask=True)
+        out.print(f"The store at {store.root} is already encrypted; encrypting any file left plain.", soft_wrap=True)
+        out.print(
+            "(If its recovery key was never shown or is lost, `coregroup passphrase --new-recovery-key` makes a new one.)"
+        )
+    else:
+        recovery_key = store.start_encryption(_new_passphrase(PASSPHRASE_ENV))
+        out.print(f"The store at {store.root} is now encrypted under your passphrase.", soft_wrap=True)
+        _show_recovery_key(out, recovery_key)
+    converted, busy = store.encrypt_files()
+    files = f"{converted:,} file{'' if converted == 1 else 's'}"
+    out.print(f"Encrypted {files} (case files, their backups and the case list)." if converted else
+              "Every file holding case data was already encrypted.")  # fmt: skip
+    if busy:
+        err.print(
+            f"coregroup: {len(busy)} case(s) are open for editing by someone else and were left as they are "
+            f"({', '.join(busy[:5])}{' ...' if len(busy) > 5 else ''}). Run `coregroup encrypt` again when they are closed.",
+            soft_wrap=True,
+        )
+    if keyring:
+        store.keep_key_in_keyring()
+        out.print("The store key is also kept in your keyring: coregroup will not ask for the passphrase here.")
+    return 1 if busy else 0
+
+
+def _change_passphrase(store: Store, args: argparse.Namespace, out: Console) -> int:
+    """`coregroup passphrase`: rewrap the store key; the case files are not touched."""
+    err = Console(stderr=True, highlight=False, markup=False)
+    if not store.encrypted:
+        raise StoreError(f"The store at {store.root} is not encrypted: `coregroup encrypt` encrypts it.")
+    env = RECOVERY_ENV if args.recovery_key else PASSPHRASE_ENV
+    if os.environ.get(env):
+        store.unlock(**{("recovery_key" if args.recovery_key else "passphrase"): os.environ[env]})
+    else:
+        _unlock_at_prompt(store, err, recovery=args.recovery_key)
+    if args.new_recovery_key:
+        _show_recovery_key(out, store.new_recovery_key())
+        out.print("The old recovery key no longer opens the store. The passphrase is unchanged.")
+        return 0
+    store.change_passphrase(_new_passphrase(NEW_PASSPHRASE_ENV))
+    out.print(
+        f"The passphrase of the store at {store.root} is changed. The case files were not re-encrypted, "
+        "and the recovery key still opens the store.",
+        soft_wrap=True,
+    )
+    return 0
 
 
 def _demo() -> int:

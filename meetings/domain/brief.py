@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .breaches import breach_words, current_breaches
 from .family import Restrictions
 from .flags import Flag, case_flags
 from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_meeting_date_of
@@ -87,6 +88,9 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
             changes.append(
                 f"Service ended {short_date(s.end_date)}: {s.name} ({s.for_whom or 'family'}); follows: {follows}"
             )
+    for breach in current_breaches(case, settings, today):
+        if breach.happened_on is None or since is None or breach.happened_on > since:
+            changes.append(f"Timescale missed: {breach_words(breach)}")
     changes.append(f"Child last seen: {_child_last_seen(last)}")
     if not changes:
         changes.append(f"Nothing recorded {where}.")

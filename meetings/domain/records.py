@@ -438,6 +438,9 @@ class Action:
                 raise InvalidRecord("evidence", "say why the assessment was cancelled")
             if not self.decision_informed.strip():
                 raise InvalidRecord("decision_informed", "say what was decided without the assessment")
+        held_apart = self.held is not None and self.held is not SessionMode.IN_PERSON
+        if held_apart and self.is_assessment and not self.held_reason.strip():
+            raise InvalidRecord("held_reason", "say why the assessment's sessions were not all in person")
 
 
 @dataclass(kw_only=True)
@@ -557,6 +560,9 @@ class Case:
                 raise InvalidRecord(f"actions[{i}].person_id", f"{action.person_id} is not a person in this case")
             if action.raised_at is not None and action.raised_at not in meeting_numbers:
                 raise InvalidRecord(f"actions[{i}].raised_at", f"{action.raised_at} is not a meeting of this case")
+        for i, concern in enumerate(self.concerns):  # a concern linked to no meeting would be in no minutes
+            if concern.meeting is not None and concern.meeting not in meeting_numbers:
+                raise InvalidRecord(f"concerns[{i}].meeting", f"{concern.meeting} is not a meeting of this case")
 
     def child_names(self) -> str:
         return ", ".join(c.name for c in self.children)

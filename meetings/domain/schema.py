@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 _INT_LIMIT = 2**63  # the largest whole numbers the case files (orjson) can store
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")  # the one form `dump` writes, no time zone
 
 
 class InvalidRecord(ValueError):
@@ -62,9 +63,31 @@ def mapping(*, doc: str = "") -> Any:
     return dataclasses.field(default_factory=dict, metadata={"doc": doc})
 
 
+_SAFE_TO_SHOW = re.compile(r"[0-9 :T+\-./]{1,30}")  # dates, times, numbers: never a name
+
+
+def _not(value: Any) -> str:
+    """ ", not VALUE" when the value is safe to show (a date, a number), else nothing."""
+    if isinstance(value, str) and not _SAFE_TO_SHOW.fullmatch(value):
+        return ""
+    return f", not {_describe(value)}"
+
+
 def _describe(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "...'"
+    """The refused value, as a message may show it: numbers, dates and times as they are; anything
+    that may hold a name (text, a list, an object) only by its kind."""
+    if isinstance(value, bool) or value is None:
+        return repr(value).lower() if value is not None else "null"
+    if isinstance(value, int | float):
+        shown = repr(value)
+        return shown if len(shown) <= 30 else f"a number of {len(shown):,} digits"
+    if isinstance(value, str):
+        return repr(value) if _SAFE_TO_SHOW.fullmatch(value) else ("text" if value else "empty text")
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
 
 
 def _join(path: str, name: str | int) -> str:
@@ -115,10 +138,10 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
             if option is str and isinstance(value, str):
                 return _load_text(value, path, {"multiline": True})
         names = ", ".join(a.__name__ for a in get_args(tp))
-        raise InvalidRecord(path, f"{_describe(value)} is not one of the kinds {names}")
+        raise InvalidRecord(path, f"should be one of the kinds {names}, not {_describe(value)}")
     if origin is list:
         if not isinstance(value, list):
-            raise InvalidRecord(path, f"{_describe(value)} should be a list")
+            raise InvalidRecord(path, f"should be a list, not {_describe(value)}")
         (item_type,) = get_args(tp)
         loaded = [_load_value(item_type, v, _join(path, i), {}) for i, v in enumerate(value)]
         if len(loaded) < meta.get("min_items", 0):
@@ -126,7 +149,7 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
         return loaded
     if origin is dict:
         if not isinstance(value, dict):
-            raise InvalidRecord(path, f"{_describe(value)} should be an object")
+            raise InvalidRecord(path, f"should be an object, not {_describe(value)}")
         _, value_type = get_args(tp)
         return {_load_text(k, path, {}): _load_value(value_type, v, _join(path, k), {}) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
@@ -138,11 +161,11 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
         return tp(value)
     if tp is bool:
         if not isinstance(value, bool):
-            raise InvalidRecord(path, f"{_describe(value)} should be true or false")
+            raise InvalidRecord(path, f"should be true or false, not {_describe(value)}")
         return value
     if tp is int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidRecord(path, f"{_describe(value)} should be a whole number")
+            raise InvalidRecord(path, f"should be a whole number, not {_describe(value)}")
         if not -_INT_LIMIT <= value < _INT_LIMIT:
             raise InvalidRecord(path, f"{value} is too large a number")
         lo, hi = meta.get("minimum"), meta.get("maximum")
@@ -158,8 +181,8 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
     if tp is dt.time:
         return parse_time(value, path)
     if tp is dt.datetime:
-        if not isinstance(value, str):
-            raise InvalidRecord(path, f"{_describe(value)} should be a date and time (YYYY-MM-DDTHH:MM:SS)")
+        if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+            raise InvalidRecord(path, f"should be a date and time (YYYY-MM-DDTHH:MM:SS), not {_describe(value)}")
         try:
             return dt.datetime.fromisoformat(value)
         except ValueError:
@@ -170,21 +193,23 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
 
 
 def _bad_choice(path: str, value: Any, allowed: list[str]) -> typing.NoReturn:
-    raise InvalidRecord(path, f"{_describe(value)} is not one of {', '.join(allowed)}")
+    raise InvalidRecord(path, f"should be one of {', '.join(allowed)}{_not(value)}")
 
 
 def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
     if not isinstance(value, str):
-        raise InvalidRecord(path, f"{_describe(value)} should be text")
+        raise InvalidRecord(path, f"should be text, not {_describe(value)}")
     lone = LONE_SURROGATE.search(value)
     if lone:
         raise InvalidRecord(
             path, f"holds a broken character (\\u{ord(lone.group()):04x}) at position {lone.start() + 1}"
         )
     multiline = meta.get("multiline", False)
+    if multiline and "\r" in value:  # Windows line endings: kept as line breaks
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     bad = refused_in(value, multiline=multiline)
     if bad:
-        what = "a line break" if bad.group() in "\r\n" else f"the control character {bad.group()!r}"
+        what = "a line break" if bad.group() in "\r\n\x85\u2028\u2029" else f"the control character {bad.group()!r}"
         where = "" if multiline else " (this field is one line)"
         raise InvalidRecord(path, f"contains {what} at position {bad.start() + 1}{where}")
     if meta.get("required") and not value.strip():
@@ -192,14 +217,14 @@ def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
     limit = meta.get("max_length", 200_000)
     if len(value) > limit:
         raise InvalidRecord(path, f"is {len(value):,} characters long; the most is {limit:,}")
-    return value
+    return typing.cast(str, value)
 
 
 def parse_date(value: Any, path: str = "date") -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise InvalidRecord(path, f"{_describe(value)} is not a date in the form YYYY-MM-DD")
+        raise InvalidRecord(path, f"should be a date in the form YYYY-MM-DD{_not(value)}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -210,7 +235,7 @@ def parse_time(value: Any, path: str = "time") -> dt.time:
     if isinstance(value, dt.time):
         return value
     if not isinstance(value, str) or not _TIME.match(value):
-        raise InvalidRecord(path, f"{_describe(value)} is not a time in the form HH:MM (24-hour)")
+        raise InvalidRecord(path, f"should be a time in the form HH:MM (24-hour){_not(value)}")
     return dt.time.fromisoformat(value)
 
 
@@ -231,7 +256,7 @@ def load(cls: type[T], data: Any, path: str = "") -> T:
 
 def _load_checked(cls: type[T], data: Any, path: str) -> T:
     if not isinstance(data, dict):
-        raise InvalidRecord(path, f"{_describe(data)} should be an object")
+        raise InvalidRecord(path, f"should be an object, not {_describe(data)}")
     hints = _hints(cls)
     known = {f.name for f in _fields(cls)}
     for key in data:
@@ -241,9 +266,7 @@ def _load_checked(cls: type[T], data: Any, path: str) -> T:
     for f in _fields(cls):
         field_path = _join(path, f.name)
         if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise InvalidRecord(field_path, "is missing")
-            if f.metadata.get("required"):
+            if not _may_be_left_out(cls, f):
                 raise InvalidRecord(field_path, "is missing")
             continue
         values[f.name] = _load_value(hints[f.name], data[f.name], field_path, f.metadata)
@@ -255,6 +278,30 @@ def _load_checked(cls: type[T], data: Any, path: str) -> T:
         except InvalidRecord as problem:
             raise InvalidRecord(_join(path, problem.path) if problem.path else path, problem.problem) from None
     return record
+
+
+def _may_be_left_out(cls: type, f: dataclasses.Field[Any]) -> bool:
+    """Whether a record may leave out field `f`: only if the field's default is itself a valid
+    value (a record without its number would otherwise be numbered 0, and a case without
+    children given none, which nothing can open later)."""
+    key = (cls, f.name)
+    if key not in _DEFAULT_VALID:
+        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if no_default or f.metadata.get("required"):
+            _DEFAULT_VALID[key] = False
+        else:
+            factory = f.default_factory
+            default = f.default if f.default is not dataclasses.MISSING else factory()  # type: ignore[operator]
+            try:
+                _load_value(_hints(cls)[f.name], dump(default), f.name, f.metadata)
+            except InvalidRecord:
+                _DEFAULT_VALID[key] = False
+            else:
+                _DEFAULT_VALID[key] = True
+    return _DEFAULT_VALID[key]
+
+
+_DEFAULT_VALID: dict[tuple[type, str], bool] = {}
 
 
 def dump(record: Any) -> Any:
@@ -335,8 +382,7 @@ def _record_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
         if f.metadata.get("doc"):
             prop = {"description": f.metadata["doc"], **prop}
         props[f.name] = prop
-        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if no_default or f.metadata.get("required"):
+        if not _may_be_left_out(cls, f):
             required.append(f.name)
     out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": props}
     if cls.__doc__:
@@ -377,7 +423,7 @@ _DUMPERS: dict[type, Compiled] = {}
 # (lone surrogate) characters it refuses in both, each as one character class; a test checks
 # them against `text.REFUSED_ONE_LINE`, `text.REFUSED_MANY_LINES` and `text.LONE_SURROGATE` for
 # every character.
-_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
 _BAD_MANY_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NONE = type(None)
@@ -411,6 +457,8 @@ def _parsed(kind: type, value: Any) -> Any:
             raise _GiveUp
         found = dt.time.fromisoformat(value)
     else:
+        if not _MOMENT.fullmatch(value):
+            raise _GiveUp
         found = dt.datetime.fromisoformat(value)
     if len(cache) >= _PARSED_MAX:
         cache.clear()
@@ -496,8 +544,7 @@ def _loader_source(cls: type, namespace: dict[str, Any]) -> list[str]:
     ]
     for f in fields:
         target = f"r.{f.name}" if plain else f"kw[{f.name!r}]"
-        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if no_default or f.metadata.get("required"):
+        if not _may_be_left_out(cls, f):
             missing = "raise GiveUp"
         elif not plain:
             missing = "pass"

@@ -8,6 +8,7 @@ user's config folder); a missing file means the defaults. Example::
     nation = "england"                 # england, wales, scotland or northern_ireland
     protective_marking = "OFFICIAL-SENSITIVE"
     word_template = "/path/to/council-minutes.docx"
+    require_encryption = true          # refuse a case store that is not encrypted
 
     [timescales]
     core_group_interval_weeks = 6
@@ -23,6 +24,7 @@ from typing import Any
 
 from .locations import config_file
 
+PREGNANCY_WEEKS = 40  # the expected date of delivery falls at the end of week 40
 NATIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
 
 
@@ -37,7 +39,8 @@ class Timescales:
     before_review_working_days: int = 10  # last core group at least this long before a review conference
     first_review_months: int = 3  # after the ICPC
     review_interval_months: int = 6
-    unborn_review_working_days_after_birth: int = 10
+    unborn_review_working_days_after_birth: int = 10  # first review after a birth on the plan, if sooner
+    pre_birth_conference_week: int = 34  # week of pregnancy (of 40) the pre-birth conference is held by
     visit_interval_working_days: int = 15  # statutory visits to the child
     minutes_working_days: int = 5  # minutes circulated within
     plan_alert_months: tuple[int, ...] = (21, 24)  # drift alerts
@@ -51,6 +54,7 @@ class Settings:
     header_names: str = "initials"  # the child in the running header of Word files: "initials" or "name"
     word_template: Path | None = None
     agenda_template: Path | None = None
+    require_encryption: bool = False  # the app and every command refuse a case store not encrypted
     timescales: Timescales = field(default_factory=Timescales)
 
     @property
@@ -88,6 +92,8 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
     header_names = raw.get("header_names", "initials")
     if header_names not in ("initials", "name"):
         raise SettingsError(f'{where}: header_names should be "initials" or "name", not {header_names!r}')
+    if not isinstance(raw.get("require_encryption", False), bool):
+        raise SettingsError(f"{where}: require_encryption should be true or false")
     paths = {}
     for key in ("word_template", "agenda_template"):
         if raw.get(key):
@@ -106,6 +112,11 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
             values[key] = tuple(value)
         elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise SettingsError(f"{where}: timescales.{key} should be a whole number above 0, not {value!r}")
+        elif key == "pre_birth_conference_week" and value > PREGNANCY_WEEKS:
+            raise SettingsError(
+                f"{where}: timescales.pre_birth_conference_week is a week of pregnancy, 1 to {PREGNANCY_WEEKS}, "
+                f"not {value}"
+            )
         else:
             values[key] = value
     return Settings(
@@ -113,6 +124,7 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
         nation=nation,
         protective_marking=raw.get("protective_marking", "OFFICIAL-SENSITIVE"),
         header_names=header_names,
+        require_encryption=raw.get("require_encryption", False),
         timescales=Timescales(**values),
         **paths,
     )

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 # What the case file refuses (kept as narrow as earlier releases, so their files still load).
-REFUSED_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+REFUSED_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # line breaks of every kind
+LINE_SEPARATORS = re.compile(r"[\x85\u2028\u2029]")
 REFUSED_MANY_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

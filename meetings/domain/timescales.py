@@ -18,7 +18,7 @@ from typing import Protocol
 from .lifecycle import latest_meeting, next_meeting_date_of
 from .records import Case, Child
 from .schema import InvalidRecord
-from .settings import Settings
+from .settings import PREGNANCY_WEEKS, Settings
 from .wording import day_month_year
 
 # Holiday calendars are built for blocks of years, so a long run of dates needs few lookups.
@@ -315,18 +315,62 @@ def next_core_group_rule(meeting_date: dt.date, settings: Settings) -> str:
     return f"Due by {due:%a} {day_month_year(due)}: within {weeks} weeks of this meeting{moved}."
 
 
-def _born_after_icpc(child: Child, icpc: dt.date) -> bool:
-    return child.date_of_birth is not None and child.date_of_birth > icpc
+# ----- before the birth ------------------------------------------------------------------------
+
+# A baby born without a due date on the record: the pregnancy is taken to have begun this long before.
+_LONGEST_PREGNANCY = dt.timedelta(weeks=PREGNANCY_WEEKS + 2)
+
+
+def pre_birth_conference_due(due_date: dt.date, settings: Settings) -> dt.date:
+    """The day the pre-birth conference is due by: the end of week `pre_birth_conference_week` of
+    the pregnancy, counted back from the expected date of delivery (the end of week 40), so 34
+    weeks is six weeks before it."""
+    return due_date - dt.timedelta(weeks=PREGNANCY_WEEKS - settings.timescales.pre_birth_conference_week)
+
+
+def pre_birth_conference_of(case: Case, child: Child) -> dt.date | None:
+    """The conference that planned for the child's birth: the pre-birth conference recorded, else
+    the initial conference if it was held during the pregnancy (before the birth, and not before
+    the pregnancy began). None: no conference before the birth is on the record."""
+    if case.pre_birth_conference_on is not None:
+        return case.pre_birth_conference_on
+    icpc = case.icpc_date
+    if child.date_of_birth is not None and icpc >= child.date_of_birth:
+        return None
+    if child.due_date is not None:
+        began = child.due_date - dt.timedelta(weeks=PREGNANCY_WEEKS)
+    elif child.date_of_birth is not None:
+        began = child.date_of_birth - _LONGEST_PREGNANCY
+    else:
+        return icpc
+    return icpc if icpc >= began else None
+
+
+def born_on_the_plan(case: Case, child: Child) -> bool:
+    """Born after a conference that planned for the birth (the birth plan's follow-up applies)."""
+    conference = pre_birth_conference_of(case, child)
+    return child.date_of_birth is not None and conference is not None and child.date_of_birth > conference
+
+
+def review_after_birth_due(born: dt.date, conference: dt.date, settings: Settings) -> dt.date:
+    """The first review conference for a baby born on a plan: within
+    `unborn_review_working_days_after_birth` working days of the birth, or `first_review_months`
+    after the conference that planned for the birth, whichever is sooner."""
+    t = settings.timescales
+    return min(
+        add_working_days(born, t.unborn_review_working_days_after_birth, settings),
+        add_months(conference, t.first_review_months),
+    )
 
 
 def first_review_due(case: Case, settings: Settings) -> dt.date:
-    """The first review conference: within `first_review_months` of the ICPC; for a child unborn at
-    the ICPC and born since, within `unborn_review_working_days_after_birth` of the birth if sooner."""
-    t = settings.timescales
-    due = add_months(case.icpc_date, t.first_review_months)
+    """The first review conference: within `first_review_months` of the ICPC; for a child born on
+    the plan, by the review after the birth (`review_after_birth_due`) if that is sooner."""
+    due = add_months(case.icpc_date, settings.timescales.first_review_months)
     for child in case.children:
-        if child.date_of_birth is not None and _born_after_icpc(child, case.icpc_date):
-            due = min(due, add_working_days(child.date_of_birth, t.unborn_review_working_days_after_birth, settings))
+        born, conference = child.date_of_birth, pre_birth_conference_of(case, child)
+        if born is not None and conference is not None and born > conference:  # born on the plan
+            due = min(due, review_after_birth_due(born, conference, settings))
     return due
 
 

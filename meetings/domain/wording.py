@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
-from .records import Action, ActionType, Person, PlanCategory, Relationship
+from .records import Action, ActionType, Person, PlanCategory, Relationship, SessionMode
 
 _RELATIONSHIP_WORDS = {
     Relationship.MOTHERS_PARTNER: "mother's partner",
@@ -50,6 +50,28 @@ def relationship_words(person: Person) -> str:
 def action_type_words(action: Action) -> str:
     """What kind of action it is, in words: 'parenting assessment', 'visit', 'action'."""
     return _ACTION_TYPE_WORDS[action.type]
+
+
+_SESSION_WORDS = {
+    SessionMode.IN_PERSON: "in person",
+    SessionMode.ONLINE: "online only",
+    SessionMode.MIXED: "mixed, in person and online",
+}
+
+
+def assessment_sessions_words(action: Action) -> str:
+    """How an assessment's sessions were held, as the minutes print it: 'Sessions: in person',
+    'Sessions: online only (reason: ...)', 'Sessions: not recorded'; empty for an action that is
+    not an assessment."""
+    if not action.is_assessment:
+        return ""
+    if action.held is None:
+        return "Sessions: not recorded"
+    words = f"Sessions: {_SESSION_WORDS[action.held]}"
+    reason = " ".join(action.held_reason.split()).rstrip(".")
+    if action.held is not SessionMode.IN_PERSON and reason:
+        words += f" (reason: {reason})"
+    return words
 
 
 def choice_words(member: object) -> str:

@@ -13,12 +13,16 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..domain.agenda import Agenda, AgendaTemplateError, load_agenda
-from ..domain.family import Restrictions, actions_for, concerns_for, holds_restricted
+from ..domain.agenda import Agenda, AgendaTemplateError, StepRole, load_agenda
+from ..domain.breaches import breach_words, breaches_since_last
+from ..domain.family import Restrictions, concerns_for, holds_restricted, referrer_identity
+from ..domain.flags.child import optimism_flags
+from ..domain.history import actions_as_at, flags_as_at, worked_out_from_today
 from ..domain.lifecycle import dissent_of, find_meeting, missing_agencies
 from ..domain.records import (
     Action,
     ActionStatus,
+    AgendaStep,
     AttendanceMode,
     AttendanceStatus,
     Attendee,
@@ -27,11 +31,21 @@ from ..domain.records import (
     CopyType,
     Meeting,
     MeetingMode,
+    MeetingStatus,
+    RaisedFlag,
     SourceKind,
 )
 from ..domain.settings import Settings, load_settings
 from ..domain.text import name_key
-from ..domain.wording import action_type_words, humanise, person_profile, plan_category_words, short_date, weekday_date
+from ..domain.wording import (
+    action_type_words,
+    assessment_sessions_words,
+    humanise,
+    person_profile,
+    plan_category_words,
+    short_date,
+    weekday_date,
+)
 from .wordfile import Cell, Flag, WordDocument
 
 MEETING_MODES = {MeetingMode.IN_PERSON: "In person", MeetingMode.ONLINE: "Online", MeetingMode.HYBRID: "Hybrid"}
@@ -200,7 +214,8 @@ def write_minutes(
 
     _attendance(word, case, meeting, restrictions)
     _reason_for_plan(word, case)
-    _steps(word, meeting, restrictions, answer_labels(settings))
+    _flags_raised(word, case, meeting, restrictions, settings)
+    _steps(word, meeting, restrictions, answer_labels(settings), case=case, settings=settings)
     _concerns(word, concerns_for(case, meeting), restrictions)
     _scaling(word, meeting, restrictions)
     word.heading("Contingency plan", 1)
@@ -214,6 +229,7 @@ def write_minutes(
     if meeting.finish_note.strip():
         word.labelled("Chair's note on finishing the meeting", meeting.finish_note)
     _next_dates(word, case, meeting)
+    _breaches(word, case, meeting)
     _distribution(word, meeting, restrictions)
 
     title = f"Core group minutes: {case.child_names()}, meeting {meeting.number} ({COPY_NAMES[copy].lower()})"
@@ -261,18 +277,47 @@ def _reason_for_plan(word: WordDocument, case: Case) -> None:
         word.labelled("Safety goal", case.safety_goal)
 
 
+def _flags_raised(
+    word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions, settings: Settings
+) -> None:
+    """What the tool put in front of the core group at this meeting, as raised that day."""
+    flags = flags_as_at(case, meeting, settings)
+    word.heading("What the core group was asked to look at", 1)
+    if flags is None:
+        word.paragraphs("Not kept: this meeting was recorded by an earlier version of coregroup.")
+        return
+    shown = [f for f in flags if not (restrictions.family and f.restricted)]
+    if not shown:
+        word.paragraphs("Nothing was flagged.")
+        return
+    when = "when the meeting finished" if meeting.status is MeetingStatus.FINISHED else "so far"
+    word.paragraphs(f"The flags coregroup raised for this meeting, as they stood {when}:")
+    for f in shown:
+        text = f.message + (" (restricted: left out of the family copy)" if f.restricted else "")
+        if f.severity == "high":
+            word.flag(text)
+        else:
+            word.paragraphs(text)
+
+
 def _steps(
-    word: WordDocument, meeting: Meeting, restrictions: Restrictions, labels: dict[tuple[str, str], tuple[str, str]]
+    word: WordDocument,
+    meeting: Meeting,
+    restrictions: Restrictions,
+    labels: dict[tuple[str, str], tuple[str, str]],
+    *,
+    case: Case,
+    settings: Settings,
 ) -> None:
     word.heading("The meeting, step by step", 1)
     for i, step in enumerate(meeting.steps, start=1):
         word.heading(f"{i}. {step.title}", 2)
-        wrote = False
+        wrote = answered = _optimism_warning(word, case, meeting, step, restrictions, settings)
         for key, value in step.answers.items():
             label, kind = labels.get((step.key, key), (humanise(key, capital=True), ""))
             word.labelled(label, format_answer(value, kind))
             wrote = True
-        if step.notes.strip():
+        if step.notes.strip() and not answered:
             word.paragraphs(step.notes)
             wrote = True
         if step.restricted_notes.strip() and not restrictions.family:
@@ -282,6 +327,38 @@ def _steps(
             word.paragraphs("Nothing recorded.")
 
 
+def _optimism_warning(
+    word: WordDocument, case: Case, meeting: Meeting, step: AgendaStep, restrictions: Restrictions, settings: Settings
+) -> bool:
+    """At the analysis step: the over-optimism warning raised at this meeting (as kept when it
+    finished, else worked out from the record as of its day) and the core group's answer to it,
+    the notes typed at the step. The family copy holds the warning's shareable part only. True
+    when it printed the notes (as the answer)."""
+    agenda = _agenda(settings)
+    role = agenda.role_of(step) if agenda is not None else None
+    if role is not StepRole.ANALYSIS and not (role is None and step.key == StepRole.ANALYSIS.value):
+        return False
+    kept = meeting.recorded_at_finish and meeting.status is MeetingStatus.FINISHED
+    if kept:
+        raised = [f for f in meeting.flags_at_finish if f.kind == "over_optimism"]
+    else:
+        raised = [
+            RaisedFlag(kind=f.kind.value, message=f.message, severity=f.severity.value, restricted=f.restricted)
+            for f in optimism_flags(case, as_at=meeting)
+        ]
+    shown = [f for f in raised if not (restrictions.family and f.restricted)]
+    if not shown:
+        return False
+    for f in shown:
+        label = "Over-optimism warning" + (", restricted risks (left out of the family copy)" if f.restricted else "")
+        word.labelled(label, f.message, flag=True)
+    if meeting.status is MeetingStatus.FINISHED and not kept:
+        word.paragraphs("(Worked out from the record: this meeting was recorded by an earlier version of coregroup.)")
+    answer = step.notes.strip()
+    word.labelled("The core group's answer", answer or "None recorded at this step.", flag=not answer)
+    return True
+
+
 def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restrictions) -> None:
     shown = [c for c in concerns if restrictions.shows_concern(c)]
     if not shown:
@@ -289,24 +366,45 @@ def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restric
     word.heading("Concerns and information received", 1)
     rows: list[Sequence[Cell]] = []
     for c in shown:
-        if c.source_kind is SourceKind.ANONYMOUS:
-            source = "Anonymous" if restrictions.family else f"Anonymous (passed on by {c.source or 'not recorded'})"
-        else:
-            source = c.source or humanise(c.source_kind.value, capital=True)
-        source_cell: list[str | Flag] = [source]
+        source_cell: list[str | Flag] = _concern_source(c, family=restrictions.family)
         if c.how_received:
             source_cell.append(c.how_received)
+        if c.contacts > 1:
+            since = f" since {short_date(c.contacts_since)}" if c.contacts_since else ""
+            source_cell.append(f"{c.contacts} contacts{since}")
         if not c.shareable:
             source_cell.append(Flag("Not shareable with the family"))
+        reported = [f"About: {c.about}", c.reported] if c.about.strip() else [c.reported]
         response: list[str | Flag] = [c.response] if c.answered else [Flag("No response recorded yet")]
         if c.responded_by:
             response.append(f"({c.responded_by}{', ' + short_date(c.responded_on) if c.responded_on else ''})")
-        rows.append((short_date(c.received_on), source_cell, c.reported, c.impact_on_child, response))
+        rows.append((short_date(c.received_on), source_cell, reported, c.impact_on_child, response))
     word.table(
         ("Received", "Source", "What was reported", "Impact on the child", "Core group's response"),
         (1.3, 2.2, 3.5, 2.5, 3.5),
         rows,
     )
+
+
+def _concern_source(c: Concern, *, family: bool) -> list[str | Flag]:
+    """Where a concern came from and who referred it. The family copy never names a referrer
+    whose identity is withheld, nor who passed an anonymous referral on; the full copy says so."""
+    withheld = " (identity withheld from the family)"
+    if c.source_kind is SourceKind.ANONYMOUS:
+        cell: list[str | Flag] = ["Anonymous" if family else f"Anonymous (passed on by {c.source or 'not recorded'})"]
+    elif c.referrer_withheld and not c.referrer.strip() and referrer_identity(c):  # the source is the person
+        cell = ["A person (identity withheld)" if family else f"{c.source}{withheld}"]
+    else:
+        cell = [c.source or humanise(c.source_kind.value, capital=True)]
+    if not c.referrer.strip():
+        return cell
+    if not c.referrer_withheld:
+        cell.append(f"Referred by {c.referrer}")
+    elif not family:
+        cell.append(f"Referred by {c.referrer}{withheld}")
+    elif c.source_kind is not SourceKind.ANONYMOUS:
+        cell.append("Referrer's identity withheld")
+    return cell
 
 
 def _scaling(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
@@ -330,10 +428,16 @@ ACTION_STATUS = {
 
 def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
     word.heading("Actions", 1)
-    actions = [a for a in actions_for(case, meeting) if restrictions.shows_action(a)]
+    # As they stood when the meeting finished, not as they are today.
+    actions = [a for a in actions_as_at(case, meeting) if restrictions.shows_action(a)]
     if not actions:
         word.paragraphs("No actions recorded.")
         return
+    if worked_out_from_today(meeting):
+        word.paragraphs(
+            "This meeting was recorded by an earlier version of coregroup, which did not keep the actions as they "
+            "stood that day: their status and carried-forward counts are worked out from the record as it is now."
+        )
     flagged = [a for a in actions if a.is_assessment and action_flags(a, meeting.date)]
     if flagged:
         numbers = ", ".join(str(a.number) for a in flagged)
@@ -357,6 +461,9 @@ def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Res
             evidence.append(f"{'Findings' if a.is_assessment else 'Evidence'}: {a.evidence}")
         if a.impact.strip():
             evidence.append(f"Impact on the child: {a.impact}")
+        sessions = assessment_sessions_words(a)
+        if sessions:
+            evidence.append(sessions)
         if a.is_assessment:
             if a.decision_informed.strip():
                 evidence.append(f"Decision informed: {a.decision_informed}")
@@ -385,7 +492,7 @@ def _assessments(word: WordDocument, case: Case, meeting: Meeting, restrictions:
     or mental health to the rest of the family."""
     people = {p.id: p for p in case.people}
     shown = [
-        a for a in actions_for(case, meeting)
+        a for a in actions_as_at(case, meeting)
         if a.is_assessment and a.person_id in people and restrictions.shows_action(a)
         and restrictions.shows_person(a.person_id, people[a.person_id].name)
     ]  # fmt: skip
@@ -423,6 +530,17 @@ def _next_dates(word: WordDocument, case: Case, meeting: Meeting) -> None:
         word.labelled("Next core group", "Not yet set", flag=True)
     reviews = sorted(d for d in case.review_conferences if d >= meeting.date)
     word.labelled("Next review conference", weekday_date(reviews[0]) if reviews else "Not yet set")
+
+
+def _breaches(word: WordDocument, case: Case, meeting: Meeting) -> None:
+    """Timescales missed since the meeting before, as the case's record keeps them."""
+    word.heading("Timescales missed since the last meeting", 1)
+    missed = breaches_since_last(case, meeting)
+    if not missed:
+        word.paragraphs("None recorded.")
+        return
+    for breach in missed:
+        word.flag(breach_words(breach, as_at=meeting.date))
 
 
 def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:

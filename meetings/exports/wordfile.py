@@ -35,7 +35,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ..domain.locations import data_dir
 from ..domain.settings import Settings
-from ..storage.files import atomic_write
+from ..storage.files import atomic_write, remove_stale_temps
 
 TEMPLATE_NAME = "minutes-template.docx"
 MARKING_PLACEHOLDER = "{protective_marking}"
@@ -473,6 +473,7 @@ class WordDocument:
         if self._tables:
             data = _splice(data, self.doc.part.partname.membername, self._marker, self._tables)
         out = Path(out)
+        remove_stale_temps(out.parent)  # what an export killed while writing here left behind
         atomic_write(out, data)
         return out
 
@@ -497,14 +498,25 @@ def _splice(data: bytes, member: str, marker: str, tables: dict[bytes, bytes]) -
     return out.getvalue()
 
 
+CORE_PROPERTY_LIMIT = 255
+
+
+def _fit(value: str) -> str:
+    """`value` cut to what a core property holds, ending in an ellipsis if it was cut."""
+    value = " ".join(value.split())
+    return value if len(value) <= CORE_PROPERTY_LIMIT else value[: CORE_PROPERTY_LIMIT - 1].rstrip() + "…"
+
+
 def set_core_properties(document: Any, *, title: str, author: str, subject: str = "") -> None:
     """Title, author and dates of this export; nothing left from the template or python-docx."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     props = document.core_properties
-    props.title = title
-    props.subject = subject
-    props.author = author
-    props.last_modified_by = author
+    # Word's core properties hold at most 255 characters each: a long title (many children's
+    # names) is shortened, never refused.
+    props.title = _fit(title)
+    props.subject = _fit(subject)
+    props.author = _fit(author)
+    props.last_modified_by = _fit(author)
     props.comments = ""
     props.keywords = ""
     props.category = ""
@@ -705,6 +717,7 @@ __all__ = [
     "fixed_zip",
     "is_right_to_left",
     "open_template",
+    "remove_stale_temps",
     "set_core_properties",
     "template_path",
     "xml_safe",

@@ -74,6 +74,11 @@ class CaseSummary:
     unanswered_concerns: int = 0
     meetings: int = 0
     plan_ended_on: str | None = None
+    damaged: str = ""  # why the case file cannot be read: it stays listed, to be restored
+
+    @classmethod
+    def of_damaged(cls, case_id: str, reason: str) -> CaseSummary:
+        return cls(id=case_id, children="(case file damaged)", plan_categories=(), icpc_date="", damaged=reason)
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
@@ -111,6 +116,8 @@ class CaseSummary:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaseSummary:
+        if not isinstance(data, dict):
+            raise TypeError("an index entry is not an object")
         return cls(
             **{
                 **data,
@@ -209,3 +216,16 @@ class CaseStore(Protocol):
     def restore_backup(self, case_id: str, *, force: bool = False) -> Path: ...
 
     def describe(self) -> str: ...
+
+    @property
+    def locked(self) -> bool:
+        """Encrypted at rest and not unlocked yet: nothing of it can be read until `unlock`."""
+        ...
+
+    def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
+        """Unlock an encrypted store; a StoreError saying so, and nothing changed, for a wrong one."""
+        ...
+
+    def warnings(self) -> list[str]:
+        """What the user should know about where the cases are kept (who else can read them)."""
+        ...

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
 import glob
 import hmac
 import json
 import os
+import re
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,6 +29,7 @@ import orjson
 from tinydb.storages import Storage
 
 from .base import CaseLocked, DamagedFile, LockHolder, ReadOnly, StoreError
+from .crypto import CASE, INDEX, MAGIC, StoreKey, StoreLocked, Undecryptable
 
 __all__ = ["CaseLocked", "DamagedFile", "LockHolder", "ReadOnly", "StoreError"]
 
@@ -38,10 +42,80 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class LinkInStore(StoreError):
+    """A store file that is a link: it is never followed, so nothing outside the store is read,
+    truncated or overwritten through it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is a link to somewhere else, not a file of the store; it was not followed. "
+            "Move it out of the store folder."
+        )
+
+
+def open_nofollow(path: Path, flags: int, mode: int = FILE_MODE) -> int:
+    """`os.open` that never follows a symbolic link at `path` (LinkInStore if it is one)."""
+    try:
+        return os.open(path, flags | _NOFOLLOW, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or (os.path.islink(path) and not _NOFOLLOW):
+            raise LinkInStore(path) from None
+        raise
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a store file, read without following a link."""
+    fd = open_nofollow(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+_OS_WORDS = {
+    errno.ENOSPC: "there is no space left on the disk holding {where}",
+    errno.EDQUOT: "your disk quota is used up on the disk holding {where}",
+    errno.EROFS: "the disk holding {where} can only be read",
+    errno.EACCES: "you do not have permission to use {where}",
+    errno.EPERM: "you do not have permission to use {where}",
+    errno.ENOTDIR: "part of the path to {where} is a file, not a folder",
+    errno.EISDIR: "{where} is a folder, not a file",
+    errno.ENOENT: "{where} does not exist (was the store moved or deleted?)",
+    errno.EIO: "the disk holding {where} reported an error reading or writing it",
+    errno.ELOOP: "{where} is a link, which the store does not follow",
+}
+
+
+def os_error_words(problem: OSError, *, done: str = "nothing was changed") -> str:
+    """An error from the system in a user's words, naming the file or folder (never its contents)."""
+    where = f"the file or folder {problem.filename}" if problem.filename else "the store"
+    found = _OS_WORDS.get(problem.errno or -1)
+    said = (
+        found.format(where=where)
+        if found
+        else f"the system refused to use {where} ({problem.strerror or 'no reason given'})"
+    )
+    return f"{said[0].upper()}{said[1:]}: {done}."
+
+
 def make_private_dir(path: Path) -> Path:
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(path, DIR_MODE)
+    """Make a folder private to its owner (0700), and the folders above it that are missing. A
+    folder that exists already keeps its mode: a team's shared folder is the team's choice."""
+    if path.is_dir():
+        return path
+    for folder in reversed([path, *path.parents]):
+        if folder.is_dir():
+            continue
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise StoreError(f"{folder} is a file, not a folder: the store needs a folder there.") from None
+            continue
+        if os.name == "posix":
+            os.chmod(folder, DIR_MODE)  # mkdir's mode is narrowed by the umask, never widened
     return path
 
 
@@ -70,15 +144,16 @@ def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, dura
             out.flush()
             if durable:
                 os.fsync(out.fileno())
-        if backup is not None and path.exists():
+        if backup is not None and path.exists() and not path.is_symlink():  # a link is replaced, never kept
             link = backup.with_name(backup.name + ".new")
             with contextlib.suppress(FileNotFoundError):
                 link.unlink()
             try:
-                os.link(path, link)
+                os.link(path, link, follow_symlinks=False)
             except OSError:  # a file system without hard links: copy instead
-                link.write_bytes(path.read_bytes())
-                os.chmod(link, FILE_MODE)
+                fd = open_nofollow(link, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+                with os.fdopen(fd, "wb") as copied:
+                    copied.write(read_bytes(path))
             os.replace(link, backup)
         os.replace(tmp, path)
     except BaseException:
@@ -102,8 +177,58 @@ def remove_leftovers(path: Path) -> None:
         backup_path(path).with_name(backup_path(path).name + ".new").unlink()
 
 
-def read_json(path: Path) -> Any:
-    return orjson.loads(path.read_bytes())
+_OUR_TEMP = re.compile(r"^\..+\.(docx|json|pdf)\.[A-Za-z0-9_]{8}\.tmp$")
+STALE_AFTER = 120.0  # seconds: far longer than any export takes to write
+
+
+def remove_stale_temps(folder: Path, *, now: float | None = None) -> int:
+    """Remove the temporary files `atomic_write` left in `folder` when a process was killed while
+    writing an export (`.minutes.docx.k3j2h1x9.tmp`, private, holding a child's name): only files of
+    that naming, the user's own, not written to for `STALE_AFTER` seconds (another export may be
+    writing one now). Returns how many were removed; a folder that cannot be read is left alone."""
+    removed = 0
+    moment = time.time() if now is None else now
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        if not _OUR_TEMP.match(name):
+            continue
+        path = folder / name
+        with contextlib.suppress(OSError):
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+                continue
+            if moment - info.st_mtime >= STALE_AFTER:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def is_our_temp(name: str) -> bool:
+    """Whether a file name is one of the temporary files an export writes (kept out of listings)."""
+    return bool(_OUR_TEMP.match(name))
+
+
+def plain_bytes(stored: bytes, cipher: StoreKey | None, kind: bytes, path: Path) -> bytes:
+    """The plain bytes of a store file as read: decrypted if it is encrypted, as they are if not
+    (a store being encrypted holds both). Undecryptable (a ValueError: damaged) if the key does
+    not open it; StoreLocked if it is encrypted and there is no key."""
+    if not stored.startswith(MAGIC):
+        return stored
+    if cipher is None:
+        raise StoreLocked(path.parent.parent)
+    return cipher.decrypt(stored, kind)
+
+
+def stored_bytes(plain: bytes, cipher: StoreKey | None, kind: bytes) -> bytes:
+    """The bytes to write for `plain`: encrypted when the store has a key."""
+    return plain if cipher is None else cipher.encrypt(plain, kind)
+
+
+def read_json(path: Path, cipher: StoreKey | None = None, kind: bytes = INDEX) -> Any:
+    return orjson.loads(plain_bytes(read_bytes(path), cipher, kind, path))
 
 
 def dump_json(data: Any) -> bytes:
@@ -144,10 +269,10 @@ def proof_key(path: Path, *, create: bool) -> bytes | None:
     """The store's secret for proofs, kept private at `path`; made (durably) if missing and
     `create`. None when there is none or it is unreadable: then no file is taken as proven."""
     try:
-        secret = path.read_bytes()
+        secret = read_bytes(path)
     except FileNotFoundError:
         secret = b""
-    except OSError:
+    except OSError:  # a link (LinkInStore is one) or unreadable: no proofs
         return None
     if len(secret) == 32:
         return secret
@@ -164,36 +289,44 @@ def _make_key(path: Path, *, replace: bool) -> bytes:
     if replace:  # a damaged key: files proven with the old one are checked field by field
         atomic_write(path, fresh)
         return fresh
+    if write_new(path, fresh):
+        return fresh
+    theirs = read_bytes(path)  # another process made the key first: use theirs
+    if len(theirs) != 32:
+        raise OSError("the store's proof key is being replaced")
+    return theirs
+
+
+def write_new(path: Path, content: bytes) -> bool:
+    """Write a new file at `path`, durably and whole, only if there is none there yet: False (and
+    nothing written) if there is. Of two processes writing the same new file, one wins."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), FILE_MODE) if hasattr(os, "fchmod") else None
-            out.write(fresh)
+            out.write(content)
             out.flush()
             os.fsync(out.fileno())
         try:
-            os.link(tmp_name, path)  # fails if another process made the key first: use theirs
+            os.link(tmp_name, path)  # fails if the file exists, whoever made it
         except FileExistsError:
-            theirs = path.read_bytes()
-            if len(theirs) != 32:
-                raise OSError("the store's proof key is being replaced") from None
-            return theirs
+            return False
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
     _fsync_dir(path.parent)
-    return fresh
+    return True
 
 
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def usable_backup(path: Path) -> Path | None:
+def usable_backup(path: Path, cipher: StoreKey | None = None) -> Path | None:
     backup = backup_path(path)
     try:
-        read_json(backup)
-    except (OSError, ValueError):
+        read_json(backup, cipher, CASE)
+    except (OSError, ValueError, StoreLocked):
         return None
     return backup
 
@@ -203,30 +336,42 @@ class AtomicStorage(Storage):
 
     The data is cached after the first read. That is safe because only the holder of the
     case's lock writes the file. With a `key`, every write is sealed with a proof of integrity,
-    and `proven` says whether the file as read carries a proof made with it.
+    and `proven` says whether the file as read carries a proof made with it. With a `cipher`
+    (an encrypted store), every write is encrypted, after the proof is made of the plain bytes.
     """
 
-    def __init__(self, path: str | os.PathLike[str], read_only: bool = False, key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        read_only: bool = False,
+        key: bytes | None = None,
+        cipher: StoreKey | None = None,
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.key = key
+        self.cipher = cipher
         self.proven = False
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._cache is None:
             try:
-                raw = self.path.read_bytes()
+                raw = plain_bytes(read_bytes(self.path), self.cipher, CASE, self.path)
             except FileNotFoundError:
                 return None
+            except LinkInStore:
+                raise self._damaged("it is a link, not a file of the store") from None
             except OSError as exc:
-                raise DamagedFile(self.path, f"it cannot be read: {exc.strerror}", usable_backup(self.path)) from None
+                raise self._damaged(f"it cannot be read: {exc.strerror}") from None
+            except Undecryptable as exc:
+                raise self._damaged(str(exc)) from None
             try:
                 data = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                raise DamagedFile(self.path, f"it is not valid JSON: {exc}", usable_backup(self.path)) from None
+                raise self._damaged(f"it is not valid JSON: {exc}") from None
             if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-                raise DamagedFile(self.path, "it does not hold a case's tables", usable_backup(self.path))
+                raise self._damaged("it does not hold a case's tables")
             proof = data.pop(PROOF_TABLE, None)  # never a table of the case, whoever wrote it
             self.proven = proof is not None and proven(raw, self.key)
             self._cache = data
@@ -237,7 +382,8 @@ class AtomicStorage(Storage):
             self._cache = None
             raise ReadOnly(f"{self.path.name} is open read-only")
         try:
-            atomic_write(self.path, seal(dump_json(data), self.key), backup=backup_path(self.path))
+            content = stored_bytes(seal(dump_json(data), self.key), self.cipher, CASE)
+            atomic_write(self.path, content, backup=backup_path(self.path))
         except BaseException:
             self._cache = None  # TinyDB changed the cached tables in place; forget the unsaved change
             raise
@@ -246,11 +392,14 @@ class AtomicStorage(Storage):
     def close(self) -> None:
         self._cache = None
 
+    def _damaged(self, reason: str) -> DamagedFile:
+        return DamagedFile(self.path, reason, usable_backup(self.path, self.cipher))
+
 
 @contextlib.contextmanager
 def exclusive_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created private) for the length of a `with` block."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = open_nofollow(path, os.O_RDWR | os.O_CREAT)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -267,7 +416,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self, name: str) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT)
         if fcntl is not None:
             # A few tries: a read-only opener holds a shared lock for a moment to see who has it.
             for attempt in range(3):
@@ -288,7 +437,7 @@ class FileLock:
 
     def holder(self) -> LockHolder | None:
         try:
-            return LockHolder(**json.loads(self.path.read_text()))
+            return LockHolder(**json.loads(read_bytes(self.path)))
         except (OSError, ValueError, TypeError):
             return None
 
@@ -296,7 +445,7 @@ class FileLock:
         """Who has the lock now; None when nobody does (a holder killed by SIGKILL leaves its
         name in the lock file, but the kernel has released its lock)."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_nofollow(self.path, os.O_RDONLY)
         except OSError:
             return None
         try:

@@ -9,6 +9,9 @@ Layout of a store folder (all private to its owner)::
     cases/.proof-key      a random secret of this store, for the proof of integrity in each case file
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
                           one case's summary rewrites a small file whatever the store's size
+    store-key.json        only in an encrypted store: the store key, wrapped by the passphrase and
+                          by the recovery key (see `crypto`); then every case file, backup, damaged
+                          file and index shard is encrypted (lock files hold no case data: plain)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import hashlib
 import hmac
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +41,26 @@ from .base import (
     CaseSummary,
     Snapshot,
 )
+from .crypto import (
+    CASE,
+    INDEX,
+    KEY_FILE,
+    KeyFile,
+    StoreKey,
+    StoreLocked,
+    WrongSecret,
+    is_encrypted,
+    keyring_get,
+    keyring_put,
+    looks_like_recovery_key,
+    passphrase_problem,
+)
 from .files import (
     AtomicStorage,
     CaseLocked,
     DamagedFile,
     FileLock,
+    LinkInStore,
     LockHolder,
     ReadOnly,
     StoreError,
@@ -51,12 +69,16 @@ from .files import (
     dump_json,
     exclusive_lock,
     make_private_dir,
+    plain_bytes,
     proof_key,
     proven,
+    read_bytes,
     read_json,
     remove_leftovers,
     seal,
+    stored_bytes,
     usable_backup,
+    write_new,
 )
 
 __all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "Snapshot", "Store", "StoreError"]
@@ -73,10 +95,45 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.cases_dir = make_private_dir(self.root / "cases")
-        self.index_dir = make_private_dir(self.root / "index")
-        os.chmod(self.root, 0o700) if os.name == "posix" else None
+        self.cases_dir = self.root / "cases"
+        self.index_dir = self.root / "index"
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"The store {self.root} is a file, not a folder.")
+        if self.root.is_dir() and not os.access(self.root, os.R_OK | os.X_OK):
+            raise StoreError(f"You cannot read the store at {self.root}: it belongs to someone else, or is private.")
+        #: Cases open read-only, and nothing is written, when the store's folders cannot be written.
+        self.read_only = False
+        for folder in (self.cases_dir, self.index_dir):
+            try:
+                make_private_dir(folder)
+            except PermissionError:
+                self.read_only = True
+        if not self.read_only:
+            self.read_only = not all(os.access(f, os.W_OK | os.X_OK) for f in (self.cases_dir, self.index_dir))
+        if self.cases_dir.is_dir() and not os.access(self.cases_dir, os.R_OK | os.X_OK):
+            raise StoreError(f"You cannot read the cases in the store at {self.root}.")
         self._proof_key: bytes | None = None
+        self._key: StoreKey | None = None
+        self._key_file: KeyFile | None = None
+
+    def warnings(self) -> list[str]:
+        """What the user should know about the store's folder, in words: others can read it, or it
+        can only be read."""
+        found = []
+        if self.read_only:
+            found.append(f"You cannot write to the store at {self.root}: cases open read-only and nothing is saved.")
+        if os.name == "posix":
+            for folder in (self.root, self.cases_dir):
+                with contextlib.suppress(OSError):
+                    mode = folder.stat().st_mode
+                    if mode & 0o077:
+                        found.append(
+                            f"Other users of this computer can open the folder {folder} (mode {mode & 0o7777:o}). "
+                            "The case files are private to you, but consider making the folder private "
+                            f"(chmod 700 {folder})."
+                        )
+                        break
+        return found
 
     def proof_key(self, *, create: bool) -> bytes | None:
         """The key that proves this store wrote a case file, with the code that checked it (see
@@ -92,6 +149,178 @@ class Store:
     def describe(self) -> str:
         return f"the folder {self.root}"
 
+    # ----- encryption at rest ------------------------------------------------------------------
+    @property
+    def key_path(self) -> Path:
+        return self.root / KEY_FILE
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the store is encrypted (it has a key file): its cases open only once unlocked."""
+        return os.path.lexists(self.key_path)
+
+    @property
+    def locked(self) -> bool:
+        """Encrypted, and not unlocked yet: nothing of it can be read or written."""
+        return self._key is None and self.encrypted
+
+    def _cipher(self) -> StoreKey | None:
+        """The store key of an encrypted store (StoreLocked if not unlocked); None for a plain store."""
+        if self._key is None and self.encrypted:
+            raise StoreLocked(self.root)
+        return self._key
+
+    def _read_key_file(self) -> KeyFile:
+        try:
+            raw = read_bytes(self.key_path)
+        except OSError as exc:
+            raise StoreError(f"The store's key file {self.key_path} cannot be read ({exc.strerror}).") from None
+        self._key_file = KeyFile.parse(raw, self.key_path)
+        return self._key_file
+
+    def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
+        """Unlock an encrypted store with its passphrase or recovery key. A wrong one raises
+        WrongSecret (a StoreError saying so) and changes nothing."""
+        if not self.encrypted:
+            return
+        key_file = self._read_key_file()
+        try:
+            self._key = key_file.unlock(passphrase=passphrase, recovery_key=recovery_key, where=self.root)
+        except WrongSecret:
+            if passphrase is None or not looks_like_recovery_key(passphrase):
+                raise
+            # The recovery key typed where the passphrase is asked for (the app has one box for both).
+            with contextlib.suppress(WrongSecret):
+                self._key = key_file.unlock(recovery_key=passphrase, where=self.root)
+            if self._key is None:
+                raise
+
+    def unlock_from_keyring(self) -> bool:
+        """Unlock with the store key kept in the system's keyring, if it was put there (`encrypt --keyring`)."""
+        if not self.encrypted or self._key is not None:
+            return self._key is not None
+        key_file = self._read_key_file()
+        if key_file.keyring:
+            self._key = keyring_get(key_file.store_id, key_file.check)
+        return self._key is not None
+
+    def start_encryption(self, passphrase: str) -> str:
+        """Make a store key and write the key file (first, whole, only if there is none): from now
+        on everything written is encrypted, and `encrypt_files` converts what is still plain.
+        Returns the recovery key, to be shown to the user once."""
+        if self.read_only:
+            raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
+        if self.encrypted:
+            raise StoreError(f"The store at {self.root} is already encrypted.")
+        problem = passphrase_problem(passphrase)
+        if problem:
+            raise StoreError(f"{problem} Nothing was changed.")
+        for case_id, holder in self.open_for_editing():
+            raise StoreError(
+                f"Case {case_id} is open for editing by {holder.describe()}. Close it, then run `coregroup encrypt` "
+                "again: nothing was changed."
+            )
+        key = StoreKey.generate()
+        key_file, recovery_key = KeyFile.new(key, passphrase)
+        if not write_new(self.key_path, key_file.dump()):
+            raise StoreError(
+                f"The store at {self.root} was encrypted by someone else just now: nothing was changed here. Run "
+                "`coregroup encrypt` again with their passphrase to finish it."
+            )
+        self._key, self._key_file = key, key_file
+        return recovery_key
+
+    def open_for_editing(self) -> Iterator[tuple[str, LockHolder]]:
+        """The cases another process has open for editing now, and who has each."""
+        for lock_path in sorted(self.cases_dir.glob("*.lock")):
+            holder = FileLock(lock_path).current_holder()
+            if holder is not None:
+                yield lock_path.stem, holder
+
+    def encrypt_files(self, on_file: Callable[[Path], None] | None = None) -> tuple[int, list[str]]:
+        """Encrypt every file of an unlocked encrypted store that is still plain, one atomic
+        replacement at a time: a kill at any moment leaves each file whole, in one form or the
+        other, and both are read. Returns how many files were encrypted, and the cases left as they
+        are because another process has them open for editing (run it again when they are closed)."""
+        cipher = self._cipher()
+        if cipher is None:
+            raise StoreError(f"The store at {self.root} is not encrypted: `coregroup encrypt` does that.")
+        if self.read_only:
+            raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
+        converted, busy = 0, []
+        for case_id, paths in self._files_of_cases().items():
+            lock = FileLock(self._lock_path(case_id))
+            try:
+                lock.acquire(case_id)
+            except CaseLocked:
+                busy.append(case_id)
+                continue
+            try:
+                remove_leftovers(self.case_path(case_id))  # a killed save's temporary copy may be plain
+                for path in paths:
+                    converted += _encrypt_file(path, cipher, CASE, on_file)
+            finally:
+                lock.release()
+        with self._index_lock():
+            for shard in sorted(self.index_dir.glob("[0-9][0-9].json")):
+                remove_leftovers(shard)
+                converted += _encrypt_file(shard, cipher, INDEX, on_file)
+        return converted, busy
+
+    def _files_of_cases(self) -> dict[str, list[Path]]:
+        """Each case's files in the cases folder: the case file, its backup, damaged files set aside."""
+        found: dict[str, list[Path]] = {}
+        for path in sorted(self.cases_dir.iterdir()):
+            name = path.name
+            if name.startswith(".") or ".json" not in name:
+                continue
+            case_id, _, rest = name.partition(".json")
+            if rest not in ("", ".bak") and not rest.startswith(".damaged-"):
+                continue
+            try:
+                check_case_id(case_id)
+            except InvalidRecord:
+                continue
+            found.setdefault(case_id, []).append(path)
+        return found
+
+    def change_passphrase(self, passphrase: str) -> None:
+        """Wrap the store key under a new passphrase. The cases are not encrypted again."""
+        self._rewrite_key_file(lambda kf, key: kf.with_passphrase(key, passphrase), check=passphrase)
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (the old one stops working); returns the new one, to show once."""
+        made: list[str] = []
+
+        def change(key_file: KeyFile, key: StoreKey) -> KeyFile:
+            changed, recovery_key = key_file.with_recovery_key(key)
+            made.append(recovery_key)
+            return changed
+
+        self._rewrite_key_file(change)
+        return made[0]
+
+    def keep_key_in_keyring(self) -> None:
+        """Keep the store key in the system's keyring too, so that this user is not asked for the passphrase."""
+        key_file = self._read_key_file()
+        key = self._cipher()
+        assert key is not None
+        keyring_put(key_file.store_id, key)
+        self._rewrite_key_file(lambda kf, _: kf.with_keyring(True))
+
+    def _rewrite_key_file(self, change: Callable[[KeyFile, StoreKey], KeyFile], *, check: str | None = None) -> None:
+        key = self._cipher()
+        if key is None:
+            raise StoreError(f"The store at {self.root} is not encrypted: `coregroup encrypt` does that.")
+        if self.read_only:
+            raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
+        problem = passphrase_problem(check) if check is not None else ""
+        if problem:
+            raise StoreError(f"{problem} Nothing was changed.")
+        changed = change(self._read_key_file(), key)
+        atomic_write(self.key_path, changed.dump())
+        self._key_file = changed
+
     # ----- cases -------------------------------------------------------------------------
     def case_path(self, case_id: str) -> Path:
         return self.cases_dir / f"{check_case_id(case_id)}.json"
@@ -105,17 +334,16 @@ class Store:
         Raises CaseLocked when another process has it open for editing, naming who;
         the caller may then open it read-only.
         """
+        self._cipher()  # an encrypted store that is not unlocked: say so, touching nothing
         path = self.case_path(case_id)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise StoreError(f"There is no case {case_id} in the store at {self.root}.")
-        return CaseFile(self, case_id, read_only=read_only)
+        return CaseFile(self, case_id, read_only=read_only or self.read_only)
 
     def create(self, case: Case) -> CaseFile:
         """Save a new case and open it for editing."""
         _validate(case)
-        if self.exists(case.id):
-            raise StoreError(f"A case with the id {case.id} already exists.")
-        self._write_whole(case)
+        self._write_whole(case, replace=False)
         return self.open(case.id)
 
     def import_data(self, data: Any, *, replace: bool = False) -> Case:
@@ -124,11 +352,8 @@ class Store:
             raise InvalidRecord("", "the file should hold one case (a JSON object)")
         with _gc_paused():
             case = schema.load(Case, migrate(dict(data)))
-        if self.exists(case.id) and not replace:
-            raise StoreError(
-                f"A case with the id {case.id} is already in the store; import with --replace to overwrite it."
-            )
-        self._write_whole(case)
+        _validate(case)  # exactly what opening it will accept
+        self._write_whole(case, replace=replace)
         return case
 
     def export_data(self, case_id: str) -> dict[str, Any]:
@@ -136,26 +361,44 @@ class Store:
             data: dict[str, Any] = schema.dump(case_file.case)
             return data
 
-    def _write_whole(self, case: Case) -> None:
+    def _write_whole(self, case: Case, *, replace: bool) -> None:
+        """Write a whole case. Without `replace`, only a new one: whether it exists is decided
+        under its lock, so of two imports of the same new case at once, one is refused."""
+        if self.read_only:
+            raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
+        cipher = self._cipher()
         key = self.proof_key(create=True)
-        content = seal(dump_json(_tables(case)), key)
+        content = stored_bytes(seal(dump_json(_tables(case)), key), cipher, CASE)
         lock = FileLock(self._lock_path(case.id))
-        lock.acquire(case.id)
+        try:
+            lock.acquire(case.id)
+        except CaseLocked:
+            if replace:
+                raise
+            raise self._already(case.id) from None
         try:
             path = self.case_path(case.id)
+            if not replace and (path.exists() or path.is_symlink()):
+                raise self._already(case.id)
             backup = None
             if path.exists():
                 try:
-                    existing = path.read_bytes()
+                    existing = plain_bytes(read_bytes(path), cipher, CASE, path)
                     if not proven(existing, key):  # a file the store wrote is whole JSON: no need to parse it
                         orjson.loads(existing)
                     backup = backup_path(path)
-                except (OSError, ValueError):
+                except (OSError, ValueError, LinkInStore):
                     _set_aside(path)  # a damaged file must not push the last good save out of the backup
             atomic_write(path, content, backup=backup)
             self.update_index(CaseSummary.of(case))
         finally:
             lock.release()
+
+    @staticmethod
+    def _already(case_id: str) -> StoreError:
+        return StoreError(
+            f"A case with the id {case_id} is already in the store; import with --replace to overwrite it."
+        )
 
     def _lock_path(self, case_id: str) -> Path:
         return self.cases_dir / f"{check_case_id(case_id)}.lock"
@@ -165,6 +408,7 @@ class Store:
 
         A case file that opens without problems is left alone unless `force`: restoring it would
         throw away the latest save."""
+        cipher = self._cipher()
         path = self.case_path(case_id)
         if not force and path.exists():
             try:
@@ -176,14 +420,15 @@ class Store:
                     f"Case {case_id} opens without problems, so it was not restored: the backup is the save "
                     "before the latest one. Use --force to put the backup back anyway."
                 )
-        backup = usable_backup(path)
+        backup = usable_backup(path, cipher)
         if backup is None:
             raise StoreError(f"There is no readable backup of case {case_id} at {backup_path(path)}.")
         lock = FileLock(self._lock_path(case_id))
         lock.acquire(case_id)
         try:
             kept = _set_aside(path)
-            atomic_write(path, backup.read_bytes())
+            # Through the cipher: a backup left plain by a store being encrypted is put back encrypted.
+            atomic_write(path, stored_bytes(plain_bytes(read_bytes(backup), cipher, CASE, backup), cipher, CASE))
             with CaseFile(self, case_id, read_only=True) as case_file:
                 self.update_index(CaseSummary.of(case_file.case))
             return kept
@@ -192,10 +437,18 @@ class Store:
 
     # ----- the index -------------------------------------------------------------------------
     def list_cases(self) -> list[CaseSummary]:
+        """The case list, from the index. The index heals itself: a shard it cannot trust (not
+        readable, not a list of cases, one missing) is rebuilt from the case files."""
+        cipher = self._cipher()
         summaries: list[CaseSummary] = []
-        for shard in sorted(self.index_dir.glob("[0-9][0-9].json")):
+        shards = sorted(self.index_dir.glob("[0-9][0-9].json"))
+        if len(shards) < INDEX_SHARDS and any(self.cases_dir.glob("*.json")):
+            return self.rebuild_index()  # shards deleted, or never written
+        for shard in shards:
             try:
-                entries = read_json(shard)
+                entries = read_json(shard, cipher, INDEX)
+                if not isinstance(entries, dict):
+                    raise TypeError("a shard is not an object")
                 summaries.extend(CaseSummary.from_json(e) for e in entries.values())
             except (OSError, ValueError, TypeError, KeyError):
                 return self.rebuild_index()
@@ -203,32 +456,60 @@ class Store:
         return summaries
 
     def update_index(self, summary: CaseSummary) -> None:
+        """Put one case's summary in the index; a shard that cannot be trusted is rebuilt instead."""
+        if self.read_only:
+            return
+        cipher = self._cipher()
         shard = self.index_dir / f"{_shard(summary.id)}.json"
         with self._index_lock():
             try:
-                entries = read_json(shard)
-            except (OSError, ValueError):
+                entries = read_json(shard, cipher, INDEX)
+            except FileNotFoundError:
                 entries = {}
-            if entries.get(summary.id) == summary.to_json():
+            except (OSError, ValueError):
+                entries = None
+            if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+                entries = None
+            if entries is not None:
+                if entries.get(summary.id) == summary.to_json():
+                    return
+                entries[summary.id] = summary.to_json()
+                atomic_write(shard, stored_bytes(dump_json(entries), cipher, INDEX))
                 return
-            entries[summary.id] = summary.to_json()
-            atomic_write(shard, dump_json(entries))
+        self.rebuild_index()  # the other cases of a damaged shard are found again from their files
+
+    def indexed(self, case_id: str) -> CaseSummary | None:
+        """The index's summary of one case, if it has a readable one."""
+        try:
+            entries = read_json(self.index_dir / f"{_shard(case_id)}.json", self._cipher(), INDEX)
+            return CaseSummary.from_json(entries[case_id]) if isinstance(entries, dict) else None
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
 
     def rebuild_index(self) -> list[CaseSummary]:
-        """Rebuild the index from the case files (after damage, or a store copied in by hand)."""
+        """Rebuild the index from the case files (after damage, or a store copied in by hand). A
+        case that cannot be read stays listed, as damaged, so it is never lost from sight."""
+        cipher = self._cipher()  # a store not unlocked is not a store of damaged cases
         shards: dict[str, dict[str, Any]] = {f"{n:02d}": {} for n in range(INDEX_SHARDS)}
         summaries = []
         for path in sorted(self.cases_dir.glob("*.json")):
             try:
+                check_case_id(path.stem)
+            except InvalidRecord:
+                continue  # not a case file of this store
+            try:
                 with CaseFile(self, path.stem, read_only=True) as case_file:
                     summary = CaseSummary.of(case_file.case)
-            except (StoreError, InvalidRecord):
-                continue  # a damaged case is reported when it is opened, not hidden here
+            except StoreLocked:
+                raise  # not damaged: its key is missing
+            except (StoreError, InvalidRecord) as problem:
+                summary = CaseSummary.of_damaged(path.stem, str(problem))
             shards[_shard(summary.id)][summary.id] = summary.to_json()
             summaries.append(summary)
-        with self._index_lock():
-            for name, entries in shards.items():
-                atomic_write(self.index_dir / f"{name}.json", dump_json(entries))
+        if not self.read_only:
+            with self._index_lock():
+                for name, entries in shards.items():
+                    atomic_write(self.index_dir / f"{name}.json", stored_bytes(dump_json(entries), cipher, INDEX))
         summaries.sort(key=lambda s: (s.children.casefold(), s.id))
         return summaries
 
@@ -246,6 +527,7 @@ class CaseFile:
         self.path = store.case_path(case_id)
         self.read_only = read_only
         self.locked_by: LockHolder | None = None
+        self._cipher = store._cipher()
         self._lock = FileLock(store._lock_path(case_id))
         if not read_only:
             self._lock.acquire(case_id)
@@ -254,18 +536,23 @@ class CaseFile:
             self.locked_by = self._lock.current_holder()
         try:
             key = store.proof_key(create=not read_only)
-            self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only, key=key)
+            self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only, key=key, cipher=self._cipher)
             with _gc_paused():
                 self.case = self._load()
         except BaseException:
             self._lock.release()
             raise
         self._summary = CaseSummary.of(self.case)
+        if not read_only and store.indexed(case_id) != self._summary:
+            store.update_index(self._summary)  # a stale entry (a save killed before its index update)
 
     def _load(self) -> Case:
         tables = self._db.storage.read()
         if not tables or HEADER_TABLE not in tables:
             raise DamagedFile(self.path, "it holds no case", usable_backup(self.path))
+        problem = _shape_problem(tables)
+        if problem:
+            raise DamagedFile(self.path, problem, usable_backup(self.path))
         data = dict(tables[HEADER_TABLE][str(HEADER_ID)])
         for name in COLLECTIONS:
             # The order of the file a case was imported from, new records at the end: an export
@@ -340,6 +627,11 @@ class CaseFile:
                 schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
             else:
                 schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")
+        if self._cipher is None and self.store.encrypted:
+            raise StoreError(
+                f"The store at {self.store.root} was encrypted while case {self.case_id} was open, so nothing more "
+                "is saved to it unencrypted. Close coregroup and open the store again with its passphrase."
+            )
         if not self._lock.still_held():
             raise StoreError(
                 f"The lock of case {self.case_id} was removed or replaced while the case was open (was the store "
@@ -414,6 +706,35 @@ def _checking_code() -> bytes | None:
         except (OSError, TypeError):
             return None
     return digest.digest()
+
+
+def _shape_problem(tables: Any) -> str:
+    """What is wrong with the shape of a case file's tables, in words; empty if nothing is. A file
+    of any other shape is damaged, never a crash: it can be reported and restored."""
+    if not isinstance(tables, dict):
+        return "it is not a set of tables"
+    header = tables.get(HEADER_TABLE)
+    if not isinstance(header, dict) or not isinstance(header.get(str(HEADER_ID)), dict):
+        return "it holds no case details"
+    for name in COLLECTIONS:
+        table = tables.get(name, {})
+        if not isinstance(table, dict) or not all(isinstance(row, dict) for row in table.values()):
+            return f"its {name} are not in the form of records"
+    return ""
+
+
+def _encrypt_file(path: Path, cipher: StoreKey, kind: bytes, on_file: Callable[[Path], None] | None) -> int:
+    """Replace a plain file with its encrypted form, atomically; 1 if it was plain, 0 if not (or a link)."""
+    try:
+        raw = read_bytes(path)
+    except (FileNotFoundError, LinkInStore):
+        return 0
+    if is_encrypted(raw):
+        return 0
+    atomic_write(path, cipher.encrypt(raw, kind))
+    if on_file is not None:
+        on_file(path)
+    return 1
 
 
 def _validate(case: Case) -> None:

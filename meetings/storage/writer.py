@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from ..domain.schema import InvalidRecord
 from .base import EMPTY, OpenCase, Snapshot, StoreError
+from .files import os_error_words
 
 
 def unexpected(problem: BaseException) -> str:
@@ -95,8 +96,10 @@ class Writer:
                 if snapshot:
                     self.case_file.write(snapshot)
                     self.saves += 1
-            except (InvalidRecord, StoreError, OSError) as refused:
+            except (InvalidRecord, StoreError) as refused:
                 problem = f"Not saved: {refused}"
+            except OSError as refused:
+                problem = f"Not saved: {os_error_words(refused, done='the change is kept and will be tried again')}"
             except Exception as refused:  # never stop saving because of one bad save
                 problem = unexpected(refused)
             finally:

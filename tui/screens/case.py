@@ -12,16 +12,50 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from meetings.domain import lifecycle
+from meetings.domain.analysis import scaling_trends
+from meetings.domain.chronology import (
+    KIND_WORDS,
+    ChronologyFilter,
+    ChronologyItem,
+    EventKind,
+    chronology,
+    for_copy,
+    kind_words,
+)
+from meetings.domain.family import Restrictions, withholds_referrer
 from meetings.domain.flags import case_flags
-from meetings.domain.records import Case, Meeting, MeetingStatus
+from meetings.domain.prebirth import plan_lines, pre_birth_plans
+from meetings.domain.records import (
+    Action,
+    Case,
+    Child,
+    ChronologyEntry,
+    Concern,
+    CopyType,
+    Impact,
+    Meeting,
+    MeetingStatus,
+    Person,
+    Service,
+)
 from meetings.domain.timescales import next_core_group_due
-from meetings.domain.wording import humanise, person_profile, plan_category_words, relationship_words, short
+from meetings.domain.wording import (
+    humanise,
+    person_profile,
+    plan_category_words,
+    relationship_words,
+    short,
+    short_date,
+)
 
 from ..exports import export_chronology
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
+from ..widgets.concerns import concern_source_words, contacts_words, referrer_words, reported_cleaner
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
+from ..widgets.forms import RecordForm, specs_for
+from ..widgets.trend import before_birth_text, trend_text
 from . import editing
 from .start import StartMeetingForm
 from .walkthrough import WalkthroughScreen
@@ -65,6 +99,13 @@ class CaseScreen(Screen[None]):
             id="chronology",
         ),
         Binding(
+            "slash",
+            "filter_chronology",
+            "Filter",
+            tooltip="On the Chronology tab: show one kind of event, one person, one source or a period",
+            id="filter-chronology",
+        ),
+        Binding(
             RESTRICTED_KEY,
             "toggle_restricted",
             "Restricted",
@@ -98,6 +139,7 @@ class CaseScreen(Screen[None]):
         self.ready = False  # the overview is on the screen (for a benchmark or a test to wait on)
         self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
         self.flags_folded = False
+        self.chronology_filter = ChronologyFilter()  # what the chair chose to see of the chronology
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,6 +152,8 @@ class CaseScreen(Screen[None]):
                     if tab == "actions":  # its columns fit the width: what matters first
                         yield ActionTable(id="table-actions")
                     else:
+                        if tab == "chronology":  # what is shown of it, and the key that filters it
+                            yield Static(id="chronology-filter")
                         yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="export-row"):
             yield Label("Writing the chronology ", id="export-label")
@@ -120,9 +164,9 @@ class CaseScreen(Screen[None]):
         columns = {
             "children": ("Name", "Born / due", "Mobility"),
             "people": ("Name", "Relationship", "Household", "Assessment", "Invited"),
-            "concerns": ("Received", "Source", "Reported", "Response"),
+            "concerns": ("Received", "Source", "Referred by", "Contacts", "Reported", "Response"),
             "meetings": ("No.", "Date", "Mode", "Status", "Attended"),
-            "chronology": ("Date / period", "Source", "Impact", "Share", "Event"),
+            "chronology": ("Date / period", "Kind", "Share", "Impact", "Event", "Source"),
             "services": ("Service", "Agency", "For", "Start", "Ends", "What follows"),
         }
         for tab, names in columns.items():
@@ -186,11 +230,26 @@ class CaseScreen(Screen[None]):
                 plan.append(text)
         if hidden:
             plan.append(f"\n{hidden_line(hidden)}", style="italic")
+        self._birth_and_scaling(plan)
         self.query_one("#case-plan", Static).update(plan)
         self._stale = set(self.TABS[1:])
         self._fill_tab(self._tab())
         if not self.ready:
             self.call_after_refresh(self._mark_ready)
+
+    def _birth_and_scaling(self, plan: Text) -> None:
+        """The overview's "Before the birth" (for a child with a due date or born on the plan),
+        kept after the birth, and each person's scaling across the meetings."""
+        case, app = self.case, self.app
+        today, show = app.today(), app.show_restricted
+        plans = pre_birth_plans(case, app.settings, today)
+        if plans:
+            lines = [(p.child.name, plan_lines(p, app.settings, today)) for p in plans]
+            plan.append("\n\n")
+            plan.append_text(before_birth_text(lines, show_restricted=show))
+        if any(m.scaling for m in case.meetings):
+            plan.append("\n\n")
+            plan.append_text(trend_text(scaling_trends(case), show_restricted=show))
 
     def _show_flags(self) -> None:
         """The flags in full, or folded to one line so that the plan below is in view."""
@@ -221,6 +280,42 @@ class CaseScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fill_tab(self._tab())
+        self.refresh_bindings()  # the chronology's filter key shows on its tab only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter_chronology":
+            return self.is_mounted and self._tab() == "chronology"
+        return True
+
+    def action_filter_chronology(self) -> None:
+        """A small form: one kind, one person, part of a source's name, from and to; empty for all."""
+        if self._tab() != "chronology":
+            return
+        people = [p for p in self.case.people if self.app.show_restricted or not p.restricted]
+        sources = sorted({i.source for i in self._chronology()})
+        specs = specs_for(
+            ChronologyFilter,
+            ("kind", "person_id", "agency", "start", "end"),
+            kind={"label": "Kind of event", "choices": [(KIND_WORDS[k], k.value) for k in EventKind],
+                  "help": "empty for every kind"},
+            person_id={"kind": "enum", "label": "About", "choices": [(p.name, p.id) for p in people],
+                       "help": "a person in the child's life; empty for everyone"},
+            agency={"label": "Source", "suggest": sources, "help": "part of the agency's name, e.g. housing"},
+            start={"label": "From"},
+            end={"label": "To"},
+        )  # fmt: skip
+
+        def chosen(result: ChronologyFilter | None) -> None:
+            if result is not None:
+                self.chronology_filter = result
+                self._stale.add("chronology")
+                self._fill_tab("chronology")
+
+        form = RecordForm(
+            "Filter the chronology (leave a field empty for all)", ChronologyFilter, self.chronology_filter, specs,
+            parse_due=self.app.case_session.parse_date,
+        )  # fmt: skip
+        self.app.push_screen(form, chosen)
 
     def _fill_tab(self, tab: str) -> None:
         if tab not in self._stale:
@@ -229,6 +324,8 @@ class CaseScreen(Screen[None]):
         if tab == "actions":
             self.query_one("#table-actions", ActionTable).show(self._records("actions"))
             return
+        if tab == "chronology":
+            self._show_chronology_filter()
         rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
         table = self.query_one(f"#table-{tab}", DataTable)
         row = table.cursor_row
@@ -251,9 +348,13 @@ class CaseScreen(Screen[None]):
                 for p in self._records("people")
             ]  # fmt: skip
         if tab == "concerns":
+            show = self.app.show_restricted
+            clean = reported_cleaner(case, show_restricted=show)
             return [
-                (str(c.received_on), c.source or humanise(c.source_kind.value), short(c.reported, 60),
-                 short(c.response, 60) if c.answered else Text("no response yet", style="bold red"))
+                (str(c.received_on), short(concern_source_words(c, show_restricted=show), 36),
+                 referrer_words(c, show_restricted=show), contacts_words(c),
+                 short(clean(f"{c.about.strip()}: {c.reported}" if c.about.strip() else c.reported), 50),
+                 short(c.response, 50) if c.answered else Text("no response yet", style="bold red"))
                 for c in self._records("concerns")
             ]  # fmt: skip
         if tab == "meetings":
@@ -263,11 +364,7 @@ class CaseScreen(Screen[None]):
                 for m in case.meetings
             ]  # fmt: skip
         if tab == "chronology":
-            return [
-                (_period(e.date, e.end_date), short(e.source, 28), humanise(e.impact.value),
-                 "yes" if e.shareable else Text("no", style="bold"), short(e.event, 70))
-                for e in self._records("chronology")
-            ]  # fmt: skip
+            return [_chronology_row(item) for item in self._records("chronology")]
         if tab == "services":
             return [
                 (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
@@ -280,8 +377,7 @@ class CaseScreen(Screen[None]):
         case = self.case
         shown = self.app.show_restricted  # what the family copy leaves out stays off the screen too
         if tab == "chronology":
-            entries = [e for e in case.chronology if shown or e.shareable]
-            return sorted(entries, key=lambda e: (e.date, e.id), reverse=True)
+            return self.chronology_filter.apply(reversed(self._chronology()))
         if tab == "people":
             return [p for p in case.people if shown or not p.restricted]
         if tab == "concerns":
@@ -292,13 +388,44 @@ class CaseScreen(Screen[None]):
         return list(getattr(case, tab, None) or []) if tab != "overview" else []
 
     def hidden_count(self) -> int:
-        """How many records the tabs leave out until the chair presses f8 (by the tabs' own filter)."""
+        """How many records the tabs leave out until the chair presses f8 (by the tabs' own filter),
+        and the referrers whose identity the Concerns tab shows as withheld."""
         if self.app.show_restricted:
             return 0
         case = self.case
-        return sum(
-            len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns", "chronology")
-        )
+        left_out = sum(len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns"))
+        return left_out + sum(1 for c in self._records("concerns") if withholds_referrer(c)) + self._chronology_hidden()
+
+    def _chronology(self) -> list[ChronologyItem]:
+        """The assembled chronology, oldest first, as the screen may show it now: until f8, as
+        the family copy holds it (not shareable left out, withheld identities and names out)."""
+        items = chronology(self.case, today=self.app.today())
+        if self.app.show_restricted:
+            return items
+        return for_copy(items, Restrictions.of(self.case, CopyType.FAMILY))
+
+    def _show_chronology_filter(self) -> None:
+        """The line above the chronology: how many events it shows, what filters it, the key."""
+        chosen = self.chronology_filter
+        shown, every = len(self._records("chronology")), len(self._chronology())
+        line = Text()
+        if chosen.active:
+            line.append(f"Showing {shown} of {every} events: ", style="bold")
+            line.append(chosen.words(self.case.people))
+            line.append("   / changes the filter (empty every field to see all)", style="italic")
+        else:
+            line.append(f"All {every} events, newest first", style="bold")
+            line.append(": from the record and typed in.   / filters by kind, person, source or dates", style="italic")
+        self.query_one("#chronology-filter", Static).update(line)
+
+    def _chronology_hidden(self) -> int:
+        """The records the Chronology tab leaves out that no other tab counts already: typed
+        entries not shareable, and events of a record hidden only there (a service for a
+        restricted person). A restricted person, action or concern is counted once, on its tab."""
+        case = self.case
+        counted = {id(r) for tab in ("people", "actions", "concerns") for r in getattr(case, tab)}
+        hidden = {id(i.record) for i in chronology(case, today=self.app.today()) if not i.shareable}
+        return len(hidden - counted)
 
     def _tab(self) -> str:
         return self.query_one(TabbedContent).active or "overview"
@@ -356,9 +483,32 @@ class CaseScreen(Screen[None]):
         elif tab == "meetings":
             self.open_meeting(record)
         elif tab == "chronology":
-            editing.edit_chronology(self.app, record, self._after_edit)
+            self._edit_chronology_source(record)
         elif tab == "services":
             editing.edit_service(self.app, record, self._after_edit)
+
+    def _edit_chronology_source(self, item: ChronologyItem) -> None:
+        """A typed entry opens its own form; an event of the record opens the record it comes
+        from (the concern, the action, the service ...), or says where it is changed."""
+        record, done = item.record, self._after_edit
+        if isinstance(record, ChronologyEntry):
+            editing.edit_chronology(self.app, record, done)
+        elif isinstance(record, Concern):
+            editing.edit_concern(self.app, record, done=done)
+        elif isinstance(record, Action):
+            editing.edit_action(self.app, record, None, done=done)
+        elif isinstance(record, Service):
+            editing.edit_service(self.app, record, done)
+        elif isinstance(record, Person):
+            editing.edit_person(self.app, record, done)
+        elif isinstance(record, Child):
+            editing.edit_child(self.app, record, done)
+        elif isinstance(record, Meeting):
+            self.open_meeting(record)
+        elif isinstance(record, Case):
+            self.action_plan()
+        else:  # a missed timescale: the tool records it when it happens
+            self.notify(f"{kind_words(item.kind)}: recorded by the tool when it happened; it is not edited.")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_edit()
@@ -420,6 +570,27 @@ class CaseScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.leave_case()  # asks first if a save has failed
+
+
+def _chronology_row(item: ChronologyItem) -> tuple[str | Text, ...]:
+    """A row of the Chronology tab: an event of the record or a typed entry, newest first."""
+    share: str | Text = "yes"
+    if not item.shareable:
+        share = Text("no", style="bold")
+    elif item.withholds:
+        share = Text("part", style="bold")  # the family copy leaves out who referred, or who came
+    event = Text(short(item.event, 60), style="bold red") if item.needs_attention else short(item.event, 60)
+    impact = "" if item.impact is Impact.NOT_KNOWN else humanise(item.impact.value)
+    return (_chronology_period(item), kind_words(item.kind), share, impact, event, short(item.source, 40))
+
+
+def _chronology_period(item: ChronologyItem) -> str:
+    """'9 Jul 2026', or a period: '3 Nov to 10 Nov 2026' ('3 Dec 2025 to 4 Jan 2026')."""
+    end = item.end_date
+    if end is None or end == item.date:
+        return short_date(item.date)
+    start = f"{item.date.day} {item.date:%b}" if end.year == item.date.year else short_date(item.date)
+    return f"{start} to {short_date(end)}"
 
 
 def _period(start: Any, end: Any) -> str:

@@ -6,9 +6,24 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from textual.widgets import Checkbox, Select
+
 from meetings.domain import lifecycle
 from meetings.domain.flags.actions import person_needs
-from meetings.domain.records import Action, Attendee, Case, Child, ChronologyEntry, Concern, Meeting, Person, Service
+from meetings.domain.history import action_history_words
+from meetings.domain.prebirth import as_born
+from meetings.domain.records import (
+    Action,
+    Attendee,
+    Case,
+    Child,
+    ChronologyEntry,
+    Concern,
+    Meeting,
+    Person,
+    Service,
+    SourceKind,
+)
 from meetings.domain.text import name_key
 from meetings.domain.wording import relationship_words, short
 
@@ -17,7 +32,19 @@ from ..widgets.forms import FieldSpec, RecordForm, specs_for
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
-CHILD_FIELDS = ("name", "date_of_birth", "due_date", "mobility", "seen_by_medical_professional_on")
+# The birth is recorded by typing its date: the birth plan's follow-up fields come after.
+CHILD_FIELDS = (
+    "name", "date_of_birth", "due_date", "mobility", "seen_by_medical_professional_on", "discharge_plan", "at_home",
+    "first_visit_on",
+)  # fmt: skip
+CHILD_LABELS: dict[str, dict[str, Any]] = {
+    "date_of_birth": {"label": "Date of birth", "help": "typed for an unborn child, it records the birth"},
+    "due_date": {"label": "Due date (expected date of delivery)"},
+    "seen_by_medical_professional_on": {"label": "Last seen by a medical professional on"},
+    "discharge_plan": {"label": "After the birth: discharge plan", "help": "the plan for leaving hospital"},
+    "at_home": {"label": "Who is at home with the baby"},
+    "first_visit_on": {"label": "First home visit on"},
+}
 PERSON_FIELDS = (
     "name", "relationship", "relationship_detail", "gender", "date_of_birth", "age", "lives_in_household",
     "regularly_present", "parental_responsibility",
@@ -38,12 +65,17 @@ ACTION_FIELDS = (
     "impact",
     "decision_informed",
     "adapted_for",
+    "held",
+    "held_reason",
     "restricted",
 )
-REVIEW_FIELDS = ("status", "evidence", "impact", "decision_informed", "adapted_for", "due", "owner", "text")
+REVIEW_FIELDS = (
+    "status", "evidence", "impact", "decision_informed", "adapted_for", "held", "held_reason", "due", "owner", "text",
+)  # fmt: skip
+# Where it came from, who referred (and whether the family may know), how often, and what about.
 CONCERN_FIELDS = (
-    "received_on", "source_kind", "source", "how_received", "reported", "impact_on_child", "response",
-    "responded_by", "responded_on", "shareable",
+    "received_on", "source_kind", "source", "how_received", "referrer", "referrer_restricted", "contacts",
+    "contacts_since", "about", "reported", "impact_on_child", "response", "responded_by", "responded_on", "shareable",
 )  # fmt: skip
 ATTENDEE_FIELDS = (
     "name", "role", "agency", "relationship_to_child", "needs", "copy_type", "status", "mode", "report_received",
@@ -54,7 +86,7 @@ CHRONOLOGY_FIELDS = (
 )  # fmt: skip
 SERVICE_FIELDS = ("name", "agency", "for_whom", "start_date", "end_date", "successor", "notes")
 CASE_FIELDS = (
-    "plan_categories", "icpc_date", "review_conferences", "lead_social_worker", "team", "expected_agencies",
+    "plan_categories", "icpc_date", "pre_birth_conference_on", "review_conferences", "lead_social_worker", "team", "expected_agencies",
     "danger_statement", "safety_goal", "plan_ended_on",
 )  # fmt: skip
 
@@ -73,6 +105,8 @@ def edit(
     defaults: dict[str, Any] | None = None,
     meeting: Meeting | None = None,
     done: Done = None,
+    notes: str = "",
+    form: type[RecordForm] = RecordForm,
 ) -> None:
     """Open the form for `record` (or a new one built from `defaults`). On save, the session
     copies the checked values into the record (or `add` adds the new one) and saves it; a change
@@ -93,7 +127,17 @@ def edit(
             app.call_later(done, saved)
 
     app.push_screen(
-        RecordForm(title, cls, record, specs, defaults=defaults, parse_due=parse, read_only=app.read_only, save=save),
+        form(
+            title,
+            cls,
+            record,
+            specs,
+            defaults=defaults,
+            parse_due=parse,
+            read_only=app.read_only,
+            save=save,
+            notes=notes,
+        ),  # fmt: skip
         finished,
     )
 
@@ -150,10 +194,19 @@ def edit_action(
             or "for an assessment of someone with recorded needs or trauma",
         },
         text={"label": "Action (specific, measurable, time-bound)"},
+        held={
+            "label": "Sessions held",
+            "help": "for an assessment: in person, online, or mixed",
+        },
+        held_reason={
+            "label": "Why not in person",
+            "help": "for an assessment held online or mixed: needed to save it",
+        },
     )
     title = f"Action {action.number}" if action else "New action"
     edit(app, title, Action, action, specs, add=lambda new: session.raise_action(new, at=meeting),
-         defaults={"number": 1, "text": ""}, done=done)  # fmt: skip
+         defaults={"number": 1, "text": ""}, done=done,
+         notes=action_history_words(case, action.number) if action else "")  # fmt: skip
 
 
 def edit_person(app: CoreGroupApp, person: Person | None, done: Done = None) -> None:
@@ -164,18 +217,72 @@ def edit_person(app: CoreGroupApp, person: Person | None, done: Done = None) -> 
          add=session.add_person, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
+class ChildForm(RecordForm):
+    """The child's form: a date of birth typed for an unborn child records the birth in one save
+    (the domain moves the mobility on from 'unborn')."""
+
+    app: CoreGroupApp
+
+    def as_recorded(self, data: dict[str, Any]) -> dict[str, Any]:
+        return as_born(data, self.app.today())
+
+
 def edit_child(app: CoreGroupApp, child: Child | None, done: Done = None) -> None:
     session = app.case_session
-    edit(app, child.name if child else "New child", Child, child, specs_for(Child, CHILD_FIELDS),
-         add=session.add_child, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
+    edit(app, child.name if child else "New child", Child, child, specs_for(Child, CHILD_FIELDS, **CHILD_LABELS),
+         add=session.add_child, defaults={"id": 1, "name": ""}, done=done, form=ChildForm)  # fmt: skip
+
+
+CONCERN_LABELS: dict[str, dict[str, Any]] = {
+    "received_on": {"label": "Received on"},
+    "source_kind": {"label": "Came from", "help": "an agency, a person, or anonymous"},
+    "source": {
+        "label": "Agency or channel",
+        "help": "or how it reached us; if anonymous, who passed it on",
+    },
+    "how_received": {"label": "How received", "help": "call, email, letter, visit ..."},
+    "referrer": {"label": "Who referred (name)", "help": "the person who made the referral, if known"},
+    "referrer_restricted": {"label": "Keep who referred from the family (always, for an anonymous referral)"},
+    "contacts": {"label": "Number of contacts", "help": "e.g. 4 for four calls about this"},
+    "contacts_since": {"label": "First contact on", "help": "for repeated contacts: the date of the first"},
+    "about": {
+        "label": "About (a few words)",
+        "help": "e.g. 'baby left alone': concerns about the same thing are seen together",
+    },
+    "reported": {"label": "What was reported", "help": "in plain English"},
+    "impact_on_child": {"label": "Impact on the child"},
+    "response": {"label": "Core group's response and decision"},
+    "shareable": {"label": "Shareable with the family"},
+}
+
+
+class ConcernForm(RecordForm):
+    """The concern form. An anonymous referrer's identity is always kept from the family: choosing
+    'anonymous' ticks "Keep who referred from the family", and it stays ticked until another
+    source is chosen."""
+
+    def on_mount(self) -> None:  # before the form notes what it shows at first (RecordForm.on_mount)
+        self._hold_for_anonymous()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-source_kind":
+            self._hold_for_anonymous()
+
+    def _hold_for_anonymous(self) -> None:
+        anonymous = self.query_one("#f-source_kind", Select).value == SourceKind.ANONYMOUS.value
+        box = self.query_one("#f-referrer_restricted", Checkbox)
+        if anonymous:
+            box.value = True
+        box.disabled = anonymous or self.read_only
 
 
 def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | None = None, done: Done = None) -> None:
     session = app.case_session
-    specs = specs_for(Concern, CONCERN_FIELDS, response={"label": "Core group's response and decision"})
+    specs = specs_for(Concern, CONCERN_FIELDS, **CONCERN_LABELS)
     edit(app, "Concern or information received", Concern, concern, specs,
          add=lambda new: session.record_concern(new, at=meeting),
-         defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done)  # fmt: skip
+         defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done,
+         form=ConcernForm)  # fmt: skip
 
 
 def edit_attendee(app: CoreGroupApp, attendee: Attendee, meeting: Meeting, done: Done = None) -> None:
@@ -244,5 +351,9 @@ def edit_case_details(app: CoreGroupApp, done: Done = None) -> None:
         plan_categories={"help": "neglect, physical_abuse, emotional_abuse, sexual_abuse"},
         review_conferences={"help": "dates YYYY-MM-DD, separated by commas"},
         icpc_date={"label": "ICPC date"},
+        pre_birth_conference_on={
+            "label": "Pre-birth conference on",
+            "help": "a conference held before the birth, if not the ICPC",
+        },
     )
     edit(app, f"Plan for case {case.id}", Case, case, specs, done=done)

@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 
 from meetings.domain import analysis, finish, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
+from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import case_flags, flags_at
 from meetings.domain.records import (
     Action,
@@ -39,17 +40,18 @@ from meetings.domain.records import (
     Meeting,
     MeetingMode,
     MeetingStatus,
-    SourceKind,
 )
 from meetings.domain.wording import action_type_words, humanise, person_profile, short
 from meetings.session import CaseSession, Parsed
 
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
+from ..widgets.concerns import concern_source_words, referrer_words, reported_cleaner
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
+from ..widgets.trend import trend_text
 from . import editing
 from .attendance import people_text
 
@@ -428,6 +430,8 @@ class WalkthroughScreen(Screen[None]):
             widgets.append(Static(Text("\n".join(f"• {p}" for p in template.prompts)), classes="prompts"))
         if role is StepRole.REASON_FOR_PLAN:
             widgets.append(Static(self._plan_text(), classes="plan"))
+        if role is StepRole.ANALYSIS:  # each person's scaling across the meetings, this one included
+            widgets.append(Static(id="scaling-trend", classes="plan"))
         widgets.append(Static(id="flag-count"))
         for spec in template.answers if template else ():
             if not finish.asked(self.session.case, spec):
@@ -490,6 +494,9 @@ class WalkthroughScreen(Screen[None]):
             box.update(self._concerns_text())
         for box in body.query("#assessments").results(Static):
             box.update(self._assessments_text())
+        for box in body.query("#scaling-trend").results(Static):
+            trends = analysis.scaling_trends(case, self.meeting)
+            box.update(trend_text(trends, show_restricted=self.app.show_restricted))
         for box in body.query("#scaling-risks").results(Static):
             risks = self._risks_text()
             box.update(risks or "")
@@ -710,13 +717,20 @@ class WalkthroughScreen(Screen[None]):
         unanswered = [c for c in self.session.case.concerns if not c.answered]
         shown = [c for c in unanswered if show or c.shareable]  # as the family copy: not shareable, hidden
         text = Text(f"Concerns without a response: {len(unanswered)} (f4 records a new one)\n", style="bold")
-        for c in shown:
-            source = c.source or humanise(c.source_kind.value)
-            if c.source_kind is SourceKind.ANONYMOUS and not show:
-                source = "Anonymous"  # who passed it on stays off the screen until f8
-            text.append(f"● {c.received_on} {source}: {short(c.reported, 100)}\n")
-        if len(shown) < len(unanswered):
-            text.append(hidden_line(len(unanswered) - len(shown)), style="italic")
+        clean = reported_cleaner(self.session.case, show_restricted=show)
+        for c in shown:  # who referred, or passed an anonymous referral on, stays off the screen until f8
+            text.append(f"● {c.received_on} {concern_source_words(c, show_restricted=show)}")
+            referrer = referrer_words(c, show_restricted=show)
+            if referrer:
+                text.append(", referred by: ")
+                text.append(referrer)
+            if c.contacts > 1:
+                text.append(f", {c.contacts} contacts" + (f" since {c.contacts_since}" if c.contacts_since else ""))
+            text.append(f": {short(clean(c.reported), 100)}\n")
+        withheld = 0 if show else sum(1 for c in shown if withholds_referrer(c))
+        hidden = len(unanswered) - len(shown) + withheld
+        if hidden:
+            text.append(hidden_line(hidden), style="italic")
         return text
 
     def _fill_review(self, table: ActionTable) -> None:

@@ -165,8 +165,10 @@ class RecordForm(FormScreen[Any]):
         check: Callable[[Any], None] | None = None,
         read_only: bool = False,
         save: Callable[[Any], Any] | None = None,
+        notes: str = "",
     ) -> None:
         super().__init__()
+        self.notes = notes  # read-only lines shown above the fields (an action's history)
         self.save = save  # records the checked record, returning what was saved; may refuse it
         self.applied = False
         self._initial: dict[str, Any] = {}
@@ -183,6 +185,8 @@ class RecordForm(FormScreen[Any]):
         with Vertical(id="form-box"):
             yield Label(self.title_text, id="form-title")
             with FormFields(id="form-fields"):
+                if self.notes:
+                    yield Static(Text(self.notes), id="form-notes")
                 for spec in self.specs:
                     value = self.data.get(spec.name)
                     wid = f"f-{spec.name}"
@@ -292,6 +296,11 @@ class RecordForm(FormScreen[Any]):
                 raise InvalidRecord(spec.name, f"{text!r} is not a whole number") from None
         return one_line(widget.value)
 
+    def as_recorded(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The fields as typed, as the record is to hold them: a form for a record whose rules
+        move one field on with another (a birth recorded) says so here, through the domain."""
+        return data
+
     def checked_record(self) -> Any:
         """The record as typed, checked; raises InvalidRecord naming the field at fault."""
         data = dict(self.data)
@@ -300,7 +309,7 @@ class RecordForm(FormScreen[Any]):
                 data[spec.name] = self._value(spec)
             except InvalidRecord as problem:
                 raise InvalidRecord(spec.name, problem.problem) from None
-        record: Any = schema.load(self.cls, data)
+        record: Any = schema.load(self.cls, self.as_recorded(data))
         if self.extra_check is not None:
             self.extra_check(record)
         return record

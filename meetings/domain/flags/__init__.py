@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ..agenda import StepRole
-from ..family import name_pattern, restricted_names
+from ..family import name_pattern, names_in, restricted_names
 from ..records import Case
 from ..settings import Settings
-from .actions import assessment_flags, overdue_action_flags
+from .actions import assessment_flags, assessment_session_flags, overdue_action_flags
 from .base import Flag, FlagKind, Severity
 from .child import baby_flags, child_last_seen_on, child_seen_flags, optimism_flags
-from .concerns import concern_flags, service_flags
+from .concerns import concern_flags, concern_pattern_flags, service_flags
 from .meetings import amended_minutes_flags, minutes_flags, online_flags, timescale_flags
 from .people import gender_flags, kept_away_flags, not_assessed_flags
 
@@ -28,6 +28,7 @@ __all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "child_last
 _NOT_ASSESSED = frozenset({FlagKind.MAN_NOT_ASSESSED, FlagKind.ADULT_NOT_ASSESSED})
 _ASSESSMENTS = frozenset(
     {FlagKind.ASSESSMENT_OVERDUE, FlagKind.ASSESSMENT_CARRIED_FORWARD, FlagKind.ASSESSMENT_NOT_ADAPTED}
+    | {FlagKind.ASSESSMENT_ONLINE_ONLY, FlagKind.ASSESSMENT_SESSIONS_NOT_RECORDED}
 )
 
 # Which flags the chair is shown at the step of each role.
@@ -40,12 +41,14 @@ FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {
         FlagKind.GENDER_NOT_RECORDED,
         FlagKind.NOT_INVITED_FOR_SAFETY,
     },
-    StepRole.CHILDS_VOICE: frozenset({FlagKind.CHILD_NOT_SEEN, FlagKind.BABY_CHECKS, FlagKind.PRE_BIRTH}),
+    StepRole.CHILDS_VOICE: frozenset(
+        {FlagKind.CHILD_NOT_SEEN, FlagKind.BABY_CHECKS, FlagKind.PRE_BIRTH, FlagKind.BIRTH_FOLLOW_UP}
+    ),
     StepRole.REVIEW_OF_ACTIONS: _ASSESSMENTS | {FlagKind.ACTION_OVERDUE},
     StepRole.ASSESSMENTS: _ASSESSMENTS | _NOT_ASSESSED | {FlagKind.PRE_BIRTH},
     StepRole.HOUSEHOLD: _NOT_ASSESSED | {FlagKind.GENDER_NOT_RECORDED},
     StepRole.ANALYSIS: frozenset({FlagKind.OVER_OPTIMISM}),
-    StepRole.NEW_CONCERNS: frozenset({FlagKind.CONCERN_UNANSWERED, FlagKind.SERVICE_ENDING}),
+    StepRole.NEW_CONCERNS: frozenset({FlagKind.CONCERN_UNANSWERED, FlagKind.CONCERN_PATTERN, FlagKind.SERVICE_ENDING}),
     StepRole.NEXT_MEETING: frozenset(
         {
             FlagKind.CORE_GROUP_OVERDUE,
@@ -68,12 +71,14 @@ def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
     """Everything the core group must look at today, most serious first."""
     flags: list[Flag] = []
     flags += assessment_flags(case, today)
+    flags += assessment_session_flags(case)
     flags += overdue_action_flags(case, today)
     flags += not_assessed_flags(case)
     flags += concern_flags(case)
+    flags += concern_pattern_flags(case)
     flags += online_flags(case, today)
     flags += service_flags(case, today)
-    flags += baby_flags(case, today)
+    flags += baby_flags(case, today, settings)
     flags += optimism_flags(case)
     flags += timescale_flags(case, settings, today)
     flags += minutes_flags(case, settings, today)
@@ -90,6 +95,6 @@ def _mark_restricted_names(case: Case, flags: list[Flag]) -> list[Flag]:
     if pattern is None:
         return flags
     return [
-        f if f.restricted or pattern.search(f.message) is None else dataclasses.replace(f, restricted=True)
+        f if f.restricted or not names_in(pattern, f.message) else dataclasses.replace(f, restricted=True)
         for f in flags
     ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..records import Case, Person
+from ..lifecycle import latest_meeting
+from ..records import Action, ActionStatus, Case, Person, SessionMode
 from ..wording import action_type_words, and_list, day_month_year, times
 from .base import Flag, FlagKind, Severity
 
@@ -46,6 +47,53 @@ def assessment_flags(case: Case, today: dt.date) -> list[Flag]:
                 )
             )
     return flags
+
+
+def assessment_session_flags(case: Case) -> list[Flag]:
+    """How assessments were held. One held only online is serious: the review found an assessment
+    done online missed what a home visit would have seen. One under way, or done since the last
+    meeting, with its sessions not recorded is asked about."""
+    people = {p.id: p for p in reversed(case.people)}
+    last_held = latest_meeting(case, finished_only=True)
+    flags = []
+    for a in sorted(case.actions, key=lambda a: a.number):
+        if not a.is_assessment or a.status is ActionStatus.CANCELLED:
+            continue
+        person = people.get(a.person_id) if a.person_id is not None else None
+        what = f"The {action_type_words(a)}{f' of {person.name}' if person is not None else ''} (action {a.number})"
+        restricted = a.restricted or (person is not None and person.restricted)
+        if a.held is SessionMode.ONLINE:
+            reason = " ".join(a.held_reason.split()).rstrip(".")
+            flags.append(
+                Flag(
+                    FlagKind.ASSESSMENT_ONLINE_ONLY,
+                    f"{what} {'was' if a.status is ActionStatus.DONE else 'is being'} held only online"
+                    f"{f' (reason: {reason})' if reason else ''}. An assessment done online can miss what a home "
+                    "visit would see: who is there, the home, the care of the child. Plan sessions in person, at "
+                    "home, before its findings are relied on.",
+                    Severity.HIGH,
+                    restricted,
+                )
+            )
+        elif a.held is None and _under_way_or_just_done(a, last_held.date if last_held else None):
+            flags.append(
+                Flag(
+                    FlagKind.ASSESSMENT_SESSIONS_NOT_RECORDED,
+                    f"{what}: how were its sessions held, in person, online or mixed? Record it on the action.",
+                    Severity.INFO,
+                    restricted,
+                )
+            )
+    return flags
+
+
+def _under_way_or_just_done(action: Action, last_held_on: dt.date | None) -> bool:
+    """In progress, or done since the last meeting held (or on a date not recorded)."""
+    if action.status is ActionStatus.IN_PROGRESS:
+        return True
+    if action.status is not ActionStatus.DONE:
+        return False
+    return action.completed_on is None or last_held_on is None or action.completed_on >= last_held_on
 
 
 def person_needs(person: Person) -> list[str]:

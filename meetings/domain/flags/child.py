@@ -1,28 +1,30 @@
-"""Flags on the child: an unborn baby with no pre-birth assessment, a baby's checks, when the
-child was last seen, and scaling that rose while the risks stayed open."""
+"""Flags on the child: planning before the birth (no pre-birth assessment, a pre-birth conference
+late, an assessment never completed, the birth plan's follow-up), a baby's checks, when the child
+was last seen, and scaling that rose while the risks stayed open."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ..analysis import open_risks_detailed, scaling_change
-from ..lifecycle import in_order
-from ..records import ActionType, Case, Child, Mobility
+from ..analysis import Rise, latest_scaled, open_risks_detailed, scaling_rise
+from ..prebirth import PreBirthPlan, pre_birth_plans
+from ..records import ActionType, Case, Child, Meeting, Mobility
 from ..schema import InvalidRecord, parse_date
 from ..settings import Settings
 from ..timescales import working_days_between
-from ..wording import day_month_year
+from ..wording import and_list, day_month_year
 from .base import Flag, FlagKind, Severity
-
-RISKS_NAMED = 10
 
 
 def _first_name(child: Child) -> str:
     return child.name.split()[0] if child.name.strip() else "the child"
 
 
-def baby_flags(case: Case, today: dt.date) -> list[Flag]:
-    """An unborn child with no pre-birth assessment; a baby under one or not yet mobile: bruising."""
+def baby_flags(case: Case, today: dt.date, settings: Settings | None = None) -> list[Flag]:
+    """Before the birth: no pre-birth assessment, a pre-birth conference late or not held; after
+    it: a pre-birth assessment never completed, the birth plan's follow-up not recorded; a baby
+    under one or not yet mobile: bruising."""
+    settings = settings if settings is not None else Settings()
     flags = []
     # Only an unborn child needs the actions looked through, and then only once.
     unborn = any(child.unborn for child in case.children)
@@ -59,36 +61,128 @@ def baby_flags(case: Case, today: dt.date) -> list[Flag]:
                 Severity.INFO,
             )
         )
+    return flags + pre_birth_timescale_flags(case, settings, today)
+
+
+def pre_birth_timescale_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
+    """The pre-birth conference late or not held (while the child is unborn); a pre-birth
+    assessment still open once the child is born; the birth plan's follow-up not recorded."""
+    flags = []
+    for plan in pre_birth_plans(case, settings, today):
+        flags += _conference_flags(plan, settings, today)
+        flags += _assessment_after_birth_flags(plan)
+        flags += _follow_up_flags(plan)
     return flags
 
 
-def optimism_flags(case: Case) -> list[Flag]:
-    """Scaling that rose at the latest meeting that scaled while risks are still open."""
-    scaled = [m for m in in_order(case.meetings) if m.scaling]
-    if not scaled:
+def _conference_flags(plan: PreBirthPlan, settings: Settings, today: dt.date) -> list[Flag]:
+    c, child = plan.conference, plan.child
+    if not child.unborn or c.due_by is None:
         return []
-    latest = scaled[-1]
-    change = scaling_change(case, latest)
-    if change is None or change[1] <= change[0]:
+    week = f"week {settings.timescales.pre_birth_conference_week} of pregnancy"
+    due = f"due by {day_month_year(c.due_by)} ({week}, due date {day_month_year(child.due_date or c.due_by)})"
+    if c.held_on is None:
+        if today <= c.due_by:
+            return []
+        return [
+            Flag(
+                FlagKind.PRE_BIRTH,
+                f"No pre-birth conference is recorded for {child.name}: it was {due}. "
+                "When will the plan for the birth be agreed?",
+                Severity.HIGH,
+            )
+        ]
+    if not c.late:
         return []
-    detailed = open_risks_detailed(case)
-    if not detailed:
-        return []
-    # Restricted if any open risk is, even one beyond those named: the count still tells of it.
-    restricted = any(r.restricted for r in detailed)
-    risks = [r.text for r in detailed]
-    shown = " ".join(f"({i}) {risk}." for i, risk in enumerate(risks[:RISKS_NAMED], start=1))
-    if len(risks) > RISKS_NAMED:
-        shown += f" And {len(risks) - RISKS_NAMED} more."
+    what = "initial conference" if c.initial else "pre-birth conference"
+    when = "is booked for" if c.held_on > today else "was held on"
     return [
         Flag(
-            FlagKind.OVER_OPTIMISM,
-            f"Scaling rose from {change[0]:.1f} to {change[1]:.1f} at meeting {latest.number}, "
-            f"but these risks are still open: {shown} Is the group being too optimistic?",
+            FlagKind.PRE_BIRTH,
+            f"The {what} for {child.name} {when} {day_month_year(c.held_on)}, {c.late_by} working days late: "
+            f"it was {due}. Is the plan for the birth, and the pre-birth assessment, ready in time?",
             Severity.MEDIUM,
-            restricted,
         )
     ]
+
+
+def _assessment_after_birth_flags(plan: PreBirthPlan) -> list[Flag]:
+    action, born = plan.assessment.action, plan.born
+    if action is None or born is None or not action.is_open:
+        return []
+    return [
+        Flag(
+            FlagKind.PRE_BIRTH,
+            f"{plan.child.name} was born on {day_month_year(born)}, but the pre-birth assessment "
+            f"(action {action.number}) was never completed. What did the plan for the birth rest on, "
+            "and what will the assessment's findings now inform?",
+            Severity.HIGH,
+            plan.assessment.restricted,
+        )
+    ]
+
+
+def _follow_up_flags(plan: PreBirthPlan) -> list[Flag]:
+    if not plan.follow_up_missing or plan.born is None:
+        return []
+    return [
+        Flag(
+            FlagKind.BIRTH_FOLLOW_UP,
+            f"{plan.child.name} was born on {day_month_year(plan.born)}: record the birth plan's follow-up. "
+            f"Not yet recorded: {and_list(list(plan.follow_up_missing))} (edit the child on the Children tab).",
+            Severity.MEDIUM,
+        )
+    ]
+
+
+def optimism_flags(case: Case, as_at: Meeting | None = None) -> list[Flag]:
+    """Scaling that rose at the latest meeting that scaled (up to `as_at`, if given), against its
+    whole history, while risks are still open. The risks the family may see are listed in one
+    flag, every one of them; the restricted ones in a second, restricted flag, so a restricted
+    risk never hides the warning from a screen the family may see."""
+    latest = latest_scaled(case, as_at)
+    rise = scaling_rise(case, latest) if latest is not None else None
+    if rise is None:
+        return []
+    detailed = open_risks_detailed(case, as_at)
+    if not detailed:
+        return []
+    rose = _rise_words(rise)
+    shared = [r.text for r in detailed if not r.restricted]
+    withheld = [r.text for r in detailed if r.restricted]
+    ask = "Is the group being too optimistic?"
+    flags = [
+        Flag(
+            FlagKind.OVER_OPTIMISM,
+            f"{rose}, but these risks are still open: {_numbered(shared)} {ask}"
+            if shared
+            else f"{rose}, but risks are still open. {ask}",
+            Severity.MEDIUM,
+        )
+    ]
+    if withheld:
+        flags.append(
+            Flag(
+                FlagKind.OVER_OPTIMISM,
+                f"{rose}; restricted risks still open too: {_numbered(withheld)} {ask}",
+                Severity.MEDIUM,
+                restricted=True,
+            )
+        )
+    return flags
+
+
+def _rise_words(rise: Rise) -> str:
+    """'Scaling rose from 2.5 to 5.0 at meeting 2', saying which meeting it is against when older."""
+    words = f"Scaling rose from {rise.before:.1f} to {rise.now:.1f} at meeting {rise.meeting}"
+    if rise.since != rise.previous:
+        words += f" (against meeting {rise.since}, the lowest point before it)"
+    return words
+
+
+def _numbered(risks: list[str]) -> str:
+    """Every risk, numbered: none is cut off."""
+    return " ".join(f"({i}) {risk}." for i, risk in enumerate(risks, start=1))
 
 
 def child_last_seen_on(case: Case) -> dt.date | None:
