@@ -18,6 +18,7 @@ from typing import Any
 
 import docx
 import pytest
+from tui_helpers import human, wait_until
 
 from meetings.domain import schema
 from meetings.domain.chronology import (
@@ -55,7 +56,6 @@ from meetings.domain.records import (
 from meetings.domain.settings import Settings
 from meetings.exports.chronology import write_chronology
 from meetings.storage.store import Store
-from tests.tui_helpers import human, wait_until
 
 TODAY = dt.date(2026, 6, 1)
 SETTINGS = Settings()
