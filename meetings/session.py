@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .domain import breaches, family, history, lifecycle, schema, text, timescales
+from .domain import breaches, family, history, lead_workers, lifecycle, schema, text, timescales
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
@@ -40,6 +40,7 @@ from .domain.records import (
     Person,
     Scaling,
     Service,
+    Visit,
 )
 from .domain.schema import InvalidRecord, parse_time
 from .domain.settings import Settings
@@ -99,6 +100,9 @@ class CaseSession:
         self.clock = clock
         self.on_change = on_change
         self.writer: Writer | None = None if case_file.read_only else Writer(case_file, on_error=on_error, delay=delay)
+        #: Counts the changes made through this session: what is worked out from the whole case
+        #: (the chronology) is worked out again only when it has changed.
+        self.revision = 0
 
     # ----- the session itself -------------------------------------------------------------------
     @property
@@ -153,6 +157,7 @@ class CaseSession:
                 f"Case {self.case.id} is open read-only"
                 + (f" ({self.locked_by} has it open)" if self.locked_by else "")
             )
+        self.revision += 1
         self.writer.submit(Snapshot.of(self.case, records, deleted=deleted))
         if self.on_change is not None:
             kinds = {COLLECTION_OF.get(type(r), "case") for r in (*records, *deleted)}
@@ -438,6 +443,9 @@ class CaseSession:
             names.append("completed_on")
         timescales.check_past_fields(changed, names, self.today())
         before = {name: getattr(record, name) for name in names}
+        workers = list(self.case.lead_workers)
+        if isinstance(record, Case) and isinstance(changed, Case) and "lead_social_worker" in names:
+            lead_workers.record_lead_change(record, changed.lead_social_worker, self.today())  # the lead's history
         for name in names:
             setattr(record, name, getattr(changed, name))
         try:
@@ -445,6 +453,7 @@ class CaseSession:
         except InvalidRecord:
             for name, value in before.items():
                 setattr(record, name, value)
+            self.case.lead_workers[:] = workers
             raise
         if isinstance(record, Attendee | Distribution):
             assert meeting is not None, "an attendee is saved with its meeting"
@@ -496,6 +505,13 @@ class CaseSession:
         self._editable()
         new.id = self.case.next_number("chronology")
         return self._add(self.case.chronology, new)
+
+    def record_visit(self, new: Visit) -> Visit:
+        """A visit to the children (each child seen or not, seen alone or not), numbered next;
+        changed later through `update`."""
+        self._editable()
+        new.id = self.case.next_number("visits")
+        return self._add(self.case.visits, new)
 
     def add_service(self, new: Service) -> Service:
         self._editable()

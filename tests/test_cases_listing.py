@@ -101,7 +101,7 @@ def test_cases_in_a_pipe_prints_the_documented_columns(small_store: Store) -> No
     listed = [dict(zip(header, row, strict=True)) for row in rows]
     assert [r["case_id"] for r in listed] == [s.id for s in small_store.list_cases()]
     demo = next(r for r in listed if r["case_id"] == "DEMO-0001")
-    assert demo["children"] == "Wren Example"
+    assert demo["children"] == "Wren Example, Sky Example"
     assert demo["plan"] == "neglect"
     assert demo["last_core_group"] == "2026-10-01"
     assert demo["next_core_group_due"] == "2026-10-29"  # the date the last core group set

@@ -42,6 +42,7 @@ from meetings.domain.records import (
     BreachKind,
     Case,
     Child,
+    ChildAtVisit,
     Concern,
     CopyType,
     Meeting,
@@ -52,6 +53,7 @@ from meetings.domain.records import (
     Relationship,
     Service,
     SourceKind,
+    Visit,
 )
 from meetings.domain.settings import Settings
 from meetings.exports.chronology import write_chronology
@@ -159,6 +161,8 @@ def fictional_case() -> Case:
             recorded_at_finish=True,
         ),
     ]
+    # The visit (once a meeting's "child last seen" answer; the migration makes it a visit).
+    case.visits = [Visit(id=1, date=dt.date(2026, 3, 24), children=[ChildAtVisit(child_id=1, seen=True)])]
     case.actions = [
         assessment(
             ActionStatus.DONE,
@@ -312,9 +316,7 @@ def test_conferences_services_birth_household_contacts_and_breaches_come_from_th
         ("Max Fictional (regular visitor) began staying regularly or overnight.", False),  # restricted
     ]
     seen = of_kind(items, EventKind.CONTACT)
-    assert [(s.date, s.event) for s in seen] == [
-        (dt.date(2026, 3, 24), "Wren Example seen, not seen alone (as reported at core group 3).")
-    ]
+    assert [(s.date, s.event) for s in seen] == [(dt.date(2026, 3, 24), "Wren Example seen, not alone; visit.")]
     breaches = of_kind(items, EventKind.BREACH)
     assert [b.event for b in breaches] == ["The first core group was held late: due 28 Jan 2026, 1 working day late."]
 

@@ -173,7 +173,7 @@ def test_chronology_is_landscape_private_and_titled(tmp_path: Path) -> None:
     assert section.page_width is not None and section.page_height is not None
     assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
     assert "OFFICIAL-SENSITIVE" in "\n".join(p.text for p in section.header.paragraphs)
-    assert document.core_properties.title == "Chronology: Wren Example (full copy)"
+    assert document.core_properties.title == "Chronology: Wren Example, Sky Example (full copy)"
     assert document.core_properties.author == "Alex Chair (fictional)"
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
 

@@ -333,7 +333,7 @@ def test_changing_the_passphrase_leaves_the_case_files_as_they_are(
     assert run(capsys, "--store", str(root), "passphrase", "--recovery-key")[0] == 0
     unlocked = Store(root)
     unlocked.unlock(passphrase=PASSPHRASE)
-    assert [s.children for s in unlocked.list_cases()] == [CHILD]
+    assert [s.children for s in unlocked.list_cases()] == [f"{CHILD}, Sky Example"]
 
     # A recovery key seen by someone else: replaced; the old one opens nothing, the new one does.
     monkeypatch.delenv("COREGROUP_RECOVERY_KEY")

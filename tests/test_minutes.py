@@ -314,7 +314,7 @@ def test_document_properties_are_honest(tmp_path: Path) -> None:
     props = docx.Document(str(out)).core_properties
     assert props.author == "Alex Chair (fictional)"
     assert props.last_modified_by == "Alex Chair (fictional)"
-    assert props.title == "Core group minutes: Wren Example, meeting 2 (family copy)"
+    assert props.title == "Core group minutes: Wren Example, Sky Example, meeting 2 (family copy)"
     assert props.created.replace(tzinfo=dt.UTC) >= before and props.modified.replace(tzinfo=dt.UTC) >= before
     assert props.comments == "" and props.keywords == ""
     core = package_parts(out)["docProps/core.xml"]

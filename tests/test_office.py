@@ -155,7 +155,7 @@ def test_every_page_carries_the_child_the_case_and_the_copy(
     pages = pdf_pages[name]
     for number, page in enumerate(pages, start=1):
         flat = " ".join(page.split())
-        assert "W.E. · Case DEMO-0001" in flat, f"page {number} of {name} has no running header"
+        assert "W.E., S.E. · Case DEMO-0001" in flat, f"page {number} of {name} has no running header"
         assert copy in flat, f"page {number} of {name} does not say '{copy}'"
 
 

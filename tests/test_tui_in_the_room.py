@@ -289,7 +289,7 @@ async def test_a_steps_flags_are_one_key_away_and_tab_reaches_them(store: Store,
         await burst(pilot, "f6")
         await wait_until(pilot, lambda: app.focused is box)
         await wait_until(pilot, lambda: box.region.height > 0 and box.region.y < app.size.height - 1)
-        assert "last recorded as seen" in str(box.render())
+        assert "Sky Example was last seen on 27 October 2026" in str(box.render())
         await burst(pilot, "f6")
         await wait_until(pilot, lambda: app.focused is body.query_one("#notes"))
         await burst(pilot, "tab")

@@ -110,9 +110,12 @@ class CoreGroupApp(App[None]):
         markup: bool = True,
     ) -> None:
         """Show a message, and keep it in `notices` (the last few, newest last): a message that
-        has faded from the screen can still be read back, by a test or a support check."""
+        has faded from the screen can still be read back, by a test or a support check.
+
+        Every message is shown as written, never read as markup (`markup` is ignored): none of
+        ours uses it, and many quote a name, a path or a value typed, which may hold brackets."""
         self.notices.append(f"{title}: {message}" if title else message)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ----- time and settings --------------------------------------------------------------
     def now(self) -> dt.datetime:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from .breaches import breach_words, current_breaches
 from .family import Restrictions
 from .flags import Flag, case_flags
+from .flags.child import SEEN_ALONE_FROM_MONTHS
 from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_meeting_date_of
 from .records import Action, Case, CopyType, Meeting, SourceKind
 from .settings import Settings
 from .timescales import next_core_group_due
+from .visits import not_seen_words, visits_of
 from .wording import action_type_words, day_month_year, humanise, plan_category_words, short, short_date
 
 
@@ -41,14 +43,26 @@ def _since(last: Meeting | None) -> dt.date | None:
     return last.date if last is not None else None
 
 
-def _child_last_seen(last: Meeting | None) -> str:
-    if last is None:
-        return "not recorded yet (no core group held)"
-    for step in last.steps:
-        seen = step.answers.get("child_last_seen_on")
-        if isinstance(seen, str) and seen:
-            return f"{day_month_year(dt.date.fromisoformat(seen))} (as recorded at meeting {last.number})"
-    return f"not recorded at meeting {last.number}"
+def _children_last_seen(case: Case, restrictions: Restrictions, today: dt.date) -> list[str]:
+    """'Child last seen: Wren Example 3 March 2026 (seen alone 3 March 2026)', for each child born,
+    from the visits the copy may show."""
+    lines = []
+    for child in case.children:
+        if child.unborn:
+            continue
+        shown = [cv for cv in visits_of(case, child) if not (cv.visit.restricted and restrictions.family)]
+        seen = [cv.visit.date for cv in shown if cv.child.seen]
+        alone = [cv.visit.date for cv in shown if cv.child.seen and cv.child.seen_alone]
+        when = day_month_year(seen[-1]) if seen else "no visit recorded at which they were seen"
+        alone_words = f"seen alone {day_month_year(alone[-1])}" if alone else "never recorded as seen alone"
+        if (child.age_in_months(today) or 0) < SEEN_ALONE_FROM_MONTHS:
+            alone_words = "too young to be seen alone"
+        missed = [cv for cv in shown if not cv.child.seen and (not seen or cv.visit.date > seen[-1])]
+        missed_words = "".join(
+            f"; not seen {day_month_year(cv.visit.date)}: {not_seen_words(cv.child)}" for cv in missed
+        )
+        lines.append(f"Child last seen: {child.name} {when} ({alone_words}{missed_words})")
+    return lines
 
 
 def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType = CopyType.FULL) -> Brief:
@@ -91,7 +105,7 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
     for breach in current_breaches(case, settings, today):
         if breach.happened_on is None or since is None or breach.happened_on > since:
             changes.append(f"Timescale missed: {breach_words(breach)}")
-    changes.append(f"Child last seen: {_child_last_seen(last)}")
+    changes += _children_last_seen(case, restrictions, today)
     if not changes:
         changes.append(f"Nothing recorded {where}.")
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from . import schema
-from .family import Restrictions, name_pattern, names_in, referrer_identity
+from .family import Restrictions, fold_text, name_pattern, referrer_identity
 from .lifecycle import in_order
 from .records import (
     Action,
@@ -44,6 +44,7 @@ from .records import (
     SourceKind,
 )
 from .schema import InvalidRecord, parse_date
+from .visits import child_at_visit_words, visits_in_order
 from .wording import action_type_words, and_list, humanise, plan_category_words, relationship_words, short_date
 
 
@@ -182,13 +183,15 @@ class ChronologyItem:
 # ----- assembling it ------------------------------------------------------------------------------
 
 
-def chronology(case: Case, *, today: dt.date | None = None) -> list[ChronologyItem]:
+def chronology(case: Case, *, today: dt.date | None = None, find_people: bool = True) -> list[ChronologyItem]:
     """The case's chronology, oldest first: the typed entries and every event the record holds.
     Events the record dates after `today` (a review conference booked, a service due to end)
-    have not happened yet and are left out; typed entries are kept whatever their date."""
+    have not happened yet and are left out; typed entries are kept whatever their date.
+    `find_people=False`: the people each event names are not looked for (what is shareable is
+    the same; only the filter by person needs them)."""
     today = today if today is not None else dt.date.today()
     family = Restrictions.of(case, CopyType.FAMILY)
-    mentions = _mentions_finder(case.people)
+    mentions = _mentions_finder(case.people) if find_people else _no_one
     derived = [
         *_conference_items(case),
         *_core_group_items(case, family),
@@ -212,13 +215,17 @@ def _order(item: ChronologyItem) -> tuple[dt.date, dt.date, int]:
 Mentions = Callable[..., frozenset[int]]
 
 
+def _no_one(*texts: str) -> frozenset[int]:
+    return frozenset()
+
+
 def _mentions_finder(people: Sequence[Person]) -> Mentions:
     """A function giving the people whose full name is written in any of some texts."""
     patterns = [(p.id, pattern) for p in people if (pattern := name_pattern([p.name])) is not None]
 
     def mentioned(*texts: str) -> frozenset[int]:
-        joined = "\n".join(texts)
-        return frozenset(pid for pid, pattern in patterns if names_in(pattern, joined))
+        plain = fold_text("\n".join(texts))  # folded once, looked in for each person
+        return frozenset(pid for pid, pattern in patterns if pattern.search(plain))
 
     return mentioned
 
@@ -380,6 +387,8 @@ def _concern_response(concern: Concern) -> str:
 
 def _action_items(case: Case, family: Restrictions, mentions: Mentions) -> Iterator[ChronologyItem]:
     meetings = {m.number: m for m in case.meetings}
+    # Each meeting that kept its actions, oldest first, with them by number: looked up per action.
+    kept = [(m, {a.number: a for a in m.actions_at_finish}) for m in in_order(case.meetings) if m.recorded_at_finish]
     for action in sorted(case.actions, key=lambda a: a.number):
         about = mentions(action.text)
         if action.person_id is not None:
@@ -397,7 +406,7 @@ def _action_items(case: Case, family: Restrictions, mentions: Mentions) -> Itera
         raised = meetings.get(action.raised_at) if action.raised_at is not None else None
         if raised is not None:
             yield _action_raised(base, action, raised)
-        yield from _carried_forward(base, action, raised, case, family)
+        yield from _carried_forward(base, action, raised, kept, family)
         if not action.is_open and action.completed_on is not None:
             yield _action_closed(base, action)
 
@@ -422,17 +431,21 @@ def _action_raised(base: ChronologyItem, action: Action, meeting: Meeting) -> Ch
 
 
 def _carried_forward(
-    base: ChronologyItem, action: Action, raised: Meeting | None, case: Case, family: Restrictions
+    base: ChronologyItem,
+    action: Action,
+    raised: Meeting | None,
+    kept: list[tuple[Meeting, dict[int, Action]]],
+    family: Restrictions,
 ) -> Iterator[ChronologyItem]:
     """Each meeting after the one that raised the action at which it was still open when the
     meeting finished, as the meeting kept it. Meetings that kept no record of their actions say
     nothing (their day is not guessed from the record as it is now)."""
-    for meeting in in_order(case.meetings):
-        if not meeting.recorded_at_finish or meeting.number == action.raised_at:
+    for meeting, actions in kept:
+        if meeting.number == action.raised_at:
             continue
         if raised is not None and (meeting.date, meeting.number) < (raised.date, raised.number):
             continue
-        then = next((a for a in meeting.actions_at_finish if a.number == action.number), None)
+        then = actions.get(action.number)
         if then is None or not then.is_open:
             continue
         progress = _sentence(then.evidence)
@@ -559,18 +572,13 @@ def _household_items(case: Case) -> Iterator[ChronologyItem]:
 
 
 def _contact_items(case: Case) -> Iterator[ChronologyItem]:
-    """When the child was seen, as each meeting heard it; the visits reported at each meeting;
-    the baby seen by a medical professional and the first home visit after the birth."""
-    names = case.child_names()
-    seen_days: set[dt.date] = set()
+    """Each child at each visit (seen, seen alone, or not seen and why); the visits and refused
+    access reported at each meeting; the baby seen by a medical professional and the first home
+    visit after the birth. A meeting's old "child last seen" answer is a visit since the case file
+    was migrated, so it is not read again here."""
+    yield from _visit_items(case)
     for meeting in in_order(case.meetings):
         answers = _answers(meeting)
-        seen = _answer_date(answers.get("child_last_seen_on"))
-        if seen is not None and seen not in seen_days:
-            seen_days.add(seen)
-            alone = answers.get("seen_alone")
-            how = ", seen alone" if alone is True else ", not seen alone" if alone is False else ""
-            yield _contact(seen, f"{names} seen{how} (as reported at core group {meeting.number}).", meeting)
         visits, refused = answers.get("visits_count"), answers.get("access_refused")
         reported = []
         if isinstance(visits, int) and not isinstance(visits, bool):
@@ -586,6 +594,33 @@ def _contact_items(case: Case) -> Iterator[ChronologyItem]:
             yield _contact(day, f"{child.name} seen by a medical professional.", child, origin="Children")
         if child.first_visit_on is not None:
             yield _contact(child.first_visit_on, f"First home visit after {child.name}'s birth.", child, "Children")
+
+
+def _visit_items(case: Case) -> Iterator[ChronologyItem]:
+    """One item for each child at each visit, so a sibling seen never stands for one who was not."""
+    names = {c.id: c.name for c in case.children}
+    for visit in visits_in_order(case.visits):
+        by = visit.visited_by.strip()
+        how = ", ".join(
+            part
+            for part in (
+                f"visit by {by}" if by else "visit",
+                visit.agency.strip(),
+                visit.where.strip(),
+                "" if visit.announced is None else "announced" if visit.announced else "unannounced",
+            )
+            if part
+        )
+        for at in visit.children:
+            yield ChronologyItem(
+                date=visit.date,
+                kind=EventKind.CONTACT,
+                source=visit.agency.strip() or CASE_RECORD_SOURCE,
+                event=f"{names.get(at.child_id, 'A child')} {child_at_visit_words(at)}; {how}.",
+                origin="Visits",
+                shareable=not visit.restricted,
+                record=visit,
+            )
 
 
 def _contact(day: dt.date, event: str, record: object, origin: str = "") -> ChronologyItem:

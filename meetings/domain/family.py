@@ -40,6 +40,18 @@ def _fold(char: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+_FOLD_TABLE = {**_APOSTROPHES, **_DASHES, **dict.fromkeys(map(ord, _INVISIBLE))}
+
+
+def fold_text(text: str) -> str:
+    """`text` folded as `_fold` folds each character, in one pass (the text of a five-year case
+    is folded in milliseconds): what names are looked for in."""
+    text = text.translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.casefold()
+
+
 def folded(text: str) -> tuple[str, list[int]]:
     """`text` folded for comparing names, with, for each folded character, the index of the
     character of `text` it came from (so a match can be withheld in the original)."""
@@ -80,13 +92,13 @@ def name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
 
 def names_in(pattern: re.Pattern[str] | None, text: str) -> bool:
     """Whether `text` holds any of the names `pattern` (from `name_pattern`) stands for."""
-    return pattern is not None and pattern.search(folded(text)[0]) is not None
+    return pattern is not None and pattern.search(fold_text(text)) is not None
 
 
 def withhold(pattern: re.Pattern[str] | None, text: str, mark: str = "[name withheld]") -> str:
     """`text` with every name `pattern` stands for replaced by `mark`, in the original spelling."""
-    if pattern is None or not text:
-        return text
+    if pattern is None or not text or pattern.search(fold_text(text)) is None:
+        return text  # most texts name nobody withheld: no need to map each character
     plain, origin = folded(text)
     spans = [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(plain) if m.end() > m.start()]
     if not spans:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from . import schema
 from .schema import InvalidRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class PlanCategory(StrEnum):
@@ -122,6 +122,27 @@ class SourceKind(StrEnum):
     ANONYMOUS = "anonymous"
 
 
+class NotSeenReason(StrEnum):
+    """Why a child was not seen at a visit."""
+
+    ASLEEP = "asleep"
+    OUT = "out"
+    ACCESS_REFUSED = "access_refused"
+    NO_ANSWER = "no_answer"
+    OTHER = "other"
+
+
+class EvidenceSource(StrEnum):
+    """Where the evidence that an action was done comes from: a parent's word alone is not
+    evidence of a difference for the child."""
+
+    PARENT_SAID = "parent_said"
+    PROFESSIONAL_SAW = "professional_saw"
+    AGENCY_RECORD = "agency_record"
+    CHILD_SAID = "child_said"
+    OTHER = "other"
+
+
 class SessionMode(StrEnum):
     """How an assessment's sessions were held."""
 
@@ -181,12 +202,17 @@ class Child:
     discharge_plan: str = schema.text(multiline=True, doc="after the birth: the plan for leaving hospital")
     at_home: str = schema.text(multiline=True, doc="after the birth: who is at home with the baby")
     first_visit_on: dt.date | None = None  # after the birth: the first home visit
+    school_or_nursery: str = schema.text(max_length=300, doc="the child's own school, nursery or childminder")
+    attendance_percent: int | None = None  # the school's or nursery's latest figure, 0 to 100
+    attendance_note: str = schema.text(multiline=True, doc="the school's or nursery's latest word on attendance")
 
     def check(self) -> None:
         if self.date_of_birth is None and self.due_date is None:
             raise InvalidRecord("date_of_birth", "a child needs a date of birth, or a due date if unborn")
         if self.mobility is Mobility.UNBORN and self.date_of_birth is not None:
             raise InvalidRecord("mobility", "'unborn' but a date of birth is recorded")
+        if self.attendance_percent is not None and not 0 <= self.attendance_percent <= 100:
+            raise InvalidRecord("attendance_percent", f"{self.attendance_percent} is not a percentage (0 to 100)")
 
     @property
     def unborn(self) -> bool:
@@ -228,7 +254,10 @@ class Person:
     risks: str = schema.text(multiline=True)
     protective_factors: str = schema.text(multiline=True)
     invited_to_core_group: bool = False
+    not_invited_reason: str = schema.text(multiline=True, doc="why they are not invited to the core group")
     safety_note: str = schema.text(multiline=True, doc="e.g. attend at a different time from another member")
+    risk_assessment_on: dt.date | None = None  # e.g. a domestic abuse risk assessment (DASH), once done
+    risk_assessment: str = schema.text(multiline=True, doc="the risk assessment done about them, and its outcome")
     restricted: bool = False
 
     def check(self) -> None:
@@ -405,6 +434,7 @@ class Action:
         multiline=True, doc="how we know it was done; for an assessment, its findings or why it was cancelled"
     )
     impact: str = schema.text(multiline=True, doc="what difference it made to the child")
+    evidence_from: EvidenceSource | None = None  # where the evidence comes from: a parent's word alone is not enough
     decision_informed: str = schema.text(
         multiline=True, doc="for an assessment: the decision its findings informed, or that was made without it"
     )
@@ -463,6 +493,9 @@ class Concern:
     responded_by: str = schema.text(max_length=200)
     responded_on: dt.date | None = None
     meeting: int | None = None
+    child_id: int | None = None  # the child it is about (a school's attendance concern), if one
+    domestic_abuse: bool = False  # a domestic abuse notification (police, MARAC ...)
+    person_id: int | None = None  # the person it names (in a domestic abuse notification, the one alleged to harm)
     shareable: bool = True
 
     @property
@@ -503,6 +536,47 @@ class ChronologyEntry:
 
 
 @dataclass(kw_only=True)
+class ChildAtVisit:
+    """One child at a visit: seen or not (and why not), seen alone or not."""
+
+    child_id: int = schema.number(minimum=1)
+    seen: bool = True
+    not_seen_reason: NotSeenReason | None = None
+    not_seen_detail: str = schema.text(max_length=500)
+    seen_alone: bool = False
+
+    def check(self) -> None:
+        if not self.seen and self.not_seen_reason is None:
+            raise InvalidRecord("not_seen_reason", "say why the child was not seen")
+        if not self.seen and self.seen_alone:
+            raise InvalidRecord("seen_alone", "a child not seen cannot have been seen alone")
+
+
+@dataclass(kw_only=True)
+class Visit:
+    """A statutory visit (or other visit to the children): who visited, where, and each child."""
+
+    id: int = schema.number(minimum=1)
+    date: dt.date
+    visited_by: str = schema.text(max_length=200)
+    agency: str = schema.text(max_length=200)
+    where: str = schema.text(max_length=300, doc="home, school, nursery, contact centre ...")
+    announced: bool | None = None  # None: not recorded
+    children: list[ChildAtVisit] = schema.items()
+    notes: str = schema.text(multiline=True)
+    from_meeting: int | None = None  # made from a core group's "child last seen" answer (an older case file)
+    restricted: bool = False
+
+
+@dataclass(kw_only=True)
+class LeadWorker:
+    """A lead social worker of the case, from a date."""
+
+    name: str = schema.text(required=True, max_length=200)
+    since: dt.date
+
+
+@dataclass(kw_only=True)
 class Service:
     """A service or support for someone in the family, with when it ends and what follows."""
 
@@ -540,10 +614,12 @@ class Case:
     chronology: list[ChronologyEntry] = schema.items()
     services: list[Service] = schema.items()
     breaches: list[Breach] = schema.items()
+    visits: list[Visit] = schema.items()
+    lead_workers: list[LeadWorker] = schema.items(doc="the lead social workers, oldest first, each from a date")
 
     def check(self) -> None:
         check_case_id(self.id)
-        for name in ("children", "people", "concerns", "chronology", "services", "breaches"):
+        for name in ("children", "people", "concerns", "chronology", "services", "breaches", "visits"):
             _unique(getattr(self, name), "id", name)
         _unique(self.meetings, "number", "meetings")
         _unique(self.actions, "number", "actions")
@@ -560,9 +636,20 @@ class Case:
                 raise InvalidRecord(f"actions[{i}].person_id", f"{action.person_id} is not a person in this case")
             if action.raised_at is not None and action.raised_at not in meeting_numbers:
                 raise InvalidRecord(f"actions[{i}].raised_at", f"{action.raised_at} is not a meeting of this case")
+        children = {c.id for c in self.children}
         for i, concern in enumerate(self.concerns):  # a concern linked to no meeting would be in no minutes
             if concern.meeting is not None and concern.meeting not in meeting_numbers:
                 raise InvalidRecord(f"concerns[{i}].meeting", f"{concern.meeting} is not a meeting of this case")
+            if concern.child_id is not None and concern.child_id not in children:
+                raise InvalidRecord(f"concerns[{i}].child_id", f"{concern.child_id} is not a child in this case")
+            if concern.person_id is not None and concern.person_id not in people:
+                raise InvalidRecord(f"concerns[{i}].person_id", f"{concern.person_id} is not a person in this case")
+        for i, visit in enumerate(self.visits):
+            for j, seen in enumerate(visit.children):
+                if seen.child_id not in children:
+                    raise InvalidRecord(
+                        f"visits[{i}].children[{j}].child_id", f"{seen.child_id} is not a child in this case"
+                    )
 
     def child_names(self) -> str:
         return ", ".join(c.name for c in self.children)
@@ -603,5 +690,6 @@ COLLECTIONS: dict[str, tuple[type, str]] = {
     "concerns": (Concern, "id"),
     "chronology": (ChronologyEntry, "id"),
     "services": (Service, "id"),
+    "visits": (Visit, "id"),
 }
 COLLECTION_OF: dict[type, str] = {cls: name for name, (cls, _) in COLLECTIONS.items()}

@@ -42,6 +42,10 @@ class Timescales:
     unborn_review_working_days_after_birth: int = 10  # first review after a birth on the plan, if sooner
     pre_birth_conference_week: int = 34  # week of pregnancy (of 40) the pre-birth conference is held by
     visit_interval_working_days: int = 15  # statutory visits to the child
+    seen_alone_weeks: int = 6  # each child seen alone at least this often
+    drift_carried_forward: int = 3  # an action carried forward this many times has drifted
+    not_invited_meetings: int = 2  # a man recorded as not invited at this many core groups in a row
+    late_reviews_pattern: int = 2  # this many review conferences held late is a pattern
     minutes_working_days: int = 5  # minutes circulated within
     plan_alert_months: tuple[int, ...] = (21, 24)  # drift alerts
 

@@ -18,6 +18,7 @@ from ..domain.breaches import breach_words, breaches_since_last
 from ..domain.family import Restrictions, concerns_for, holds_restricted, referrer_identity
 from ..domain.flags.child import optimism_flags
 from ..domain.history import actions_as_at, flags_as_at, worked_out_from_today
+from ..domain.lead_workers import lead_for_minutes
 from ..domain.lifecycle import dissent_of, find_meeting, missing_agencies
 from ..domain.records import (
     Action,
@@ -111,7 +112,11 @@ def answer_labels(settings: Settings) -> dict[tuple[str, str], tuple[str, str]]:
     agenda = _agenda(settings)
     if agenda is None:
         return {}
-    return {(s.key, a.key): (a.label, a.kind) for s in agenda.steps for a in s.answers}
+    return RETIRED_LABELS | {(s.key, a.key): (a.label, a.kind) for s in agenda.steps for a in s.answers}
+
+
+# Answers the standard agenda no longer asks, as older meetings recorded them.
+RETIRED_LABELS = {("visits", "visits_count"): ("Visits since the last meeting", "int")}
 
 
 def format_answer(value: object, kind: str = "") -> str:
@@ -205,7 +210,7 @@ def write_minutes(
         ("Mode", _mode(meeting.mode, meeting.mode_reason)),
         ("Chair", meeting.chair or "Not recorded"),
         ("Minutes taken by", meeting.minute_taker or "Not recorded"),
-        ("Lead social worker", case.lead_social_worker or "Not recorded"),
+        ("Lead social worker", lead_for_minutes(case, meeting) or "Not recorded"),
     ]
     if settings.council:
         rows.append(("Council", settings.council))

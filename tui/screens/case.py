@@ -23,7 +23,8 @@ from meetings.domain.chronology import (
     kind_words,
 )
 from meetings.domain.family import Restrictions, withholds_referrer
-from meetings.domain.flags import case_flags
+from meetings.domain.flags import case_flags, drift
+from meetings.domain.lead_workers import lead_history_words
 from meetings.domain.prebirth import plan_lines, pre_birth_plans
 from meetings.domain.records import (
     Action,
@@ -37,8 +38,10 @@ from meetings.domain.records import (
     MeetingStatus,
     Person,
     Service,
+    Visit,
 )
 from meetings.domain.timescales import next_core_group_due
+from meetings.domain.visits import visits_in_order
 from meetings.domain.wording import (
     humanise,
     person_profile,
@@ -58,6 +61,7 @@ from ..widgets.forms import RecordForm, specs_for
 from ..widgets.trend import before_birth_text, trend_text
 from . import editing
 from .start import StartMeetingForm
+from .visits import child_row, edit_visit, visit_row
 from .walkthrough import WalkthroughScreen
 
 if TYPE_CHECKING:
@@ -125,14 +129,14 @@ class CaseScreen(Screen[None]):
     BINDINGS += [
         Binding(str(n), f"show_tab({n})", tab.capitalize(), show=False, tooltip=f"Show the {tab} tab")
         for n, tab in enumerate(("overview", "children", "people", "actions", "concerns", "meetings", "chronology",
-                                 "services"), start=1)
+                                 "services", "visits"), start=1)
     ]  # fmt: skip
     BINDINGS.append(
         Binding("f", "fold_flags", "Fold flags", show=False,
                 tooltip="Fold the flags to one line (so the plan is in view), or show them all again")
     )  # fmt: skip
 
-    TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services")
+    TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services", "visits")
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,6 +144,7 @@ class CaseScreen(Screen[None]):
         self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
         self.flags_folded = False
         self.chronology_filter = ChronologyFilter()  # what the chair chose to see of the chronology
+        self._chronology_cache: dict[bool, tuple[object, list[ChronologyItem]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -162,12 +167,21 @@ class CaseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         columns = {
-            "children": ("Name", "Born / due", "Mobility"),
+            "children": (
+                "Name",
+                "Born / due",
+                "Mobility",
+                "School or nursery",
+                "Attendance",
+                "Last seen",
+                "Seen alone",
+            ),
             "people": ("Name", "Relationship", "Household", "Assessment", "Invited"),
             "concerns": ("Received", "Source", "Referred by", "Contacts", "Reported", "Response"),
             "meetings": ("No.", "Date", "Mode", "Status", "Attended"),
             "chronology": ("Date / period", "Kind", "Share", "Impact", "Event", "Source"),
             "services": ("Service", "Agency", "For", "Start", "Ends", "What follows"),
+            "visits": ("Date", "Visited by", "Where", "Announced", "Each child"),
         }
         for tab, names in columns.items():
             table = self.query_one(f"#table-{tab}", DataTable)
@@ -211,7 +225,7 @@ class CaseScreen(Screen[None]):
         plan = Text()
         plan.append("Plan: ", style="bold")
         plan.append(plan_category_words(case.plan_categories))
-        plan.append(f"   ICPC {case.icpc_date}   Lead social worker: {case.lead_social_worker or 'not recorded'}\n")
+        plan.append(f"   ICPC {case.icpc_date}   Lead social worker: {lead_history_words(case) or 'not recorded'}\n")
         plan.append(f"Next core group due: {due or 'not set'}\n", style="bold")
         plan.append("Danger statement: ", style="bold")
         plan.append((case.danger_statement or "not recorded") + "\n")
@@ -230,12 +244,23 @@ class CaseScreen(Screen[None]):
                 plan.append(text)
         if hidden:
             plan.append(f"\n{hidden_line(hidden)}", style="italic")
+        self._open_actions(plan)
         self._birth_and_scaling(plan)
         self.query_one("#case-plan", Static).update(plan)
         self._stale = set(self.TABS[1:])
         self._fill_tab(self._tab())
         if not self.ready:
             self.call_after_refresh(self._mark_ready)
+
+    def _open_actions(self, plan: Text) -> None:
+        """The overview's open actions (as the Actions tab filters them): how long each has been
+        open, and at how many meetings it was carried."""
+        actions = [a for a in self._records("actions") if a.is_open]
+        if actions:
+            plan.append("\n\nOpen actions", style="bold underline")
+        for a in sorted(actions, key=lambda a: a.number):
+            plan.append(f"\nAction {a.number} ", style="bold")
+            plan.append(f"({short(a.text, 50)}): {drift.open_for_words(self.case, a, self.app.today())}")
 
     def _birth_and_scaling(self, plan: Text) -> None:
         """The overview's "Before the birth" (for a child with a due date or born on the plan),
@@ -338,9 +363,8 @@ class CaseScreen(Screen[None]):
         """The rows of a tab's table, in the order of `_records` (user text never read as markup)."""
         case = self.case
         if tab == "children":
-            return [
-                (c.name, str(c.date_of_birth or f"due {c.due_date}"), humanise(c.mobility.value)) for c in case.children
-            ]
+            shown = self.app.show_restricted
+            return [child_row(case, c, show_restricted=shown, today=self.app.today()) for c in case.children]
         if tab == "people":
             return [
                 (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
@@ -370,6 +394,8 @@ class CaseScreen(Screen[None]):
                 (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
                 for s in case.services
             ]  # fmt: skip
+        if tab == "visits":
+            return [visit_row(case, v) for v in self._records("visits")]
         return []
 
     def _records(self, tab: str) -> list[Any]:
@@ -382,6 +408,8 @@ class CaseScreen(Screen[None]):
             return [p for p in case.people if shown or not p.restricted]
         if tab == "concerns":
             return [c for c in case.concerns if shown or c.shareable]
+        if tab == "visits":  # newest first
+            return [v for v in reversed(visits_in_order(case.visits)) if shown or not v.restricted]
         if tab == "actions":
             restricted = {p.id for p in case.people if p.restricted}
             return [a for a in case.actions if shown or not (a.restricted or a.person_id in restricted)]
@@ -393,13 +421,15 @@ class CaseScreen(Screen[None]):
         if self.app.show_restricted:
             return 0
         case = self.case
-        left_out = sum(len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns"))
+        left_out = sum(
+            len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns", "visits")
+        )
         return left_out + sum(1 for c in self._records("concerns") if withholds_referrer(c)) + self._chronology_hidden()
 
     def _chronology(self) -> list[ChronologyItem]:
         """The assembled chronology, oldest first, as the screen may show it now: until f8, as
         the family copy holds it (not shareable left out, withheld identities and names out)."""
-        items = chronology(self.case, today=self.app.today())
+        items = self._assembled_chronology()
         if self.app.show_restricted:
             return items
         return for_copy(items, Restrictions.of(self.case, CopyType.FAMILY))
@@ -418,13 +448,24 @@ class CaseScreen(Screen[None]):
             line.append(": from the record and typed in.   / filters by kind, person, source or dates", style="italic")
         self.query_one("#chronology-filter", Static).update(line)
 
+    def _assembled_chronology(self, *, find_people: bool = True) -> list[ChronologyItem]:
+        """The whole chronology of the case as it is now, assembled once for each change the
+        session records (a five-year case's takes a tenth of a second to assemble); without
+        the people each event names, for the hidden count, in a fraction of that."""
+        key = (self.app.case_session.revision, id(self.case), self.app.today(), find_people)
+        cached = self._chronology_cache.get(find_people)
+        if cached is None or cached[0] != key:
+            cached = (key, chronology(self.case, today=self.app.today(), find_people=find_people))
+            self._chronology_cache[find_people] = cached
+        return cached[1]
+
     def _chronology_hidden(self) -> int:
         """The records the Chronology tab leaves out that no other tab counts already: typed
         entries not shareable, and events of a record hidden only there (a service for a
         restricted person). A restricted person, action or concern is counted once, on its tab."""
         case = self.case
-        counted = {id(r) for tab in ("people", "actions", "concerns") for r in getattr(case, tab)}
-        hidden = {id(i.record) for i in chronology(case, today=self.app.today()) if not i.shareable}
+        counted = {id(r) for tab in ("people", "actions", "concerns", "visits") for r in getattr(case, tab)}
+        hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if not i.shareable}
         return len(hidden - counted)
 
     def _tab(self) -> str:
@@ -464,6 +505,8 @@ class CaseScreen(Screen[None]):
             editing.edit_chronology(self.app, None, self._after_edit)
         elif tab == "services":
             editing.edit_service(self.app, None, self._after_edit)
+        elif tab == "visits":
+            edit_visit(self.app, None, self._after_edit)
 
     def action_edit(self) -> None:
         tab = self._tab()
@@ -486,6 +529,8 @@ class CaseScreen(Screen[None]):
             self._edit_chronology_source(record)
         elif tab == "services":
             editing.edit_service(self.app, record, self._after_edit)
+        elif tab == "visits":
+            edit_visit(self.app, record, self._after_edit)
 
     def _edit_chronology_source(self, item: ChronologyItem) -> None:
         """A typed entry opens its own form; an event of the record opens the record it comes
@@ -505,6 +550,8 @@ class CaseScreen(Screen[None]):
             editing.edit_child(self.app, record, done)
         elif isinstance(record, Meeting):
             self.open_meeting(record)
+        elif isinstance(record, Visit):
+            edit_visit(self.app, record, done)
         elif isinstance(record, Case):
             self.action_plan()
         else:  # a missed timescale: the tool records it when it happens

@@ -19,6 +19,7 @@ from meetings.domain.wording import plan_category_words
 from meetings.storage.base import CaseSummary
 
 from ..widgets.footer import KeysFooter
+from ..widgets.text import plain
 from .new_case import new_case
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class CaseListScreen(Screen[None]):
         if total == 0:
             count.update("No cases yet. Press ctrl+n to create one.")
         else:
-            count.update(f"{len(self.shown)} of {total} cases" + (f" matching {query!r}" if query else ""))
+            count.update(plain(f"{len(self.shown)} of {total} cases" + (f" matching {query!r}" if query else "")))
 
     def _near_end(self, row: float) -> None:
         """Add the next page of matching cases once the cursor or the view nears the last row held."""

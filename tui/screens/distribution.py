@@ -21,6 +21,7 @@ from meetings.domain.wording import humanise
 from ..exports import export_minutes
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask, Confirm, line_value
+from ..widgets.text import plain
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -66,7 +67,7 @@ class DistributionScreen(Screen[None]):
         meeting = self.meeting
         read_only = self.app.read_only
         self.recipients = distribution_list(self.app.case_session.case, meeting)
-        people = [(_pick_words(a), str(i)) for i, a in enumerate(self.recipients)]
+        people = [(plain(_pick_words(a)), str(i)) for i, a in enumerate(self.recipients)]
         yield Header()
         with VerticalScroll(id="distribution"):
             yield Label(f"Minutes of meeting {meeting.number} ({meeting.date}): who was sent which copy",

@@ -19,6 +19,7 @@ from meetings.domain.records import (
     Child,
     ChronologyEntry,
     Concern,
+    EvidenceSource,
     Meeting,
     Person,
     Service,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 # The birth is recorded by typing its date: the birth plan's follow-up fields come after.
 CHILD_FIELDS = (
     "name", "date_of_birth", "due_date", "mobility", "seen_by_medical_professional_on", "discharge_plan", "at_home",
-    "first_visit_on",
+    "first_visit_on", "school_or_nursery", "attendance_percent", "attendance_note",
 )  # fmt: skip
 CHILD_LABELS: dict[str, dict[str, Any]] = {
     "date_of_birth": {"label": "Date of birth", "help": "typed for an unborn child, it records the birth"},
@@ -44,11 +45,15 @@ CHILD_LABELS: dict[str, dict[str, Any]] = {
     "discharge_plan": {"label": "After the birth: discharge plan", "help": "the plan for leaving hospital"},
     "at_home": {"label": "Who is at home with the baby"},
     "first_visit_on": {"label": "First home visit on"},
+    "school_or_nursery": {"label": "School, nursery or childminder"},
+    "attendance_percent": {"label": "Attendance (%)", "help": "the latest figure; under 90% is persistent absence"},
+    "attendance_note": {"label": "Attendance: the school's or nursery's word"},
 }
 PERSON_FIELDS = (
     "name", "relationship", "relationship_detail", "gender", "date_of_birth", "age", "lives_in_household",
     "regularly_present", "parental_responsibility",
-    "contact", "known_to", "invited_to_core_group", "safety_note", "checks_done", "assessment_type",
+    "contact", "known_to", "invited_to_core_group", "not_invited_reason", "safety_note", "risk_assessment_on",
+    "risk_assessment", "checks_done", "assessment_type",
     "assessment_status", "assessment_date", "assessment_not_needed_reason", "additional_needs", "trauma_history",
     "mental_health", "risks", "protective_factors", "restricted",
 )  # fmt: skip
@@ -62,6 +67,7 @@ ACTION_FIELDS = (
     "due",
     "status",
     "evidence",
+    "evidence_from",
     "impact",
     "decision_informed",
     "adapted_for",
@@ -70,12 +76,21 @@ ACTION_FIELDS = (
     "restricted",
 )
 REVIEW_FIELDS = (
-    "status", "evidence", "impact", "decision_informed", "adapted_for", "held", "held_reason", "due", "owner", "text",
+    "status", "evidence", "evidence_from", "impact", "decision_informed", "adapted_for", "held", "held_reason", "due", "owner", "text",
 )  # fmt: skip
+# Where an action's evidence comes from, in plain words.
+EVIDENCE_CHOICES = [
+    ("a parent said so", EvidenceSource.PARENT_SAID.value),
+    ("a professional saw it", EvidenceSource.PROFESSIONAL_SAW.value),
+    ("an agency's record", EvidenceSource.AGENCY_RECORD.value),
+    ("the child said so", EvidenceSource.CHILD_SAID.value),
+    ("other", EvidenceSource.OTHER.value),
+]
 # Where it came from, who referred (and whether the family may know), how often, and what about.
 CONCERN_FIELDS = (
     "received_on", "source_kind", "source", "how_received", "referrer", "referrer_restricted", "contacts",
-    "contacts_since", "about", "reported", "impact_on_child", "response", "responded_by", "responded_on", "shareable",
+    "contacts_since", "about", "child_id", "domestic_abuse", "person_id", "reported", "impact_on_child", "response",
+    "responded_by", "responded_on", "shareable",
 )  # fmt: skip
 ATTENDEE_FIELDS = (
     "name", "role", "agency", "relationship_to_child", "needs", "copy_type", "status", "mode", "report_received",
@@ -177,6 +192,11 @@ def edit_action(
             "help": "how we know it was done. Closing an assessment as done needs its findings; "
             "cancelling one needs the reason",
         },
+        evidence_from={
+            "label": "Evidence from",
+            "help": "a parent's word alone is not evidence of a change for the child",
+            "choices": EVIDENCE_CHOICES,
+        },
         impact={"label": "Impact on the child"},
         decision_informed={
             "label": "Decision informed",
@@ -213,7 +233,11 @@ def edit_person(app: CoreGroupApp, person: Person | None, done: Done = None) -> 
     session = app.case_session
     edit(app, person.name if person else "New person in the child's life", Person, person,
          specs_for(Person, PERSON_FIELDS, age={"help": "in years, if the date of birth is not known"},
-                   regularly_present={"label": "Regularly present or stays overnight (without living there)"}),
+                   regularly_present={"label": "Regularly present or stays overnight (without living there)"},
+                   not_invited_reason={"label": "Why not invited", "help": "if not invited to the core group"},
+                   risk_assessment_on={"label": "Risk assessment done on",
+                                       "help": "e.g. a domestic abuse (DASH) risk assessment"},
+                   risk_assessment={"label": "Risk assessment", "help": "what it found"}),
          add=session.add_person, defaults={"id": 1, "name": ""}, done=done)  # fmt: skip
 
 
@@ -278,7 +302,27 @@ class ConcernForm(RecordForm):
 
 def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | None = None, done: Done = None) -> None:
     session = app.case_session
-    specs = specs_for(Concern, CONCERN_FIELDS, **CONCERN_LABELS)
+    names: dict[str, dict[str, Any]] = {
+        "domestic_abuse": {"label": "Domestic abuse notification"},
+        "child_id": {
+            "kind": "enum",
+            "label": "About which child",
+            "help": "e.g. a school's or nursery's attendance concern: shown against that child",
+            "choices": [(c.name, c.id) for c in session.case.children],
+        },
+        "person_id": {
+            "kind": "enum",
+            "label": "Person it names",
+            "help": "for a domestic abuse notification: the person alleged to harm",
+            # Restricted people only once the chair has shown them (f8), or if already chosen.
+            "choices": [
+                (f"{p.name} ({relationship_words(p) or 'other'})", p.id)
+                for p in session.case.people
+                if not p.restricted or app.show_restricted or (concern and concern.person_id == p.id)
+            ],
+        },
+    }
+    specs = specs_for(Concern, CONCERN_FIELDS, **(CONCERN_LABELS | names))
     edit(app, "Concern or information received", Concern, concern, specs,
          add=lambda new: session.record_concern(new, at=meeting),
          defaults={"id": 1, "received_on": app.today().isoformat(), "reported": ""}, done=done,

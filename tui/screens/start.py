@@ -16,6 +16,7 @@ from meetings.domain.wording import humanise, weekday_date
 
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import FORM_KEYS, Choose, FormScreen, line_value
+from ..widgets.text import plain
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -88,7 +89,7 @@ class StartMeetingForm(FormScreen[None]):
             start = parse_time(value("#s-time"), "start time") if value("#s-time") else None
         except InvalidRecord as problem:
             error = self.query_one("#form-error", Static)
-            error.update(f"Not started. {problem}")
+            error.update(plain(f"Not started. {problem}"))  # it quotes what was typed
             error.add_class("shown")
             return
         if date != self.app.today() and not self.date_confirmed:
@@ -117,7 +118,7 @@ class StartMeetingForm(FormScreen[None]):
             )  # fmt: skip
         except InvalidRecord as problem:
             error = self.query_one("#form-error", Static)
-            error.update(f"Not started. {problem}")
+            error.update(plain(f"Not started. {problem}"))  # it quotes what was typed
             error.add_class("shown")
             return
         self.dismiss(None)

@@ -29,10 +29,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from meetings.domain import analysis, finish, lifecycle, timescales
+from meetings.domain import analysis, finish, lead_workers, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
 from meetings.domain.family import withholds_referrer
-from meetings.domain.flags import case_flags, flags_at
+from meetings.domain.flags import case_flags, drift, flags_at
 from meetings.domain.records import (
     Action,
     AgendaStep,
@@ -51,9 +51,11 @@ from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
+from ..widgets.text import plain
 from ..widgets.trend import trend_text
 from . import editing
 from .attendance import people_text
+from .visits import edit_visit, visits_since_text
 
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
@@ -159,6 +161,13 @@ class WalkthroughScreen(Screen[None]):
         ),
         Binding("f4", "new_concern", "Concern", tooltip="Record a concern or information received"),
         Binding(
+            "f9",
+            "new_visit",
+            "Visit",
+            show=False,  # the footer is full; the visits step names the key
+            tooltip="Record a visit: each child seen or not (and why not), seen alone or not",
+        ),
+        Binding(
             FLAGS_KEY,
             "flags",
             "Flags",
@@ -180,7 +189,7 @@ class WalkthroughScreen(Screen[None]):
         finished = self.meeting.status is MeetingStatus.FINISHED
         if action in ("reopen", "minutes", "distribution"):
             return finished
-        if action in ("new_action", "new_concern", "finish"):
+        if action in ("new_action", "new_concern", "new_visit", "finish"):
             return not finished and not self.app.read_only
         return True
 
@@ -428,6 +437,8 @@ class WalkthroughScreen(Screen[None]):
         widgets: list[Widget] = []
         if template and template.prompts:
             widgets.append(Static(Text("\n".join(f"• {p}" for p in template.prompts)), classes="prompts"))
+        if index == 0 and lead_workers.new_lead_since_last_core_group(self.session.case, meeting):
+            widgets.append(Static(id="handover", classes="plan"))  # a new lead social worker: the history
         if role is StepRole.REASON_FOR_PLAN:
             widgets.append(Static(self._plan_text(), classes="plan"))
         if role is StepRole.ANALYSIS:  # each person's scaling across the meetings, this one included
@@ -488,10 +499,16 @@ class WalkthroughScreen(Screen[None]):
         self._show_restricted_notes(body)
         for box in body.query("#membership").results(Static):
             box.update(self._membership_text())
+        for box in body.query("#handover").results(Static):
+            box.update(self._handover_text())
         for table in body.query(".review-table").results(ActionTable):
             self._fill_review(table)
+        for box in body.query("#review-open").results(Static):
+            box.update(self._review_open_text())
         for box in body.query("#concerns").results(Static):
             box.update(self._concerns_text())
+        for box in body.query("#visits-list").results(Static):
+            box.update(visits_since_text(case, self.meeting, show_restricted=self.app.show_restricted))
         for box in body.query("#assessments").results(Static):
             box.update(self._assessments_text())
         for box in body.query("#scaling-trend").results(Static):
@@ -521,6 +538,31 @@ class WalkthroughScreen(Screen[None]):
                         style="italic",
                     )
                 )
+
+    def _handover_text(self) -> Text:
+        """For a lead social worker new since the last core group: the plan's history in brief."""
+        summary = lead_workers.handover(
+            self.session.case, self.meeting, self.app.settings, self.app.today(),
+            show_restricted=self.app.show_restricted,
+        )  # fmt: skip
+        text = Text()
+        if summary is None:
+            return text
+        text.append(
+            f"New lead social worker: {summary.lead.name} since {summary.lead.since.day} {summary.lead.since:%b %Y} "
+            f"(before: {summary.before}). The plan so far:\n",
+            style="bold yellow",
+        )
+        for heading, lines in (
+            ("Chronology since the plan began", summary.chronology),
+            ("Open actions and how they were carried forward", summary.actions),
+            ("Flags outstanding", summary.flags),
+        ):
+            text.append(f"{heading}:\n", style="bold")
+            text.append("".join(f"  • {line}\n" for line in lines) or "  none\n")
+        if summary.hidden:
+            text.append(f"{summary.hidden} restricted items hidden: {RESTRICTED_KEY} shows them.\n", style="italic")
+        return text
 
     def _plan_text(self) -> Text:
         case = self.session.case
@@ -606,7 +648,8 @@ class WalkthroughScreen(Screen[None]):
 
     def _answer_row(self, step: AgendaStep, spec: AnswerSpec, value: Any) -> Horizontal:
         meeting, session = self.meeting, self.session
-        label = Label(spec.label + (" *" if spec.required else ""), classes="answer-label")
+        required = " *" if spec.required else ""
+        label = Label(plain(spec.label + required), classes="answer-label")  # the council's words, as written
         hint = Static("", classes="answer-hint")
 
         def record(typed: Any) -> Parsed:
@@ -636,6 +679,7 @@ class WalkthroughScreen(Screen[None]):
                 Label(f"Open actions from earlier meetings ({count}): enter to update status, evidence and impact",
                       classes="form-label"),
                 ActionTable(id="review-table", classes="review-table"),
+                Static(id="review-open", classes="hint"),
             ]  # fmt: skip
         if role is StepRole.ACTIONS_AND_CONTINGENCY:
             return [
@@ -644,6 +688,8 @@ class WalkthroughScreen(Screen[None]):
             ]
         if role is StepRole.NEW_CONCERNS:
             return [Static(id="concerns", classes="flags")]
+        if role is StepRole.VISITS:
+            return [Static(id="visits-list", classes="flags")]
         if role is StepRole.ASSESSMENTS:
             return [Static(id="assessments", classes="flags")]
         if role is StepRole.ANALYSIS:
@@ -733,6 +779,27 @@ class WalkthroughScreen(Screen[None]):
             text.append(hidden_line(hidden), style="italic")
         return text
 
+    def _review_open_text(self) -> Text:
+        """Under the review's table: how long each open action has been open and at how many
+        meetings it was carried; for each closed since the meeting before, the question to test it."""
+        case, today = self.session.case, self.app.today()
+        restricted_ids = {p.id for p in case.people if p.restricted}
+
+        def shown(a: Action) -> bool:
+            return self.app.show_restricted or not (a.restricted or a.person_id in restricted_ids)
+
+        lines = [
+            Text(f"Action {a.number}: {drift.open_for_words(case, a, today)}")
+            for a in lifecycle.actions_to_review(case, self.meeting)
+            if shown(a)
+        ]
+        lines += [
+            Text(f"Action {a.number} ({short(a.text, 50)}) is closed: {drift.TEST_IT}", style="bold")
+            for a in drift.closed_since_previous(case, self.meeting)
+            if shown(a)
+        ]
+        return Text("\n").join(lines)
+
     def _fill_review(self, table: ActionTable) -> None:
         """The actions this step lists, refreshed in place: the cursor stays on its row."""
         case = self.session.case
@@ -786,6 +853,10 @@ class WalkthroughScreen(Screen[None]):
     def action_new_concern(self) -> None:
         if not self.locked:
             editing.edit_concern(self.app, None, self.meeting)
+
+    def action_new_visit(self) -> None:
+        if not self.locked:
+            edit_visit(self.app, None)
 
     def action_attendance(self) -> None:
         from .attendance import AttendanceScreen

@@ -15,6 +15,8 @@ from meetings.domain.schema import InvalidRecord
 from meetings.session import Parsed
 from meetings.storage.base import StoreError
 
+from .text import plain
+
 Recorder = Callable[[Any], Parsed | None]
 
 
@@ -24,7 +26,7 @@ def _record(widget: Input | Select[Any] | TextArea, record: Recorder, value: Any
     except (InvalidRecord, StoreError) as problem:
         parsed = Parsed(False, str(problem))
     if hint is not None:
-        hint.update(parsed.hint if parsed is not None else "")
+        hint.update(plain(parsed.hint if parsed is not None else ""))  # it may quote what was typed
     elif parsed is not None and not parsed.stored:
         widget.notify(parsed.hint, severity="warning", markup=False)
 

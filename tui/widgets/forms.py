@@ -31,6 +31,7 @@ from meetings.domain.wording import choice_words, field_words, humanise
 from meetings.storage.base import StoreError
 
 from .footer import KeysFooter
+from .text import plain, with_help
 
 
 def line_value(widget: Input) -> str:
@@ -183,7 +184,7 @@ class RecordForm(FormScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
-            yield Label(self.title_text, id="form-title")
+            yield Label(plain(self.title_text), id="form-title")  # a title may name a person
             with FormFields(id="form-fields"):
                 if self.notes:
                     yield Static(Text(self.notes), id="form-notes")
@@ -191,12 +192,12 @@ class RecordForm(FormScreen[Any]):
                     value = self.data.get(spec.name)
                     wid = f"f-{spec.name}"
                     if spec.kind == "bool":
-                        yield Checkbox(spec.label, bool(value), id=wid, disabled=self.read_only)
+                        yield Checkbox(plain(spec.label), bool(value), id=wid, disabled=self.read_only)
                         continue
-                    yield Label(spec.label + (f"  [dim]({spec.help})[/]" if spec.help else ""), classes="form-label")
+                    yield Label(with_help(spec.label, spec.help), classes="form-label")
                     if spec.kind == "enum":
                         yield Select(
-                            spec.choices,
+                            [(plain(words), choice) for words, choice in spec.choices],  # names of people
                             value=value if value is not None else Select.NULL,
                             # A required choice (an action's type) cannot be emptied by a stray
                             # arrow key; an optional one (how someone attended) can be.

@@ -18,12 +18,19 @@ from ..records import Case
 from ..settings import Settings
 from .actions import assessment_flags, assessment_session_flags, overdue_action_flags
 from .base import Flag, FlagKind, Severity
-from .child import baby_flags, child_last_seen_on, child_seen_flags, optimism_flags
+from .child import attendance_flags, baby_flags, child_seen_flags, optimism_flags
 from .concerns import concern_flags, concern_pattern_flags, service_flags
+from .drift import compliance_flags, drifting_action_flags, late_reviews_flags
 from .meetings import amended_minutes_flags, minutes_flags, online_flags, timescale_flags
-from .people import gender_flags, kept_away_flags, not_assessed_flags
+from .people import (
+    domestic_abuse_flags,
+    gender_flags,
+    kept_away_flags,
+    man_never_at_core_group_flags,
+    not_assessed_flags,
+)
 
-__all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "child_last_seen_on", "flags_at"]
+__all__ = ["FLAGS_AT", "Flag", "FlagKind", "Severity", "case_flags", "flags_at"]
 
 _NOT_ASSESSED = frozenset({FlagKind.MAN_NOT_ASSESSED, FlagKind.ADULT_NOT_ASSESSED})
 _ASSESSMENTS = frozenset(
@@ -40,15 +47,23 @@ FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {
         FlagKind.ATTENDED_ONLY_ONLINE,
         FlagKind.GENDER_NOT_RECORDED,
         FlagKind.NOT_INVITED_FOR_SAFETY,
+        FlagKind.MAN_NEVER_AT_CORE_GROUP,
+        FlagKind.DOMESTIC_ABUSE_NOT_RISK_ASSESSED,
     },
     StepRole.CHILDS_VOICE: frozenset(
         {FlagKind.CHILD_NOT_SEEN, FlagKind.BABY_CHECKS, FlagKind.PRE_BIRTH, FlagKind.BIRTH_FOLLOW_UP}
+        | {FlagKind.CHILD_NOT_SEEN_ALONE, FlagKind.CHILD_ATTENDANCE}
     ),
-    StepRole.REVIEW_OF_ACTIONS: _ASSESSMENTS | {FlagKind.ACTION_OVERDUE},
+    StepRole.VISITS: frozenset({FlagKind.CHILD_NOT_SEEN, FlagKind.CHILD_NOT_SEEN_ALONE}),
+    StepRole.REVIEW_OF_ACTIONS: _ASSESSMENTS
+    | {FlagKind.ACTION_OVERDUE, FlagKind.ACTION_DRIFTING, FlagKind.COMPLIANCE_UNTESTED},
     StepRole.ASSESSMENTS: _ASSESSMENTS | _NOT_ASSESSED | {FlagKind.PRE_BIRTH},
     StepRole.HOUSEHOLD: _NOT_ASSESSED | {FlagKind.GENDER_NOT_RECORDED},
     StepRole.ANALYSIS: frozenset({FlagKind.OVER_OPTIMISM}),
-    StepRole.NEW_CONCERNS: frozenset({FlagKind.CONCERN_UNANSWERED, FlagKind.CONCERN_PATTERN, FlagKind.SERVICE_ENDING}),
+    StepRole.NEW_CONCERNS: frozenset(
+        {FlagKind.CONCERN_UNANSWERED, FlagKind.CONCERN_PATTERN, FlagKind.SERVICE_ENDING}
+        | {FlagKind.DOMESTIC_ABUSE_NOT_RISK_ASSESSED}
+    ),
     StepRole.NEXT_MEETING: frozenset(
         {
             FlagKind.CORE_GROUP_OVERDUE,
@@ -56,6 +71,7 @@ FLAGS_AT: dict[StepRole, frozenset[FlagKind]] = {
             FlagKind.PLAN_DRIFT,
             FlagKind.NEXT_DATE_BEYOND_INTERVAL,
             FlagKind.CORE_GROUP_BEFORE_REVIEW,
+            FlagKind.REVIEWS_LATE_PATTERN,
         }
     ),
 }
@@ -84,8 +100,13 @@ def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
     flags += minutes_flags(case, settings, today)
     flags += amended_minutes_flags(case)
     flags += child_seen_flags(case, settings, today)
+    flags += attendance_flags(case)
     flags += gender_flags(case)
     flags += kept_away_flags(case)
+    flags += drifting_action_flags(case, settings, today) + late_reviews_flags(case, settings, today)
+    flags += compliance_flags(case)
+    flags += man_never_at_core_group_flags(case, settings)
+    flags += domestic_abuse_flags(case)
     return sorted(_mark_restricted_names(case, flags), key=lambda f: f.severity.rank)
 
 

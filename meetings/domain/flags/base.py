@@ -34,6 +34,8 @@ class FlagKind(StrEnum):
     ADULT_NOT_ASSESSED = "adult_not_assessed"
     GENDER_NOT_RECORDED = "gender_not_recorded"
     NOT_INVITED_FOR_SAFETY = "not_invited_for_safety"
+    MAN_NEVER_AT_CORE_GROUP = "man_never_at_core_group"
+    DOMESTIC_ABUSE_NOT_RISK_ASSESSED = "domestic_abuse_not_risk_assessed"
     CONCERN_UNANSWERED = "concern_unanswered"
     CONCERN_PATTERN = "concern_pattern"
     SERVICE_ENDING = "service_ending"
@@ -50,7 +52,12 @@ class FlagKind(StrEnum):
     BIRTH_FOLLOW_UP = "birth_follow_up"
     BABY_CHECKS = "baby_checks"
     CHILD_NOT_SEEN = "child_not_seen"
+    CHILD_NOT_SEEN_ALONE = "child_not_seen_alone"
+    CHILD_ATTENDANCE = "child_attendance"
     OVER_OPTIMISM = "over_optimism"
+    ACTION_DRIFTING = "action_drifting"
+    REVIEWS_LATE_PATTERN = "reviews_late_pattern"
+    COMPLIANCE_UNTESTED = "compliance_untested"
 
 
 @dataclass(frozen=True)

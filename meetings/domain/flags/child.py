@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import visits
 from ..analysis import Rise, latest_scaled, open_risks_detailed, scaling_rise
 from ..prebirth import PreBirthPlan, pre_birth_plans
 from ..records import ActionType, Case, Child, Meeting, Mobility
-from ..schema import InvalidRecord, parse_date
 from ..settings import Settings
 from ..timescales import working_days_between
 from ..wording import and_list, day_month_year
@@ -185,37 +185,119 @@ def _numbered(risks: list[str]) -> str:
     return " ".join(f"({i}) {risk}." for i, risk in enumerate(risks, start=1))
 
 
-def child_last_seen_on(case: Case) -> dt.date | None:
-    """The latest 'child last seen on' answer at any meeting."""
-    dates = []
-    for m in case.meetings:
-        for step in m.steps:
-            value = step.answers.get("child_last_seen_on")
-            if isinstance(value, str) and value.strip():
-                try:
-                    dates.append(parse_date(value.strip()))
-                except InvalidRecord:
-                    continue
-    return max(dates) if dates else None
-
-
 def child_seen_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
-    """No record of when the child was last seen, or not seen within the council's visit interval."""
-    if case.plan_ended_on is not None or all(c.unborn for c in case.children) or not case.meetings:
+    """For each child born, from the visits: not seen within the council's visit interval, or
+    never seen; seen at the interval but not seen at the latest visit (and why); not seen alone for
+    `seen_alone_weeks`. One flag per child, naming that child only: a sibling seen never hides one
+    who was not. Unborn children are not expected to be seen."""
+    if case.plan_ended_on is not None or not case.meetings:
         return []
-    names = case.child_names()
+    flags: list[Flag] = []
+    for child in case.children:
+        if child.date_of_birth is None or child.date_of_birth > today:
+            continue
+        flags += _not_seen_flags(case, child, settings, today)
+        flags += _not_seen_alone_flags(case, child, settings, today)
+    return flags
+
+
+def _not_seen_flags(case: Case, child: Child, settings: Settings, today: dt.date) -> list[Flag]:
     limit = settings.timescales.visit_interval_working_days
-    last_seen = child_last_seen_on(case)
-    if last_seen is None:
-        return [Flag(FlagKind.CHILD_NOT_SEEN, f"No meeting has recorded when {names} was last seen.", Severity.HIGH)]
-    gap = working_days_between(last_seen, today, settings)
-    if gap <= limit:
+    name = _first_name(child)
+    seen = visits.last_seen(case, child)
+    missed = visits.not_seen_since(case, child, seen.date if seen is not None else None)
+    shown_missed = [cv for cv in missed if not cv.visit.restricted]
+    why = f" {_missed_words(shown_missed)}" if shown_missed else ""
+    if seen is None:
+        return [
+            Flag(
+                FlagKind.CHILD_NOT_SEEN,
+                f"No visit is recorded at which {child.name} was seen.{why} Who has seen {name}, and when?",
+                Severity.HIGH,
+            )
+        ]
+    gap = working_days_between(seen.date, today, settings)
+    if gap > limit:
+        return [
+            Flag(
+                FlagKind.CHILD_NOT_SEEN,
+                f"{child.name} was last seen on {day_month_year(seen.date)}, {gap} working days ago; visits are due "
+                f"at least every {limit} working days.{why} Who has seen {name} since?",
+                Severity.HIGH,
+                restricted=seen.restricted,
+            )
+        ]
+    if shown_missed:
+        return [
+            Flag(
+                FlagKind.CHILD_NOT_SEEN,
+                f"{child.name} was last seen on {day_month_year(seen.date)}, but{why[:-1]}. When will {name} be seen?",
+                Severity.MEDIUM,
+                restricted=seen.restricted,
+            )
+        ]
+    return []
+
+
+def _missed_words(missed: list[visits.ChildVisit]) -> str:
+    """'Not seen at the visit on 3 March 2026: access refused.' (the latest two at most)"""
+    said = [f"at the visit on {day_month_year(cv.visit.date)}: {visits.not_seen_words(cv.child)}" for cv in missed[-2:]]
+    more = f" (not seen at {len(missed)} visits in all)" if len(missed) > 2 else ""
+    return f"Not seen {'; and '.join(said)}{more}."
+
+
+# Children this young are seen with their carer: "seen alone" is not asked of them.
+SEEN_ALONE_FROM_MONTHS = 24
+
+
+def _not_seen_alone_flags(case: Case, child: Child, settings: Settings, today: dt.date) -> list[Flag]:
+    age = child.age_in_months(today)
+    if age is None or age < SEEN_ALONE_FROM_MONTHS:
         return []
+    weeks = settings.timescales.seen_alone_weeks
+    alone = visits.last_seen_alone(case, child)
+    since = alone.date if alone is not None else case.icpc_date
+    if (today - since).days <= weeks * 7:
+        return []
+    seen_since = [cv for cv in visits.visits_of(case, child) if cv.child.seen and cv.visit.date > since]
+    at = (
+        f"; seen at {len(seen_since)} visit{'s' if len(seen_since) != 1 else ''} since, not alone" if seen_since else ""
+    )
+    when = (
+        f"was last seen alone on {day_month_year(alone.date)}"
+        if alone is not None
+        else "has not been recorded as seen alone at any visit"
+    )
     return [
         Flag(
-            FlagKind.CHILD_NOT_SEEN,
-            f"{names} was last recorded as seen on {day_month_year(last_seen)}, {gap} working days ago; "
-            f"visits are due at least every {limit} working days. Who has seen {names} since?",
+            FlagKind.CHILD_NOT_SEEN_ALONE,
+            f"{child.name} {when}{at}. Each child should be seen alone at least every {weeks} weeks: "
+            f"who will see {_first_name(child)} alone, and hear from them?",
             Severity.HIGH,
+            restricted=alone is not None and alone.restricted,
         )
     ]
+
+
+# School or nursery attendance under this percentage is persistent absence (the DfE's threshold).
+PERSISTENT_ABSENCE_BELOW = 90
+
+
+def attendance_flags(case: Case) -> list[Flag]:
+    """Each child whose school's or nursery's attendance is under 90%, with the concerns about it."""
+    flags = []
+    for child in case.children:
+        if child.attendance_percent is None or child.attendance_percent >= PERSISTENT_ABSENCE_BELOW:
+            continue
+        where = f" at {child.school_or_nursery.strip()}" if child.school_or_nursery.strip() else ""
+        note = f" ({child.attendance_note.strip().rstrip('.')})" if child.attendance_note.strip() else ""
+        flags.append(
+            Flag(
+                FlagKind.CHILD_ATTENDANCE,
+                f"{child.name}'s attendance{where} is {child.attendance_percent}%{note}: under "
+                f"{PERSISTENT_ABSENCE_BELOW}% is persistent absence. What is {_first_name(child)} missing, "
+                "and who is seeing them on the days they are not there?",
+                Severity.MEDIUM,
+            )
+        )
+    return flags

@@ -1,0 +1,125 @@
+"""The case's lead social workers, oldest first: who held the case and from when, so a change of
+worker never starts the plan again ("start again syndrome")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .chronology import chronology, for_copy, kind_words
+from .family import Restrictions
+from .flags import case_flags
+from .history import action_history
+from .lifecycle import in_order
+from .records import Action, Case, CopyType, LeadWorker, Meeting, MeetingStatus
+from .settings import Settings
+from .text import name_key, one_line
+from .wording import short, short_date, times
+
+
+def record_lead_change(case: Case, name: str, today: dt.date) -> LeadWorker | None:
+    """Record `name` as the lead social worker from `today` if it is a change: the one before is
+    put on the history first when the history is empty (from the ICPC). None if nothing changed."""
+    name = one_line(name).strip()
+    before = case.lead_workers[-1].name if case.lead_workers else case.lead_social_worker.strip()
+    if not name or name_key(name) == name_key(before):
+        return None
+    if not case.lead_workers and before:
+        case.lead_workers.append(LeadWorker(name=before, since=min(case.icpc_date, today)))
+    new = LeadWorker(name=name, since=today)
+    case.lead_workers.append(new)
+    return new
+
+
+def lead_history_words(case: Case) -> str:
+    """'Kim New since 2 Feb 2027 (before: Alex Chair, from 9 Jul 2026)', or the lead's name alone."""
+    if not case.lead_workers:
+        return case.lead_social_worker.strip()
+    *earlier, current = case.lead_workers
+    words = f"{current.name} since {short_date(current.since)}"
+    if earlier:
+        words += " (before: " + "; ".join(f"{w.name}, from {short_date(w.since)}" for w in reversed(earlier)) + ")"
+    return words
+
+
+def new_lead_since_last_core_group(case: Case, meeting: Meeting) -> LeadWorker | None:
+    """The lead social worker who took over after the last finished core group before `meeting`
+    (and on or before its date), or None when the lead has not changed since then."""
+    held = [
+        m for m in in_order(case.meetings)
+        if m.status is MeetingStatus.FINISHED and m is not meeting and (m.date, m.number) < (meeting.date, meeting.number)
+    ]  # fmt: skip
+    if not held or len(case.lead_workers) < 2:
+        return None
+    current = case.lead_workers[-1]
+    return current if held[-1].date < current.since <= meeting.date else None
+
+
+def lead_for_minutes(case: Case, meeting: Meeting) -> str:
+    """The lead social worker as the minutes of `meeting` print it: 'Kim New (since 2 Feb 2027;
+    before: Alex Chair)' when the lead changed since the last core group, else the name."""
+    new = new_lead_since_last_core_group(case, meeting)
+    if new is None:
+        at = [w for w in case.lead_workers if w.since <= meeting.date]
+        return at[-1].name if at else case.lead_social_worker
+    before = case.lead_workers[-2].name
+    return f"{new.name} (since {short_date(new.since)}; before: {before})"
+
+
+# ----- the summary a new lead social worker is shown ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What a new lead social worker is shown at their first core group: the plan's history in
+    brief, the open actions with how each was carried forward, and the flags outstanding. With
+    restricted items hidden, `hidden` counts what was left out."""
+
+    lead: LeadWorker
+    before: str
+    chronology: list[str]
+    actions: list[str]
+    flags: list[str]
+    hidden: int
+
+
+def handover(
+    case: Case, meeting: Meeting, settings: Settings, today: dt.date, *, show_restricted: bool
+) -> Handover | None:
+    """The summary for a lead social worker new since the last core group (None if the lead has
+    not changed). Restricted items are left out unless `show_restricted`, as the family copy does."""
+    new = new_lead_since_last_core_group(case, meeting)
+    if new is None:
+        return None
+    items = chronology(case, today=today, find_people=False)
+    shown_items = items if show_restricted else for_copy(items, Restrictions.of(case, CopyType.FAMILY))
+    actions = [a for a in case.actions if a.is_open]
+    shown_actions = [a for a in actions if show_restricted or not a.restricted]
+    flags = case_flags(case, settings, today)
+    shown_flags = [f for f in flags if show_restricted or not f.restricted]
+    return Handover(
+        lead=new,
+        before=case.lead_workers[-2].name,
+        chronology=[
+            f"{short_date(i.date)}  {kind_words(i.kind)}: {short(one_line(i.event), 100)}" for i in shown_items
+        ],
+        actions=[_action_line(case, a) for a in shown_actions],
+        flags=[short(f.message, 110) for f in shown_flags],  # in brief: the flags in full are at their steps
+        hidden=len(items) - len(shown_items) + len(actions) - len(shown_actions) + len(flags) - len(shown_flags),
+    )
+
+
+def _action_line(case: Case, action: Action) -> str:
+    """'Action 3: Parenting assessment ... (due 1 Mar 2027; carried forward 4 times: meeting 2, 9 Jul
+    2026 open; ...)'."""
+    history = action_history(case, action.number)
+    parts = []
+    if action.due is not None:
+        parts.append(f"due {short_date(action.due)}")
+    if action.times_carried_forward:
+        parts.append(f"carried forward {times(action.times_carried_forward)}")
+    if action.raised_at is not None:
+        parts.append(f"raised at meeting {action.raised_at}")
+    if history:
+        parts.append("reviewed at " + ", ".join(f"meeting {h.meeting} ({short_date(h.date)})" for h in history))
+    return f"Action {action.number}: {short(one_line(action.text), 80)}" + (f" ({'; '.join(parts)})" if parts else "")

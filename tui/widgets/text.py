@@ -1,0 +1,21 @@
+"""Text from a case, a file or the chair's typing, shown exactly as it was typed.
+
+Textual and Rich read square brackets in a plain string as markup: a child named
+`Unborn baby [name TBC]` would show as "Unborn baby ", and `Wren [/] Example` would stop the app.
+Whatever may hold a name, a note, a value typed or a path is given to a widget as a `Text` built
+here, never as a string (our own styling is a style on the `Text`, never markup around it).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+
+def plain(text: str, style: str = "") -> Text:
+    """`text` as typed, in `style`: square brackets and backslashes shown, never read as markup."""
+    return Text(text, style=style, end="")
+
+
+def with_help(label: str, help_text: str = "") -> Text:
+    """A field's label and, dimmed after it, its help (which may name people: never markup)."""
+    return Text.assemble(label, ("  (" + help_text + ")", "dim")) if help_text else plain(label)
