@@ -263,3 +263,26 @@ async def choose(pilot: Any, field: str, value: str) -> None:
             return
         await human(pilot, "enter", "down", "enter")
     raise AssertionError(f"{value} never chosen in {field}")
+
+
+async def test_the_overview_lists_the_actions_carried_most_and_points_to_the_tab_for_the_rest(
+    store: Store, make_app: Any
+) -> None:
+    """A plan of years holds dozens of open actions: the overview shows the twelve carried
+    forward most (so the plan is not pushed out of view, and a case opens as fast as before)."""
+    data = store.export_data(DEMO_ID)
+    first = max(a["number"] for a in data["actions"]) + 1
+    for n in range(first, first + 20):
+        data["actions"].append({**data["actions"][4], "number": n, "text": f"Fictional task {n}.",
+                                "times_carried_forward": n - first})  # fmt: skip
+    store.import_data(data, replace=True)
+    app = make_app(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen) and app.screen.ready)
+        plan = str(app.screen.query_one("#case-plan", Static).render())
+    listed = [line for line in plan.splitlines() if line.startswith("Action ")]
+    assert len(listed) == 12 and f"Action {first + 19} (Fictional task" in plan  # carried most: shown
+    assert f"Action {first} (Fictional task" not in plan  # carried least: on the Actions tab
+    open_count = sum(1 for a in data["actions"] if a["status"] in ("open", "in_progress"))
+    assert f"... and {open_count - 12} more open" in plan and "the Actions tab (4)" in plan

@@ -68,6 +68,9 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 
+OPEN_ACTIONS_SHOWN = 12  # on the overview: those carried forward most; the Actions tab lists every one
+
+
 class CaseScreen(Screen[None]):
     """A case: flags, the plan, children, people, actions, concerns and past meetings."""
 
@@ -258,9 +261,15 @@ class CaseScreen(Screen[None]):
         actions = [a for a in self._records("actions") if a.is_open]
         if actions:
             plan.append("\n\nOpen actions", style="bold underline")
-        for a in sorted(actions, key=lambda a: a.number):
+        # The longest open first: a plan of years holds dozens; the rest are on the Actions tab.
+        longest = sorted(actions, key=lambda a: (-a.times_carried_forward, a.number))[:OPEN_ACTIONS_SHOWN]
+        for a in sorted(longest, key=lambda a: a.number):
             plan.append(f"\nAction {a.number} ", style="bold")
             plan.append(f"({short(a.text, 50)}): {drift.open_for_words(self.case, a, self.app.today())}")
+        if len(actions) > len(longest):
+            more = len(actions) - len(longest)
+            plan.append(f"\n... and {more} more open, carried forward less often: the Actions tab (4) lists them all.",
+                        style="italic")  # fmt: skip
 
     def _birth_and_scaling(self, plan: Text) -> None:
         """The overview's "Before the birth" (for a child with a due date or born on the plan),
