@@ -209,7 +209,7 @@ def test_finish_problems_name_each_gap_and_the_step_to_go_back_to() -> None:
     case = a_case()
     meeting = complete_meeting(case, AGENDA)
     meeting.steps[3].notes = "  "
-    meeting.steps[3].answers.pop("child_last_seen_on")
+    meeting.steps[3].answers.pop("views_gathered_on")
     meeting.steps[-1].answers["next_meeting_date"] = ""
     meeting.mode = MeetingMode.ONLINE
     meeting.attendees.append(Attendee(name="Casey Visitor", status=AttendanceStatus.ATTENDED))
@@ -222,7 +222,10 @@ def test_finish_problems_name_each_gap_and_the_step_to_go_back_to() -> None:
     )
     unanswered = [(p.step_key, p.message) for p in problems if p.kind == "required_answer"]
     assert unanswered == [
-        ("childs_voice", "'Child last seen on' is not answered (step 4, The child's voice and lived experience)."),
+        (
+            "childs_voice",
+            "'Child's views last gathered on' is not answered (step 4, The child's voice and lived experience).",
+        ),
         (
             "next_dates",
             "'Next core group on' is not answered (step 15, Next core group, review conference and distribution).",

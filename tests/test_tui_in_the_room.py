@@ -100,8 +100,8 @@ async def test_enter_at_the_finish_screen_goes_back_to_the_first_missing_item_an
 async def test_a_date_that_has_happened_counts_back_and_refuses_the_future(
     store: Store, make_app: Any, size: Any
 ) -> None:
-    """'Child last seen: 3d' is three days before the meeting, not after; a future date is
-    refused with a message, and the earlier answer stays."""
+    """'Child's views last gathered on: 3d' is three days before the meeting, not after; a future
+    date is refused with a message, and the earlier answer stays."""
     app = make_app(store)
     async with app.run_test(size=size) as pilot:
         await open_walkthrough(pilot, app)
@@ -109,21 +109,21 @@ async def test_a_date_that_has_happened_counts_back_and_refuses_the_future(
         assert isinstance(walk, WalkthroughScreen)
         await burst(pilot, "ctrl+n", "ctrl+n", "ctrl+n")
         await wait_until(pilot, lambda: walk.index == 3 and walk.ready)
-        box = shown_body(walk).query_one("#answer-child_last_seen_on", Input)
+        box = shown_body(walk).query_one("#answer-views_gathered_on", Input)
         box.focus()
         step = walk.step
         meeting_day = walk.meeting.date
         await human(pilot, *"2027-01-05", "tab")
         hints = " ".join(str(h.render()) for h in shown_body(walk).query(".answer-hint"))
-        assert "Child last seen on cannot be in the future" in hints
-        assert step.answers.get("child_last_seen_on") is None  # refused: not stored
+        assert "Child's views last gathered on cannot be in the future" in hints
+        assert step.answers.get("views_gathered_on") is None  # refused: not stored
         box.focus()
         await human(pilot, *["backspace"] * 10, *"3d", "tab")
-        await wait_until(pilot, lambda: step.answers.get("child_last_seen_on") is not None)
-        assert step.answers["child_last_seen_on"] == (meeting_day - dt.timedelta(days=3)).isoformat()
+        await wait_until(pilot, lambda: step.answers.get("views_gathered_on") is not None)
+        assert step.answers["views_gathered_on"] == (meeting_day - dt.timedelta(days=3)).isoformat()
         await save_now(pilot)
     steps = case_on_disk(store, DEMO_ID)["meetings"][-1]["steps"]
-    seen = next(s for s in steps if s["key"] == "childs_voice")["answers"]["child_last_seen_on"]
+    seen = next(s for s in steps if s["key"] == "childs_voice")["answers"]["views_gathered_on"]
     assert seen == (dt.date(2026, 11, 20) - dt.timedelta(days=3)).isoformat()
 
 
@@ -884,8 +884,8 @@ async def test_an_unborn_baby_is_not_asked_when_the_child_was_last_seen(tmp_path
         step = next(i for i, s in enumerate(walk.meeting.steps) if s.key == "childs_voice")
         await burst(pilot, *["ctrl+n"] * step)
         await wait_until(pilot, lambda: walk.index == step and walk.ready)
-        assert not shown_body(walk).query("#answer-child_last_seen_on")
+        assert not shown_body(walk).query("#answer-views_gathered_on")
         await burst(pilot, "ctrl+f")
         await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen))
         missing = " ".join(p.message for p in app.screen.problems)
-        assert "Child last seen on" not in missing
+        assert "Child's views last gathered on" not in missing

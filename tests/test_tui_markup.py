@@ -388,7 +388,7 @@ async def test_a_message_quoting_bracketed_text_is_shown_as_typed(
         await wait_until(pilot, lambda: walk.ready)
         await walk.go_to("childs_voice")
         await wait_until(pilot, lambda: walk.ready)
-        put(walk.body, "#answer-child_last_seen_on", "[/]x")
+        put(walk.body, "#answer-views_gathered_on", "[/]x")
         await pilot.pause()
         assert_rendered(app, "'[/]x' is not a date")
 

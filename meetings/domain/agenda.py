@@ -87,7 +87,9 @@ MEETING_TEXTS: dict[StepRole, tuple[MeetingText, ...]] = {
 
 # The standard agenda's questions about a child already born (seen, seen alone, seen by a doctor):
 # a template may say so of its own with "after_birth": true.
-AFTER_BIRTH_KEYS = frozenset({"child_last_seen_on", "seen_alone", "seen_by_medical_professional"})
+# Asked only once a child is born. ("child_last_seen_on" and "seen_alone" were meeting-level
+# answers of earlier templates: visits record them child by child now.)
+AFTER_BIRTH_KEYS = frozenset({"views_gathered_on", "child_last_seen_on", "seen_alone", "seen_by_medical_professional"})
 
 
 class AgendaTemplateError(ValueError):
