@@ -365,7 +365,7 @@ def referred_store(tmp_path: Path) -> Store:
     """The demo case with an unanswered concern whose referrer is kept from the family."""
     data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
     data["concerns"].append(
-        {"id": 5, "received_on": "2026-11-16", "source_kind": "agency", "source": "Sample Nursery",
+        {"id": 6, "received_on": "2026-11-16", "source_kind": "agency", "source": "Sample Nursery",
          "referrer": REFERRER, "referrer_restricted": True, "reported": "Wren arrived hungry twice this week."}
     )  # fmt: skip
     store = Store(tmp_path / "store")

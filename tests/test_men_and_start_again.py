@@ -16,6 +16,7 @@ from tui_helpers import burst, case_on_disk, human, put, save_now, shown_body, w
 
 from meetings.domain import schema
 from meetings.domain.agenda import StepRole, load_agenda
+from meetings.domain.chronology import EventKind, chronology
 from meetings.domain.flags import Flag, FlagKind, case_flags, flags_at
 from meetings.domain.records import (
     Action,
@@ -35,8 +36,10 @@ from meetings.domain.records import (
     SourceKind,
 )
 from meetings.domain.settings import Settings
+from meetings.exports.brief import write_brief
 from meetings.exports.minutes import write_minutes
 from meetings.storage.store import Store
+from tui.cli import main
 from tui.screens.case import CaseScreen
 from tui.screens.walkthrough import WalkthroughScreen
 from tui.widgets.flags import shown_items
@@ -298,3 +301,77 @@ def test_the_minutes_note_the_change_of_lead_social_worker(tmp_path: Path) -> No
     earlier = write_minutes(case, 2, tmp_path / "minutes-2.docx")
     rows = {r.cells[0].text: r.cells[-1].text for t in docx.Document(str(earlier)).tables for r in t.rows}
     assert rows["Lead social worker"] == "Alex Chair"
+
+
+def moved_on_case() -> Case:
+    """The handover case after core group 2 (20 October 2026): Kim New took over on 26 October."""
+    case = handover_case()
+    case.lead_social_worker = "Kim New"
+    case.lead_workers = [
+        LeadWorker(name="Alex Chair", since=D(2026, 7, 9)),
+        LeadWorker(name="Kim New", since=D(2026, 10, 26)),
+    ]
+    return case
+
+
+def word_text(path: Path) -> tuple[dict[str, str], str]:
+    """A Word file read back: its two-column rows (label to value) and all its text."""
+    document = docx.Document(str(path))
+    rows = {r.cells[0].text: r.cells[-1].text for t in document.tables for r in t.rows}
+    cells = [" | ".join(c.text for c in r.cells) for t in document.tables for r in t.rows]
+    return rows, "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_a_change_of_lead_social_worker_is_in_the_chronology_and_the_chairs_brief(tmp_path: Path, capsys: Any) -> None:
+    store = tmp_path / "store"
+    Store(store).import_data(schema.dump(moved_on_case()))
+    chronology_out, brief_out, family_out = (tmp_path / n for n in ("chronology.docx", "brief.docx", "family.docx"))
+    assert main(["--store", str(store), "chronology", CASE_ID, "--kind", "lead", "--out", str(chronology_out)]) == 0
+    assert main(["--store", str(store), "brief", CASE_ID, "--out", str(brief_out)]) == 0
+    assert main(["--store", str(store), "brief", CASE_ID, "--copy", "family", "--out", str(family_out)]) == 0
+    capsys.readouterr()
+
+    _, chronology_text = word_text(chronology_out)
+    assert "26 Oct 2026 | Lead social worker changed | Case record | " \
+           "Kim New took over as lead social worker from Alex Chair, lead since 9 Jul 2026." in chronology_text  # fmt: skip
+    assert "Concern received" not in chronology_text  # only the kind asked for
+
+    for out in (brief_out, family_out):  # the workers are professionals: both copies name them
+        rows, text = word_text(out)
+        assert rows["Lead social worker"] == "Kim New since 26 Oct 2026 (before: Alex Chair, from 9 Jul 2026)"
+        assert "Lead social worker changed 26 Oct 2026: Kim New took over from Alex Chair" in text
+
+
+def test_a_change_before_the_last_core_group_is_in_the_history_not_among_the_changes(tmp_path: Path) -> None:
+    case = moved_on_case()
+    case.lead_workers[1].since = D(2026, 10, 5)  # before core group 2 on 20 October
+    rows, text = word_text(write_brief(case, tmp_path / "brief.docx", today=D(2026, 11, 20)))
+    assert rows["Lead social worker"] == "Kim New since 5 Oct 2026 (before: Alex Chair, from 9 Jul 2026)"
+    assert "Lead social worker changed" not in text
+    items = [i for i in chronology(case, today=D(2026, 11, 20)) if i.kind is EventKind.LEAD_WORKER]
+    assert [(i.date, i.event) for i in items] == [
+        (D(2026, 10, 5), "Kim New took over as lead social worker from Alex Chair, lead since 9 Jul 2026.")
+    ]
+    # The first lead, from the conference, is not a change; a change still to come is not in it yet.
+    case.lead_workers[1].since = D(2026, 12, 1)
+    assert not [i for i in chronology(case, today=D(2026, 11, 20)) if i.kind is EventKind.LEAD_WORKER]
+
+
+def test_the_demo_case_lets_a_new_user_meet_each_theme(store: Store) -> None:
+    """The fictional demo case: a change of lead before meeting 2, a domestic abuse notification
+    naming Lee Placeholder with no risk assessment, an action closed on the mother's word."""
+    with store.open("DEMO-0001", read_only=True) as case_file:
+        case = case_file.case
+    assert [(w.name, w.since) for w in case.lead_workers] == [
+        ("Drew Former (fictional)", D(2026, 7, 9)),
+        ("Alex Chair (fictional)", D(2026, 9, 14)),
+    ]
+    changes = [i.event for i in chronology(case, today=D(2026, 11, 20)) if i.kind is EventKind.LEAD_WORKER]
+    assert changes == [
+        "Alex Chair (fictional) took over as lead social worker from Drew Former (fictional), lead since 9 Jul 2026."
+    ]
+    shown = as_the_chair_first_sees(case_flags(case, SETTINGS, D(2026, 11, 20)))
+    assert any(
+        m.startswith("Lee Placeholder (mother's partner) is named in a domestic abuse notification") for m in shown
+    )
+    assert any(m.startswith("Action 7 (") and "only a parent's word" in m for m in shown)

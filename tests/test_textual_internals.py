@@ -1,4 +1,4 @@
-"""The two private parts of Textual the app overrides, named so that an upgrade that changes
+"""The private parts of Textual the app overrides or uses, named so that an upgrade that changes
 them fails here rather than in a chair's meeting.
 
 Textual has no public hook for an unhandled error: it prints a traceback with local variables,
@@ -28,3 +28,11 @@ def test_what_the_overrides_use_of_textual_is_still_there() -> None:
     source = inspect.getsource(App)
     for name in ("_return_code", "_exception", "_exception_event", "_exit_renderables", "_close_messages_no_wait"):
         assert name in source, name
+
+
+def test_the_footer_key_the_keys_footer_styles_is_still_there() -> None:
+    # tui/widgets/footer.py makes each key in the footer's style from the start (a private class).
+    from textual.widgets._footer import FooterKey
+
+    assert isinstance(FooterKey.compact, object) and "compact" in dict(inspect.getmembers(FooterKey))
+    assert "-compact" in inspect.getsource(FooterKey) or "compact" in inspect.getsource(FooterKey)

@@ -618,7 +618,7 @@ async def test_small_things_a_chair_hit_in_the_first_week(store: Store, make_app
         await save_now(pilot)
     meeting = case_on_disk(store, DEMO_ID)["meetings"][-1]
     assert meeting["venue"] == "Sample Family Centre, Room 3"
-    assert len(case_on_disk(store, DEMO_ID)["actions"]) == 6  # the half-typed action was not added
+    assert len(case_on_disk(store, DEMO_ID)["actions"]) == 7  # the half-typed action was not added
 
 
 async def test_at_80x24_every_word_of_every_step_title_is_in_the_agenda_list(store: Store, make_app: Any) -> None:
@@ -643,7 +643,7 @@ async def test_at_80x24_every_word_of_every_step_title_is_in_the_agenda_list(sto
 
 async def test_an_assessment_action_names_the_person_it_assesses(store: Store, make_app: Any) -> None:
     """Raising 'assess Max Fictional' with Max as the person assessed turns the flag from 'who
-    will assess them?' into 'an assessment is planned (action 7)'."""
+    will assess them?' into 'an assessment is planned (action 8)'."""
     from meetings.domain.flags import case_flags
 
     app = make_app(store)
@@ -667,10 +667,10 @@ async def test_an_assessment_action_names_the_person_it_assesses(store: Store, m
         form.query_one("#f-due", Input).value = "2w"
         await human(pilot, "ctrl+s")
         await wait_until(pilot, lambda: app.screen is walk)
-        assert "An assessment is planned (action 7)" in max_flag()
+        assert "An assessment is planned (action 8)" in max_flag()
         await save_now(pilot)
     action = case_on_disk(store, DEMO_ID)["actions"][-1]
-    assert (action["number"], action["person_id"]) == (7, 4)
+    assert (action["number"], action["person_id"]) == (8, 4)
 
 
 async def test_the_membership_step_tells_men_not_invited_from_men_invited_but_not_here(

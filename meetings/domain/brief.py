@@ -1,7 +1,8 @@
 """The chair's brief: what to read before the next core group, on one or two pages.
 
-What changed since the last core group, the flags the meeting must act on, the open actions,
-the plan's worries and goal, and who is expected. The family copy leaves out what the family
+What changed since the last core group (a new lead social worker among it), the flags the meeting
+must act on, the open actions, the plan's worries and goal, and who is expected. The lead social
+worker is named with those before them, each from when, so a new worker never starts again. The family copy leaves out what the family
 copy of the minutes leaves out (restricted people, flags, actions, concerns not shareable).
 """
 
@@ -14,6 +15,7 @@ from .breaches import breach_words, current_breaches
 from .family import Restrictions
 from .flags import Flag, case_flags
 from .flags.child import SEEN_ALONE_FROM_MONTHS
+from .lead_workers import lead_history_words
 from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_meeting_date_of
 from .records import Action, Case, CopyType, Meeting, SourceKind
 from .settings import Settings
@@ -65,6 +67,16 @@ def _children_last_seen(case: Case, restrictions: Restrictions, today: dt.date) 
     return lines
 
 
+def _lead_changes(case: Case, since: dt.date | None, today: dt.date) -> list[str]:
+    """'Lead social worker changed 14 Sep 2026: Alex Chair took over from Drew Former', for each
+    change since the last core group (all of them before the first one)."""
+    return [
+        f"Lead social worker changed {short_date(after.since)}: {after.name} took over from {before.name}"
+        for before, after in zip(case.lead_workers, case.lead_workers[1:], strict=False)
+        if (since is None or after.since > since) and after.since <= today
+    ]
+
+
 def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType = CopyType.FULL) -> Brief:
     """The brief for the next core group of `case`, as of `today`, in `copy`."""
     restrictions = Restrictions.of(case, copy)
@@ -76,7 +88,10 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
 
     changes: list[str] = []
     where = f"since meeting {last.number} ({day_month_year(last.date)})" if last else "since the plan began"
-    concerns = [c for c in case.concerns if since is None or c.received_on > since]
+    changes += _lead_changes(case, since, today)
+    concerns = sorted(
+        (c for c in case.concerns if since is None or c.received_on > since), key=lambda c: (c.received_on, c.id)
+    )
     shown_concerns = [c for c in concerns if restrictions.shows_concern(c)]
     hidden += len(concerns) - len(shown_concerns)
     for c in shown_concerns:
@@ -131,7 +146,7 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
         ("Last core group", f"meeting {last.number}, {day_month_year(last.date)}" if last else "none held yet"),
         ("Next core group", (f"set for {day_month_year(planned)}; " if planned else "")
          + (f"due by {day_month_year(due)}" if due else "the plan has ended")),
-        ("Lead social worker", case.lead_social_worker or "not recorded"),
+        ("Lead social worker", lead_history_words(case) or "not recorded"),
         ("Prepared", day_month_year(today)),
     ]  # fmt: skip
     number = (last.number + 1) if last else 1

@@ -2,8 +2,8 @@
 
 Nothing is typed twice: each conference and core group, each concern received and the core
 group's response, each action raised, carried forward, done or cancelled, each service starting
-and ending, births and household changes, each recorded visit or sighting of the child and each
-timescale missed is read from the record it is kept in. Typed entries (`case.chronology`) stay
+and ending, births and household changes, each change of lead social worker, each recorded visit
+or sighting of the child and each timescale missed is read from the record it is kept in. Typed entries (`case.chronology`) stay
 as they are, for what the record holds nowhere else.
 
 Each item follows the family-copy rules of its source (`family.Restrictions`): a concern not
@@ -61,6 +61,7 @@ class EventKind(StrEnum):
     HOUSEHOLD = "household"
     CONTACT = "contact"
     BREACH = "breach"
+    LEAD_WORKER = "lead_worker"  # a change of lead social worker
 
 
 KIND_WORDS: dict[EventKind, str] = {
@@ -74,16 +75,19 @@ KIND_WORDS: dict[EventKind, str] = {
     EventKind.HOUSEHOLD: "Household change",
     EventKind.CONTACT: "Visit or child seen",
     EventKind.BREACH: "Timescale missed",
+    EventKind.LEAD_WORKER: "Lead social worker changed",
 }
 
 # Of items on the same day, the order a chair reads them in: the birth and the conference first,
-# then the core group and what it heard and decided, then the rest; typed entries last.
+# then a new lead social worker (who holds the core group that day), then the core group and what it
+# heard and decided, then the rest; typed entries last.
 _RANK = {
     kind: i
     for i, kind in enumerate(
         (
             EventKind.BIRTH,
             EventKind.CONFERENCE,
+            EventKind.LEAD_WORKER,
             EventKind.CORE_GROUP,
             EventKind.CONTACT,
             EventKind.CONCERN,
@@ -194,6 +198,7 @@ def chronology(case: Case, *, today: dt.date | None = None, find_people: bool = 
     mentions = _mentions_finder(case.people) if find_people else _no_one
     derived = [
         *_conference_items(case),
+        *_lead_worker_items(case),
         *_core_group_items(case, family),
         *(_concern_item(c, mentions) for c in case.concerns),
         *_action_items(case, family, mentions),
@@ -265,6 +270,24 @@ def _conference_items(case: Case) -> Iterator[ChronologyItem]:
         yield conference(case.icpc_date, f"Initial child protection conference: {plan}.")
     for number, day in enumerate(sorted(case.review_conferences), start=1):
         yield conference(day, f"Review child protection conference {number}.")
+
+
+def _lead_worker_items(case: Case) -> Iterator[ChronologyItem]:
+    """Each change of lead social worker, from the case's history of them (oldest first): who took
+    over, on which day, and from whom. The first lead, from the conference, is not a change."""
+    for before, after in zip(case.lead_workers, case.lead_workers[1:], strict=False):
+        new, old = _flat(after.name), _flat(before.name)
+        if not new or new.casefold() == old.casefold():
+            continue
+        held = f", lead since {short_date(before.since)}" if old else ""
+        yield ChronologyItem(
+            date=after.since,
+            kind=EventKind.LEAD_WORKER,
+            source=CASE_RECORD_SOURCE,
+            event=f"{new} took over as lead social worker from {old or 'a worker not recorded'}{held}.",
+            origin="The plan",
+            record=case,
+        )
 
 
 def _core_group_items(case: Case, family: Restrictions) -> Iterator[ChronologyItem]:

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, Select, Static
 
 from meetings.domain import lifecycle
@@ -28,9 +29,12 @@ from meetings.domain.schema import InvalidRecord
 from meetings.domain.text import name_key, one_line
 from meetings.domain.wording import humanise, relationship_words
 
+from ..messages import CaseUpdated
+from ..widgets.breakpoints import size_classes_now
 from ..widgets.flags import RESTRICTED_KEY, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import line_value
+from ..widgets.worked_out import flags_now
 from . import editing
 
 if TYPE_CHECKING:
@@ -42,6 +46,7 @@ AUTO = "auto"
 MEETING_MODE_CHOICES = [("follow the attendees", AUTO)] + [(humanise(m.value), m.value) for m in MeetingMode]
 # What the add row goes back to after each person is added: the next person starts afresh.
 NEW_STATUS = AttendanceStatus.ATTENDED
+WORK_AHEAD_AFTER = 0.4  # seconds of quiet before the flags the meeting's steps show are worked out
 NEW_MODE = AttendanceMode.IN_PERSON
 
 
@@ -108,8 +113,10 @@ class AttendanceScreen(Screen[None]):
 
     def __init__(self, meeting: Meeting) -> None:
         super().__init__()
+        size_classes_now(self)  # styled once, not again when first sized
         self.meeting = meeting
         self.asked: set[str] = set()  # safety clashes asked about once already (escape leaves a warning)
+        self._ahead_timer: Timer | None = None
 
     @property
     def locked(self) -> bool:
@@ -156,6 +163,23 @@ class AttendanceScreen(Screen[None]):
         self.refresh_table()
         self._offer_same_as_last()
         self.query_one("#a-name", Input).focus()
+        self._work_ahead_later()
+
+    def on_case_updated(self, event: CaseUpdated) -> None:
+        self._work_ahead_later()
+
+    def _work_ahead_later(self) -> None:
+        """Once the chair pauses, work out the case's flags (kept until the case changes), so that
+        the meeting's step shows them at once when the chair goes on from here."""
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
+        self._ahead_timer = self.set_timer(WORK_AHEAD_AFTER, self._work_ahead)
+
+    def _work_ahead(self) -> None:
+        self._ahead_timer = None
+        app = self.app
+        if app.session is not None and self.is_attached and not self.locked:
+            flags_now(app.case_session, app.settings, app.today())
 
     def _offer_same_as_last(self) -> None:
         """At meeting two and after: offer last time's list while this one is empty."""

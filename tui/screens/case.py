@@ -23,7 +23,7 @@ from meetings.domain.chronology import (
     kind_words,
 )
 from meetings.domain.family import Restrictions, withholds_referrer
-from meetings.domain.flags import case_flags, drift
+from meetings.domain.flags import drift
 from meetings.domain.lead_workers import lead_history_words
 from meetings.domain.prebirth import plan_lines, pre_birth_plans
 from meetings.domain.records import (
@@ -54,11 +54,13 @@ from meetings.domain.wording import (
 from ..exports import export_chronology
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
+from ..widgets.breakpoints import size_classes_now
 from ..widgets.concerns import concern_source_words, contacts_words, referrer_words, reported_cleaner
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import RecordForm, specs_for
 from ..widgets.trend import before_birth_text, trend_text
+from ..widgets.worked_out import flags_now
 from . import editing
 from .start import StartMeetingForm
 from .visits import child_row, edit_visit, visit_row
@@ -143,6 +145,7 @@ class CaseScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        size_classes_now(self)  # styled once, not again when first sized
         self.ready = False  # the overview is on the screen (for a benchmark or a test to wait on)
         self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
         self.flags_folded = False
@@ -287,8 +290,8 @@ class CaseScreen(Screen[None]):
 
     def _show_flags(self) -> None:
         """The flags in full, or folded to one line so that the plan below is in view."""
-        app, case = self.app, self.case
-        found = case_flags(case, app.settings, app.today())
+        app = self.app
+        found = flags_now(app.case_session, app.settings, app.today())  # shared with the meeting's steps
         box = self.query_one("#case-flags", Static)
         box.border_title = "Look at these today"
         if self.flags_folded:

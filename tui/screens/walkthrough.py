@@ -32,7 +32,7 @@ from textual.widgets.option_list import Option
 from meetings.domain import analysis, finish, lead_workers, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
 from meetings.domain.family import withholds_referrer
-from meetings.domain.flags import case_flags, drift, flags_at
+from meetings.domain.flags import drift, flags_at
 from meetings.domain.records import (
     Action,
     AgendaStep,
@@ -46,6 +46,7 @@ from meetings.session import CaseSession, Parsed
 
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
+from ..widgets.breakpoints import size_classes_now
 from ..widgets.concerns import concern_source_words, referrer_words, reported_cleaner
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
@@ -53,6 +54,7 @@ from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
 from ..widgets.text import plain
 from ..widgets.trend import trend_text
+from ..widgets.worked_out import case_as_now, flags_now, timing_only
 from . import editing
 from .attendance import people_text
 from .visits import edit_visit, visits_since_text
@@ -69,6 +71,16 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+def _same(shown: object, content: Text | str) -> bool:
+    """Whether `content` would show as `shown` does: the same words in the same styles."""
+    if isinstance(shown, Text) and isinstance(content, Text):
+        return (shown.plain, shown.spans, shown.style, shown.justify, shown.overflow, shown.no_wrap, shown.end) == (
+            content.plain, content.spans, content.style, content.justify, content.overflow, content.no_wrap,
+            content.end,
+        )  # fmt: skip
+    return type(shown) is type(content) and shown == content
+
+
 class StepBody(VerticalScroll):
     """One step's widgets, bound to that step. `stamp` is what the records held when they were
     built (or last left): a body whose stamp no longer matches the records is built again."""
@@ -78,7 +90,16 @@ class StepBody(VerticalScroll):
         self.index = index
         self.stamp = stamp
         self.locked = locked  # built read-only (a finished meeting): never shown once it is reopened
+        self.filled: object = None  # what its flags and lists were last filled from (`_fill_key`)
+        self._shown: dict[Widget, object] = {}
         self._notes: Widget | None = None
+
+    def put(self, box: Static, content: Text | str) -> None:
+        """Show `content` in `box`, unless it shows that already: an update lays the step out again."""
+        if box in self._shown and _same(self._shown[box], content):
+            return
+        self._shown[box] = content.copy() if isinstance(content, Text) else content
+        box.update(content)
 
     def true_to(self, stamp: object, *, locked: bool) -> bool:
         return self.stamp == stamp and self.locked == locked
@@ -195,11 +216,11 @@ class WalkthroughScreen(Screen[None]):
 
     def __init__(self, meeting: Meeting, step: int = 0) -> None:
         super().__init__()
+        size_classes_now(self)  # styled once, not again when first sized
         self.meeting = meeting
         self.index = step
         self.step_entered: dt.datetime | None = None
         self._showing = asyncio.Lock()
-        self._review: list[Action] = []
         self._refresh_timer: Timer | None = None
         self._progress_shown = ""
         self._bindings_for: MeetingStatus | None = None
@@ -314,13 +335,10 @@ class WalkthroughScreen(Screen[None]):
         if self.locked or self.step_entered is None or body is None:
             return
         for field in body.query("BoundInput, BoundTextArea, BoundSelect"):
-            if isinstance(field, BoundTextArea):
-                field.record(field.text)
-            elif isinstance(field, BoundInput):
-                field.record(field.value)
-            elif isinstance(field, BoundSelect):
-                field.record(None if field.value is Select.NULL else field.value)
-        self.session.leave_step(self.meeting, self.step, seconds=self._in_step(self.app.now()))
+            if isinstance(field, BoundTextArea | BoundInput | BoundSelect):
+                field.keep()  # a change not recorded yet (a key typed just before ctrl+n)
+        with timing_only(self.session):  # the flags and lists worked out stay true
+            self.session.leave_step(self.meeting, self.step, seconds=self._in_step(self.app.now()))
         self.step_entered = self.app.now()
         body.stamp = self._stamp(body.index)  # the fields hold what the records hold
 
@@ -374,6 +392,7 @@ class WalkthroughScreen(Screen[None]):
         body.display = False
         self.bodies[index] = body
         await self.query_one("#step-bodies").mount(body)
+        self._fill(body)  # hidden: showing it later changes nothing on it unless the case changed
         return body
 
     async def _show_body(self) -> None:
@@ -381,7 +400,8 @@ class WalkthroughScreen(Screen[None]):
         self.shown = None
         self.step_entered = self.app.now()
         if not self.locked:
-            self.session.enter_step(meeting, step)
+            with timing_only(self.session):  # the flags and lists worked out stay true
+                self.session.enter_step(meeting, step)
         body = await self._body_for(self.index)
         holder = self.query_one("#step-bodies")
         if holder.children[0] is not body:  # first, so that a query for "#notes" finds this step's
@@ -426,6 +446,10 @@ class WalkthroughScreen(Screen[None]):
                 if not self._fresh(index):
                     await self._body_for(index)
                     self._build_ahead_later()  # one body per pause: a key typed now waits for one only
+                    return
+                if self.bodies[index].filled != self._fill_key():  # the case changed since it was filled
+                    self._fill(self.bodies[index])
+                    self._build_ahead_later()
                     return
 
     def _step_widgets(self, index: int) -> list[Widget]:
@@ -479,10 +503,29 @@ class WalkthroughScreen(Screen[None]):
         body = self.body
         if body is None:
             return
-        case, role = self.session.case, self.role
-        all_flags = case_flags(case, self.app.settings, self.app.today())
-        flags = flags_at(role, all_flags)
-        shown, hidden = shown_items(flags, show_restricted=self.app.show_restricted)
+        self._fill(body)
+        self.refresh_sidebar()
+
+    def _fill_key(self) -> tuple[object, ...]:
+        """What a step's flags and lists are worked out from: the case as it is now, the day, the
+        settings and whether restricted items are shown."""
+        app = self.app
+        return (case_as_now(self.session), app.today(), app.settings, app.show_restricted, self.locked)
+
+    def _fill(self, body: StepBody) -> None:
+        """Fill a step's body (on the screen, or built ahead and hidden) with what it shows of the
+        rest of the case; nothing is worked out or laid out again while that is unchanged."""
+        key = self._fill_key()
+        if body.filled == key:
+            return
+        body.filled = key
+        case, role, show = (
+            self.session.case,
+            self.app.agenda.role_of(self.meeting.steps[body.index]),
+            self.app.show_restricted,
+        )
+        flags = flags_at(role, flags_now(self.session, self.app.settings, self.app.today()))
+        shown, hidden = shown_items(flags, show_restricted=show)
         for count in body.query("#flag-count").results(Static):
             many = "flag" if len(shown) == 1 else "flags"
             line = Text(
@@ -491,34 +534,33 @@ class WalkthroughScreen(Screen[None]):
             )
             if hidden:
                 line.append(f"; {hidden_line(hidden)}", style="italic")
-            count.update(line)
+            body.put(count, line)
             count.display = bool(shown or hidden)
         for flag_box in body.query("#step-flags").results(FlagsBox):
-            flag_box.update(flags_text(flags, show_restricted=self.app.show_restricted))
+            body.put(flag_box, flags_text(flags, show_restricted=show))
             flag_box.display = bool(flags)
         self._show_restricted_notes(body)
         for box in body.query("#membership").results(Static):
-            box.update(self._membership_text())
+            body.put(box, self._membership_text())
         for box in body.query("#handover").results(Static):
-            box.update(self._handover_text())
+            body.put(box, self._handover_text())
         for table in body.query(".review-table").results(ActionTable):
-            self._fill_review(table)
+            self._fill_review(table, role)
         for box in body.query("#review-open").results(Static):
-            box.update(self._review_open_text())
+            body.put(box, self._review_open_text())
         for box in body.query("#concerns").results(Static):
-            box.update(self._concerns_text())
+            body.put(box, self._concerns_text())
         for box in body.query("#visits-list").results(Static):
-            box.update(visits_since_text(case, self.meeting, show_restricted=self.app.show_restricted))
+            body.put(box, visits_since_text(case, self.meeting, show_restricted=show))
         for box in body.query("#assessments").results(Static):
-            box.update(self._assessments_text())
+            body.put(box, self._assessments_text())
         for box in body.query("#scaling-trend").results(Static):
             trends = analysis.scaling_trends(case, self.meeting)
-            box.update(trend_text(trends, show_restricted=self.app.show_restricted))
+            body.put(box, trend_text(trends, show_restricted=show))
         for box in body.query("#scaling-risks").results(Static):
             risks = self._risks_text()
-            box.update(risks or "")
+            body.put(box, risks or "")
             box.display = bool(risks)
-        self.refresh_sidebar()
 
     def _show_restricted_notes(self, body: StepBody) -> None:
         """The restricted notes are left out of the family copy, so they stay off the screen too
@@ -530,13 +572,14 @@ class WalkthroughScreen(Screen[None]):
             for line in body.query("#restricted-hidden").results(Static):
                 line.display = not show
                 hidden = "Hidden while the family may see the screen"
-                line.update(
+                body.put(
+                    line,
                     Text(
                         f"Written, and {hidden.lower()}: {RESTRICTED_KEY} shows them."
                         if written
                         else f"None yet. {hidden}: {RESTRICTED_KEY} to write them.",
                         style="italic",
-                    )
+                    ),
                 )
 
     def _handover_text(self) -> Text:
@@ -658,16 +701,18 @@ class WalkthroughScreen(Screen[None]):
             return session.answer(meeting, step, spec.key, typed)
 
         widget: Widget
+        recorded = spec.key in step.answers  # else recorded as unanswered when the step is first left
         if spec.kind is AnswerKind.YES_NO:
             current = Select.NULL if value is None else ("yes" if value else "no")
             widget = BoundSelect([("yes", "yes"), ("no", "no")], value=current, id=f"answer-{spec.key}",
-                                 disabled=self.locked, classes="answer", prompt="yes / no", record=record, hint=hint)  # fmt: skip
+                                 disabled=self.locked, classes="answer", prompt="yes / no", record=record, hint=hint,
+                                 recorded=recorded)  # fmt: skip
         else:
             placeholder = {AnswerKind.DATE: "YYYY-MM-DD, DD/MM/YYYY, 2w ...", AnswerKind.INT: "a number"}.get(
                 spec.kind, ""
             )
             widget = BoundInput("" if value is None else str(value), placeholder=placeholder, id=f"answer-{spec.key}",
-                                disabled=self.locked, classes="answer", record=record, hint=hint,
+                                disabled=self.locked, classes="answer", record=record, hint=hint, recorded=recorded,
                                 type="integer" if spec.kind is AnswerKind.INT else "text")  # fmt: skip
         return Horizontal(label, widget, hint, classes="answer-row")
 
@@ -800,26 +845,26 @@ class WalkthroughScreen(Screen[None]):
         ]
         return Text("\n").join(lines)
 
-    def _fill_review(self, table: ActionTable) -> None:
-        """The actions this step lists, refreshed in place: the cursor stays on its row."""
+    def _fill_review(self, table: ActionTable, role: StepRole) -> None:
+        """The actions a step lists, refreshed in place: the cursor stays on its row."""
         case = self.session.case
-        if self.role is StepRole.REVIEW_OF_ACTIONS:  # one marked done here stays listed, as done
-            self._review = lifecycle.actions_reviewed_at(case, self.meeting)
+        if role is StepRole.REVIEW_OF_ACTIONS:  # one marked done here stays listed, as done
+            table.show(lifecycle.actions_reviewed_at(case, self.meeting))
         else:
-            self._review = lifecycle.actions_raised_at(case, self.meeting)
-        table.show(self._review)
+            table.show(lifecycle.actions_raised_at(case, self.meeting))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "steps" and event.option_index != self.index:
             await self.show_step(event.option_index)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id != "review-table" or not self._review:
+        table = event.data_table
+        if table.id != "review-table" or not isinstance(table, ActionTable) or not table.actions:
             return
         if self.locked:
             self.notify("This meeting is finished: ctrl+r reopens it.", severity="warning")
             return
-        action = self._review[event.cursor_row]
+        action = table.actions[event.cursor_row]
         review = self.role is StepRole.REVIEW_OF_ACTIONS
         editing.edit_action(self.app, action, self.meeting, review=review)
 

@@ -3,7 +3,9 @@
 Textual's footer rebuilds all its keys whenever the screen says its bindings may have changed,
 which it says on every change of focus. Moving to the next agenda step moves the focus twice (off
 the old notes, on to the new), and each rebuild restyles every key: most of the time a step took
-to appear. This footer rebuilds only when the keys it shows have really changed.
+to appear. This footer rebuilds only when the keys it shows have really changed, and makes each
+key in the footer's style from the start: Textual's keys start compact and are restyled at once
+to the footer's style, each on its own.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 NARROW = 100  # below this many columns the keys are drawn close together, without the palette key
 
@@ -39,6 +43,15 @@ class KeysFooter(Footer):
         narrow = event.size.width < NARROW
         self.compact = narrow
         self.show_command_palette = not narrow
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            # Each key bound to the footer's `compact` is made as it would be once mounted (the
+            # command palette's key is not bound to it: Textual leaves it compact).
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
