@@ -23,6 +23,7 @@ from .domain import breaches, family, history, lead_workers, lifecycle, schema, 
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
+    COLLECTIONS,
     Action,
     AgendaStep,
     AttendanceMode,
@@ -131,6 +132,25 @@ class CaseSession:
         """Write everything changed, now. True when everything is on disk. A save already being
         written to a disk that has stopped answering is waited for `wait` seconds at most."""
         return self.writer.flush(wait=wait) if self.writer is not None else True
+
+    @property
+    def connection_state(self) -> str:
+        """How the store is reached, when it is a server: "connected", "offline" (saves kept on this
+        computer until it is back), or "conflict: ..." (words). Empty for a store of files."""
+        return str(getattr(self.case_file, "connection_state", ""))
+
+    def refresh_from_store(self) -> bool:
+        """A read-only view: read the case again if its editor saved it since (the team's store says
+        so; a store of files is checked). True when the case shown is a new copy; nothing is written."""
+        if self.writer is not None:
+            return False
+        if not self.case_file.refresh():
+            return False
+        self.case = self.case_file.case
+        self.revision += 1
+        if self.on_change is not None:
+            self.on_change(CaseChanged(frozenset({"case", *COLLECTIONS}), None))
+        return True
 
     def close(self) -> bool:
         """Save, stop the writer and release the case. True if everything was saved."""

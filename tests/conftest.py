@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from meetings.domain.locations import data_dir
 from meetings.domain.settings import Settings
+from meetings.storage.base import CaseStore
 from meetings.storage.store import Store
+
+if TYPE_CHECKING:
+    from meetings.storage.postgres import PostgresStore
 
 DEMO_ID = "DEMO-0001"
 FIXED_NOW = dt.datetime(2026, 11, 20, 10, 0, 0)
@@ -44,6 +49,35 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture
+def database() -> Iterator[str]:
+    """A database of its own on the test PostgreSQL server, with the team store's schema."""
+    from pg_helpers import fresh_database
+
+    with fresh_database() as name:
+        yield name
+
+
+@pytest.fixture
+def pg(database: str, tmp_path: Path) -> Iterator[PostgresStore]:
+    """A team's store on PostgreSQL holding the demo case, signed in as the server's admin."""
+    from pg_helpers import url_for
+
+    from meetings.storage.postgres import PostgresStore
+
+    store = PostgresStore(url_for(database), journal_dir=tmp_path / "journal")
+    store.import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["files", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> CaseStore:
+    """The demo case in a store of each kind: what every store must do is tested on both."""
+    found: CaseStore = request.getfixturevalue("store" if request.param == "files" else "pg")
+    return found
+
+
+@pytest.fixture
 def make_app() -> Callable[..., object]:
     """Build the app on a store with default settings and the clock stopped at FIXED_NOW."""
 
@@ -63,3 +97,10 @@ def make_app() -> Callable[..., object]:
         return CoreGroupApp(store, settings or Settings(), clock=clock, save_delay=save_delay)
 
     return make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the template database the team store's tests made in this process, if any."""
+    from pg_helpers import drop_templates
+
+    drop_templates()

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import getpass
 import json
 import os
-import signal
-import socket
 import stat
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +19,15 @@ from meetings.domain.records import Action, ActionStatus, Meeting
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.settings import Settings
 from meetings.session import CaseSession
-from meetings.storage.store import CaseLocked, DamagedFile, ReadOnly, Store, StoreError
+from meetings.storage.store import DamagedFile, Store, StoreError
 
 CASE = "DEMO-0001"
 DEMO = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+
+
+def without_history(exported: dict[str, Any]) -> dict[str, Any]:
+    """A case's export without its history (which says who made the edits, restores and imports)."""
+    return {key: value for key, value in exported.items() if key != "history"}
 
 
 @pytest.fixture
@@ -38,61 +38,8 @@ def store(tmp_path: Path) -> Store:
 
 
 # ----- one writer per case ----------------------------------------------------------------------
-HOLDER = """
-import sys, time
-from pathlib import Path
-from meetings.storage.store import Store
-
-case_file = Store(Path(sys.argv[1])).open("DEMO-0001")
-print("open", flush=True)
-time.sleep(120)
-"""
-
-
-@pytest.fixture
-def other_process(store: Store) -> Iterator[subprocess.Popen[str]]:
-    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(store.root)], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "open"
-    yield child
-    if child.poll() is None:
-        child.kill()
-    child.wait()
-
-
-def test_a_second_process_is_told_who_has_the_case_open(store: Store, other_process: subprocess.Popen[str]) -> None:
-    with pytest.raises(CaseLocked) as locked:
-        store.open(CASE)
-    message = str(locked.value)
-    assert message.startswith(f"Case {CASE} is open for editing by ")
-    assert getpass.getuser() in message
-    assert socket.gethostname() in message
-    assert f"(process {other_process.pid})" in message
-    assert locked.value.holder is not None and locked.value.holder.since in message
-    assert message.endswith("It can be opened read-only.")
-
-
-def test_the_second_process_can_read_the_case_but_not_save_it(
-    store: Store, other_process: subprocess.Popen[str]
-) -> None:
-    with store.open(CASE, read_only=True) as case_file:
-        assert case_file.case.id == CASE
-        assert case_file.locked_by is not None and case_file.locked_by.pid == other_process.pid
-        action = case_file.case.actions[0]
-        with pytest.raises(ReadOnly, match=f"open read-only .*process {other_process.pid}"):
-            case_file.save(dataclasses.replace(action, evidence="should not be saved"))
-    assert store.export_data(CASE) == DEMO
-
-
-def test_the_lock_goes_when_the_process_holding_it_is_killed(
-    store: Store, other_process: subprocess.Popen[str]
-) -> None:
-    os.kill(other_process.pid, signal.SIGKILL)
-    other_process.wait()
-    with store.open(CASE, read_only=True) as case_file:
-        assert case_file.locked_by is None
-    with store.open(CASE) as case_file:
-        assert case_file.case.id == CASE
+# Who is told who has a case open, read-only views and a killed holder: tests/test_team_store.py,
+# on every kind of store.
 
 
 def test_closing_a_case_lets_the_next_writer_in(store: Store) -> None:
@@ -171,7 +118,7 @@ def test_import_refuses_to_overwrite_a_case_unless_asked(store: Store) -> None:
         store.import_data(DEMO)
     changed = {**DEMO, "team": "Example Team (fictional)"}
     store.import_data(changed, replace=True)
-    assert store.export_data(CASE) == changed
+    assert without_history(store.export_data(CASE)) == changed
 
 
 def test_opening_a_case_that_is_not_there_says_so(store: Store) -> None:
@@ -224,7 +171,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_damaged_file(edited: Store) 
     kept = edited.restore_backup(CASE)
     assert kept.read_bytes() == b'{"case": {"1": '
     assert path.read_bytes() == backup
-    assert edited.export_data(CASE) == DEMO  # the backup is the save before the edit
+    assert without_history(edited.export_data(CASE)) == DEMO  # the backup is the save before the edit
 
 
 def test_a_damaged_file_without_a_backup_says_so(store: Store) -> None:
@@ -289,7 +236,7 @@ def test_importing_over_a_damaged_case_keeps_the_good_backup_and_the_damaged_fil
     good_backup = Path(f"{path}.bak").read_bytes()
     path.write_bytes(b"garbage")
     edited.import_data(DEMO, replace=True)
-    assert edited.export_data(CASE) == DEMO
+    assert without_history(edited.export_data(CASE)) == DEMO
     assert Path(f"{path}.bak").read_bytes() == good_backup
     [kept] = edited.cases_dir.glob(f"{CASE}.json.damaged-*")
     assert kept.read_bytes() == b"garbage"

@@ -30,6 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.errors import NoWidget
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
 from meetings.domain import timescales
@@ -38,7 +39,7 @@ from meetings.domain.locations import export_folder
 from meetings.domain.settings import Settings, load_settings
 from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
-from meetings.storage.base import CaseLocked, CaseStore, OpenCase, StoreError
+from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError
 
 from .commands import ScreenCommands
 from .messages import CaseUpdated, SaveProblem
@@ -53,6 +54,7 @@ KEY_HAND_OFFS = 6
 KEY_WAIT_SECONDS = 0.5
 SCREEN_WAIT_TURNS = 1000  # about a second at most
 SETTLE_TURNS = 3  # turns of the app's queue let pass after a key that moves on
+STORE_WATCH_SECONDS = 1.0  # how often a read-only view asks whether its editor saved
 ORDERED_EVENTS = (events.Key, events.Paste, events.MouseDown, events.MouseUp)
 
 
@@ -98,6 +100,8 @@ class CoreGroupApp(App[None]):
         self._settle_turns = 0
         self.notices: deque[str] = deque(maxlen=50)
         self.slow_keys = 0  # keys handed on before the one before them was dealt with (a timeout)
+        self._store_watch: Timer | None = None
+        self._connection_state = ""
 
     # ----- messages to the chair ----------------------------------------------------------
     def notify(
@@ -319,6 +323,13 @@ class CoreGroupApp(App[None]):
 
             self.push_screen(Confirm(f"{locked}\n\nOpen it read-only?", yes="Open read-only", no="Cancel"), answered)
             return
+        except ReadOnly as refused:
+            if read_only:
+                raise
+            # The store allows this sign-in to read the case, not to edit it (a team manager, say).
+            self.notify(f"{refused} It is opened read-only.", title="Read-only", timeout=8, markup=False)
+            self.open_case(case_id, read_only=True)
+            return
         except StoreError as problem:
             self.notify(str(problem), title="Cannot open the case", severity="error", timeout=10, markup=False)
             return
@@ -343,8 +354,42 @@ class CoreGroupApp(App[None]):
         # each screen (the time grew with the case's history); frozen, it leaves them alone.
         gc.freeze()
         self.push_screen(CaseScreen())
+        self._connection_state = self.session.connection_state
+        if self.session.read_only or self._connection_state:
+            # A read-only view follows its editor's saves; a team's store's connection is watched.
+            self._store_watch = self.set_interval(STORE_WATCH_SECONDS, self._watch_store)
+
+    def _watch_store(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.refresh_from_store():
+            self.notify("The case's editor saved it: you are seeing the latest.", timeout=4, markup=False)
+        state = session.connection_state
+        if state == self._connection_state:
+            return
+        self._connection_state = state
+        if state == "offline":
+            self.notify(
+                "The connection to the team's store is lost. Keep typing: every change is kept on this computer "
+                "and written to the store when the connection comes back.",
+                title="Offline",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        elif state == "connected":
+            self.notify("Connected again: everything typed meanwhile is saved in the team's store.", timeout=6)
+        elif state.startswith("conflict"):
+            self.notify(state.removeprefix("conflict: "), title="Not saved to the team's store", severity="error",
+                        timeout=30, markup=False)  # fmt: skip
+        for screen in self.screen_stack:
+            screen.post_message(CaseUpdated(CaseChanged(frozenset({"case"}), None)))
 
     def close_case(self) -> None:
+        if self._store_watch is not None:
+            self._store_watch.stop()
+            self._store_watch = None
         if self.session is not None:
             session, self.session = self.session, None
             session.close()

@@ -28,7 +28,8 @@ from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
 from meetings.session import CaseSession
-from meetings.storage.base import StoreError
+from meetings.storage.base import CaseStore, StoreError
+from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file
 from meetings.storage.files import atomic_write, os_error_words, remove_stale_temps
@@ -46,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"coregroup {__version__}")
     parser.add_argument(
         "--store",
-        metavar="DIR",
-        help="the case store folder (default: $COREGROUP_STORE, else your user data folder)",
+        metavar="DIR|URL",
+        help="the case store: a folder, or a team's store on PostgreSQL (postgresql://user@host/db); "
+        "default: $COREGROUP_STORE, else the council's settings, else your user data folder",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_cases = sub.add_parser(
@@ -143,6 +145,39 @@ def _parser() -> argparse.ArgumentParser:
                         help="the passphrase is forgotten: open the store with the recovery key instead (asked for, or COREGROUP_RECOVERY_KEY)")  # fmt: skip
     p_pass.add_argument("--new-recovery-key", action="store_true",
                         help="make a new recovery key instead (the old one stops working); the passphrase stays")  # fmt: skip
+    p_history = sub.add_parser("history", help="who changed a case, when, from which machine, and what")
+    p_history.add_argument("case_id")
+    p_history.add_argument("--person", metavar="NAME", help="only changes made by NAME (their sign-in)")
+    p_history.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="changes on or after")
+    p_history.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="changes on or before")
+    p_history.add_argument("--restricted", action="store_true",
+                           help="show restricted text too (it is hidden otherwise, as in the family copy)")  # fmt: skip
+    p_report = sub.add_parser(
+        "report",
+        help="the team manager's report: what is overdue or late across every case you may see",
+        description="Across every case you may see: overdue actions, assessments carried forward, core groups "
+        "due and late, minutes not sent, concerns without a response, children not seen within the visit rule, "
+        "plans past 21 months; the most urgent first.",
+    )
+    p_report.add_argument("--format", choices=["text", "csv"], default="text")
+    p_report.add_argument(
+        "--on", dest="today", type=_date, metavar="YYYY-MM-DD", help="as on this day (default: today)"
+    )
+    p_migrate = sub.add_parser(
+        "migrate",
+        help="copy every case from one store to another (folder to PostgreSQL, or back), and check the copies",
+        description="Copy every case, with its history, from one store to another, then export each case from both "
+        "and compare. Safe to interrupt: run it again to go on (a case already copied identically is skipped).",
+    )
+    p_migrate.add_argument("--from", dest="source", required=True, metavar="DIR|URL")
+    p_migrate.add_argument("--to", dest="target", required=True, metavar="DIR|URL")
+    p_db = sub.add_parser("db", help="set up or upgrade the team's PostgreSQL store (for the council's IT team)")
+    p_db.add_argument("action", choices=["upgrade", "version"])
+    p_alloc = sub.add_parser("allocate", help="allocate a case to social workers (a team manager, on PostgreSQL)")
+    p_alloc.add_argument("case_id")
+    p_alloc.add_argument("--to", dest="logins", action="append", required=True, metavar="LOGIN",
+                         help="a social worker's or chair's sign-in (repeatable)")  # fmt: skip
+    p_alloc.add_argument("--team", help="move the case to this team too")
     sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
     sub.add_parser("where", help="print where the case store is")
     return parser
@@ -196,15 +231,33 @@ def _run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False, markup=False)
     if args.command == "demo":
         return _demo()
-    root = store_dir(args.store)
+    spec = store_spec(args.store, load_settings().store)
     if args.command == "where":
-        print(root.resolve())  # absolute, whatever --store or COREGROUP_STORE gave; printed as is
+        # A folder absolute, whatever --store or COREGROUP_STORE gave; an address without its password.
+        print(PostgresStore.where_of(spec) if is_url(spec) else store_dir(spec).resolve())
         return 0
-    store = Store(root)
-    if args.command == "encrypt":
+    if args.command == "migrate":
+        return _migrate(args, out)
+    store = open_store(spec)
+    try:
+        return _run_on(store, args, out, err)
+    finally:
+        if isinstance(store, PostgresStore):
+            store.close()  # the pool's connections, now rather than when Python exits
+
+
+def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.command == "db":
+        return _db(store, args, out)
+    if args.command in ("encrypt", "passphrase", "restore") and not isinstance(store, Store):
+        raise StoreError(
+            f"`coregroup {args.command}` is for a store of files. {store.describe().capitalize()} is kept safe by "
+            "the server: TLS to it, its disks' encryption and its backups are set up by the council's IT team."
+        )
+    if isinstance(store, Store) and args.command == "encrypt":
         return _encrypt(store, args.keyring, out, err)
     _require_encryption(store)
-    if args.command == "passphrase":
+    if isinstance(store, Store) and args.command == "passphrase":
         return _change_passphrase(store, args, out)
     if args.command is None:
         _unlock(store, err, ask=False)  # the app asks for the passphrase itself
@@ -216,10 +269,10 @@ def _run(args: argparse.Namespace) -> int:
         _print_cases(store, args)
     elif args.command == "import":
         case = import_case_file(store, args.file, replace=args.replace)
-        out.print(f"Imported case {case.id} ({case.child_names()}) into {root}")
+        out.print(f"Imported case {case.id} ({case.child_names()}) into {_where(store)}")
     elif args.command == "export":
         text = export_text(store.export_data(args.case_id))
-        if store.encrypted:
+        if isinstance(store, Store) and store.encrypted:
             err.print(
                 "coregroup: the exported case is plain JSON, not encrypted (an export is for taking a case "
                 "elsewhere): keep it as safely as the store, and delete it when it is no longer needed.",
@@ -250,10 +303,23 @@ def _run(args: argparse.Namespace) -> int:
         _record_sent(args, store, out)
     elif args.command == "reindex":
         out.print(f"Indexed {len(store.rebuild_index())} cases.")
+    elif args.command == "history":
+        _print_history(store, args)
+    elif args.command == "report":
+        _print_report(store, args)
+    elif args.command == "allocate":
+        if not isinstance(store, PostgresStore):
+            raise StoreError("Cases are allocated in a team's store on PostgreSQL; a store of files is one person's.")
+        store.allocate(args.case_id, args.logins, team=args.team)
+        out.print(f"Case {args.case_id} is allocated to {', '.join(args.logins)}.")
     return 0
 
 
-def _record_sent(args: argparse.Namespace, store: Store, out: Console) -> None:
+def _where(store: CaseStore) -> str:
+    return str(store.root) if isinstance(store, Store) else store.describe()
+
+
+def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> None:
     """`coregroup sent`: the same rules as the app's distribution log (the session's)."""
     from meetings.domain.lifecycle import DistributionRefused, find_meeting
 
@@ -290,7 +356,7 @@ def _record_sent(args: argparse.Namespace, store: Store, out: Console) -> None:
     out.print(message, markup=False)
 
 
-def _write_word(args: argparse.Namespace, store: Store) -> None:
+def _write_word(args: argparse.Namespace, store: CaseStore) -> None:
     from meetings.domain.chronology import people_named
     from meetings.exports.chronology import write_chronology
     from meetings.exports.minutes import write_minutes
@@ -344,7 +410,7 @@ CASE_COLUMNS = (
 )
 
 
-def _print_cases(store: Store, args: argparse.Namespace) -> None:
+def _print_cases(store: CaseStore, args: argparse.Namespace) -> None:
     """`coregroup cases`: tab-separated lines into a pipe or a file, a table on a terminal.
 
     Both are plain string work in one pass over the index: Rich's Table measured every cell of
@@ -353,7 +419,7 @@ def _print_cases(store: Store, args: argparse.Namespace) -> None:
     iso_today = today.isoformat()
     summaries = store.list_cases()
     if not summaries:
-        print(f"No cases in {store.root}. Try `coregroup import FILE.json` or `coregroup demo`.")
+        print(f"No cases in {_where(store)}. Try `coregroup import FILE.json` or `coregroup demo`.")
         return
     due_of = search.DueDates(load_settings())
     chosen = search.search(summaries, args.search) if args.search else summaries
@@ -389,7 +455,7 @@ def _print_cases(store: Store, args: argparse.Namespace) -> None:
 
 
 def _case_table(
-    stream: TextIO, store: Store, rows: list[tuple[str, ...]], late: list[tuple[bool, bool]], *, filtered: bool
+    stream: TextIO, store: CaseStore, rows: list[tuple[str, ...]], late: list[tuple[bool, bool]], *, filtered: bool
 ) -> None:
     """The cases as fixed-width columns sized once for the whole list: a name too long for the
     terminal is cut with an ellipsis; a passed date and overdue actions are red unless NO_COLOR."""
@@ -427,7 +493,7 @@ def _case_table(
             text = set_cell_size(text, widths[i] - 1) + "…"
         return text.rjust(widths[i]) if i in right else set_cell_size(text, widths[i])
 
-    lines = [f"Cases in {search.one_line(str(store.root))}" + (f": {len(rows)} shown" if filtered else ""), ""]
+    lines = [f"Cases in {search.one_line(_where(store))}" + (f": {len(rows)} shown" if filtered else ""), ""]
     lines.append(bold + "  ".join(cell(h, i) for i, h in enumerate(head)).rstrip() + plain)
     for row, (due_passed, actions_late) in zip(shown, late, strict=True):
         if "".join(row).isascii() and all(len(row[i]) <= widths[i] for i in cut):
@@ -450,7 +516,7 @@ def _case_table(
     stream.write("\n".join(lines) + "\n")
 
 
-def _open_app(store: Store) -> int:
+def _open_app(store: CaseStore) -> int:
     from .app import CoreGroupApp  # Textual is imported only when the app is opened
 
     app = CoreGroupApp(store)
@@ -465,8 +531,11 @@ NEW_PASSPHRASE_ENV = "COREGROUP_NEW_PASSPHRASE"
 PROMPT_TRIES = 3
 
 
-def _require_encryption(store: Store) -> None:
-    """A council that requires encryption: no command and not the app on a plain store."""
+def _require_encryption(store: CaseStore) -> None:
+    """A council that requires encryption: no command and not the app on a plain store of files (a
+    team's store on PostgreSQL is encrypted by the server and its connection: IT's settings)."""
+    if not isinstance(store, Store):
+        return
     if not store.encrypted and load_settings().require_encryption:
         raise StoreError(
             f"Your council's settings require an encrypted case store, and the store at {store.root} is not "
@@ -474,7 +543,13 @@ def _require_encryption(store: Store) -> None:
         )
 
 
-def _unlock(store: Store, err: Console, *, ask: bool) -> None:
+def _unlock(store: CaseStore, err: Console, *, ask: bool) -> None:
+    if not isinstance(store, Store):
+        return
+    _unlock_files(store, err, ask=ask)
+
+
+def _unlock_files(store: Store, err: Console, *, ask: bool) -> None:
     """Unlock an encrypted store: with the key in the keyring, else COREGROUP_PASSPHRASE or
     COREGROUP_RECOVERY_KEY, else (with `ask`, on a terminal) the passphrase typed at a prompt."""
     if not store.encrypted or store.unlock_from_keyring():
@@ -580,6 +655,61 @@ def _change_passphrase(store: Store, args: argparse.Namespace, out: Console) -> 
         "and the recovery key still opens the store.",
         soft_wrap=True,
     )
+    return 0
+
+
+def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
+    """`coregroup history CASE_ID`: every save of the case, oldest first; restricted text hidden unless asked."""
+    from meetings.domain.changes import history_lines
+
+    entries = store.history(args.case_id)
+    if not entries and not store.exists(args.case_id):
+        raise StoreError(f"There is no case {args.case_id} in {_where(store)}.")
+    lines = history_lines(
+        entries, show_restricted=args.restricted, person=args.person, since=args.start, until=args.end
+    )
+    sys.stdout.write("\n".join(lines) + "\n" if lines else f"No changes of case {args.case_id} recorded.\n")
+
+
+def _print_report(store: CaseStore, args: argparse.Namespace) -> None:
+    """`coregroup report`: the team manager's report, as text or CSV, from what the store keeps."""
+    from meetings.domain.report import report_csv, report_text
+
+    lines = store.report(args.today or dt.date.today())
+    if args.format == "csv":
+        sys.stdout.write(report_csv(lines))
+    else:
+        sys.stdout.write("\n".join(report_text(lines, args.today or dt.date.today())) + "\n")
+
+
+def _migrate(args: argparse.Namespace, out: Console) -> int:
+    """`coregroup migrate --from A --to B`: copy every case, then check each copy by exporting both."""
+    from meetings.storage.moving import copy_cases
+
+    source, target = open_store(args.source), open_store(args.target)
+    _unlock(source, Console(stderr=True, highlight=False, markup=False), ask=True)
+    _unlock(target, Console(stderr=True, highlight=False, markup=False), ask=True)
+    all_well = True
+    try:
+        for well, line in copy_cases(source, target):
+            all_well = all_well and well
+            out.print(line, soft_wrap=True)
+    finally:
+        for store in (source, target):
+            if isinstance(store, PostgresStore):
+                store.close()
+    return 0 if all_well else 1
+
+
+def _db(store: CaseStore, args: argparse.Namespace, out: Console) -> int:
+    if not isinstance(store, PostgresStore):
+        raise StoreError("`coregroup db` is for a team's store on PostgreSQL (give --store postgresql://...).")
+    if args.action == "upgrade":
+        applied = store.upgrade()
+        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}"
+                  + (f" (applied {', '.join(map(str, applied))})." if applied else " (nothing to apply)."))  # fmt: skip
+    else:
+        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}.")
     return 0
 
 

@@ -9,6 +9,7 @@ user's config folder); a missing file means the defaults. Example::
     protective_marking = "OFFICIAL-SENSITIVE"
     word_template = "/path/to/council-minutes.docx"
     require_encryption = true          # refuse a case store that is not encrypted
+    store = "postgresql://cg-db.example.invalid/coregroup"   # the team's store (else a folder of files)
 
     [timescales]
     core_group_interval_weeks = 6
@@ -59,6 +60,7 @@ class Settings:
     word_template: Path | None = None
     agenda_template: Path | None = None
     require_encryption: bool = False  # the app and every command refuse a case store not encrypted
+    store: str = ""  # the team's store: a postgresql:// address (no password: use ~/.pgpass), or a folder
     timescales: Timescales = field(default_factory=Timescales)
 
     @property
@@ -90,7 +92,7 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
     nation = raw.get("nation", "england")
     if nation not in NATIONS:
         raise SettingsError(f"{where}: nation {nation!r} is not one of {', '.join(NATIONS)}")
-    for key in ("council", "protective_marking"):
+    for key in ("council", "protective_marking", "store"):
         if key in raw and not isinstance(raw[key], str):
             raise SettingsError(f"{where}: {key} should be text")
     header_names = raw.get("header_names", "initials")
@@ -129,6 +131,7 @@ def settings_from(raw: dict[str, Any], where: Path | str = "settings") -> Settin
         protective_marking=raw.get("protective_marking", "OFFICIAL-SENSITIVE"),
         header_names=header_names,
         require_encryption=raw.get("require_encryption", False),
+        store=raw.get("store", ""),
         timescales=Timescales(**values),
         **paths,
     )

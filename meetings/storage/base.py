@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..domain import lifecycle, schema
+from ..domain import lifecycle, report, schema
+from ..domain.changes import FieldChange, HistoryEntry  # noqa: F401 - part of the store interface
 from ..domain.records import COLLECTION_OF, COLLECTIONS, Case
+from ..domain.schema import InvalidRecord
+from ..domain.settings import Settings
+
+#: The report items in a case's summary follow the default timescales: the summary is worked out
+#: with every save, wherever the case is saved, and must read the same on every machine.
+_SETTINGS = Settings()
 
 HEADER_TABLE = "case"
 HEADER_ID = 1
@@ -52,6 +59,20 @@ class LockHolder:
         return f"{self.user} on {self.host} (process {self.pid}) since {self.since}"
 
 
+class StaleVersion(StoreError):
+    """A save based on a version of the case that is no longer the latest: refused, never applied."""
+
+    def __init__(self, case_id: str, based_on: int, latest: int, by: str = "") -> None:
+        self.based_on = based_on
+        self.latest = latest
+        who = f" by {by}" if by else ""
+        super().__init__(
+            f"Case {case_id} was changed{who} after it was opened here (this copy is version {based_on}, "
+            f"the store's is {latest}), so this change was not saved over it. Open the case again to see "
+            "the latest version."
+        )
+
+
 class CaseLocked(StoreError):
     def __init__(self, name: str, holder: LockHolder | None) -> None:
         self.holder = holder
@@ -75,6 +96,9 @@ class CaseSummary:
     meetings: int = 0
     plan_ended_on: str | None = None
     damaged: str = ""  # why the case file cannot be read: it stays listed, to be restored
+    #: The case's lines of the team manager's report as they fall due (`domain.report.ReportItem`
+    #: as JSON), so the report is read from the summaries, never by opening every case.
+    report_items: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of_damaged(cls, case_id: str, reason: str) -> CaseSummary:
@@ -97,6 +121,7 @@ class CaseSummary:
             unanswered_concerns=sum(1 for c in case.concerns if not c.answered),
             meetings=len(case.meetings),
             plan_ended_on=case.plan_ended_on.isoformat() if case.plan_ended_on else None,
+            report_items=tuple(item.to_json() for item in report.report_items(case, _SETTINGS)),
         )
 
     @property
@@ -112,6 +137,7 @@ class CaseSummary:
             **self.__dict__,
             "plan_categories": list(self.plan_categories),
             "open_action_due": list(self.open_action_due),
+            "report_items": list(self.report_items),
         }
 
     @classmethod
@@ -123,6 +149,7 @@ class CaseSummary:
                 **data,
                 "plan_categories": tuple(data["plan_categories"]),
                 "open_action_due": tuple(data["open_action_due"]),
+                "report_items": tuple(data.get("report_items", ())),
             }
         )
 
@@ -174,6 +201,57 @@ class Snapshot:
 EMPTY = Snapshot({})
 
 
+def put_record(case: Case, record: Any = None) -> None:
+    """Put `record` in the open `case` (replacing the one with its number or id, or at the end),
+    after checking it field by field and against the rules across records; a record refused is
+    taken back out, leaving the case as it was. None or the case itself: its own details are
+    checked. Every store's `save` does this before writing."""
+    if isinstance(record, Case) and record is not case:
+        raise ValueError("save(case) saves the open case's own details: edit case_file.case, then save it")
+    if record is None or isinstance(record, Case):
+        case.check()
+        return
+    name = COLLECTION_OF.get(type(record))
+    if name is None:
+        raise TypeError(f"a {type(record).__name__} is not a record of a case")
+    key = COLLECTIONS[name][1]
+    schema.load(type(record), schema.dump(record), f"{name}[{getattr(record, key)}]")
+    records: list[Any] = getattr(case, name)
+    position = next((i for i, r in enumerate(records) if getattr(r, key) == getattr(record, key)), None)
+    previous = records[position] if position is not None else None
+    if position is None:
+        records.append(record)
+    elif previous is not record:
+        records[position] = record
+    try:
+        case.check()
+    except InvalidRecord:
+        if position is None:
+            records.pop()
+        else:
+            records[position] = previous
+        raise
+
+
+def take_record(case: Case, record: Any) -> None:
+    """Take a record entered in error out of the open case."""
+    name = COLLECTION_OF[type(record)]
+    key = COLLECTIONS[name][1]
+    records: list[Any] = getattr(case, name)
+    records[:] = [r for r in records if getattr(r, key) != getattr(record, key)]
+
+
+def tables_of(case: Case) -> dict[str, dict[str, Any]]:
+    """A whole case as a store keeps it: a table per kind of record, each record under its number
+    or id, and the case's own details as the one row of the header table."""
+    data = schema.dump(case)
+    tables: dict[str, dict[str, Any]] = {}
+    for name, (_, key) in COLLECTIONS.items():
+        tables[name] = {str(r[key]): r for r in data.pop(name)}
+    tables[HEADER_TABLE] = {str(HEADER_ID): data}
+    return tables
+
+
 def header(case: Case) -> dict[str, Any]:
     """The case's own fields, without its records (which are stored as tables)."""
     return {f.name: schema.dump(getattr(case, f.name)) for f in dataclasses.fields(Case) if f.name not in COLLECTIONS}
@@ -194,6 +272,14 @@ class OpenCase(Protocol):
     def delete(self, record: Any) -> None: ...
 
     def close(self) -> None: ...
+
+    def refresh(self) -> bool:
+        """A read-only view: read the case again if its editor saved it since; True if `case` is new."""
+        ...
+
+    def __enter__(self) -> OpenCase: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class CaseStore(Protocol):
@@ -229,3 +315,18 @@ class CaseStore(Protocol):
     def warnings(self) -> list[str]:
         """What the user should know about where the cases are kept (who else can read them)."""
         ...
+
+    def history(self, case_id: str) -> list[HistoryEntry]:
+        """Every save of a case, oldest first: who, when, from where, what changed."""
+        ...
+
+    def report(self, today: dt.date) -> list[report.ReportLine]:
+        """The team manager's report for `today`, across every case the user may see, most urgent first."""
+        ...
+
+
+def report_from_summaries(summaries: list[CaseSummary], today: dt.date) -> list[report.ReportLine]:
+    """The report worked out from case summaries (a store that keeps them, like the folder's index)."""
+    return report.report_from_stored(
+        ((s.id, s.children, s.lead_social_worker, s.report_items) for s in summaries if not s.damaged), today
+    )

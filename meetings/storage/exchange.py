@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from ..domain.changes import history_json_schema
 from ..domain.records import Case
 from ..domain.schema import json_schema
 from .base import CaseStore
@@ -112,4 +113,6 @@ def _parse(path: Path, raw: bytes) -> Any:
 
 
 def case_schema() -> dict[str, Any]:
-    return json_schema(Case, "coregroup case file")
+    found = json_schema(Case, "coregroup case file")
+    found["properties"]["history"] = history_json_schema()  # optional: written only when there is one
+    return found

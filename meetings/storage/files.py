@@ -8,6 +8,8 @@ complete save or the one before it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import errno
@@ -322,6 +324,87 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+# ----- the history file: append-only, one save a line ------------------------------------------
+# `cases/<id>.history` holds one line per save of the case (a history entry as JSON). Lines are
+# only ever appended, each flushed to disk before the save returns. In an encrypted store each line
+# is encrypted on its own (the same header, nonce and tag as a case file, kind `history`) and
+# written in base64, so lines of both forms can share a file while a store is being encrypted. A
+# line that cannot be read (torn by a crash as it was written) is skipped, never fatal.
+HISTORY = b"history"
+
+
+def history_path(case_path: Path) -> Path:
+    """The history file beside a case file: `cases/<id>.history`."""
+    return case_path.with_suffix(".history")
+
+
+def history_line(entry: Any, cipher: StoreKey | None) -> bytes:
+    """One line of a history file for `entry` (JSON-ready), with its newline."""
+    plain = orjson.dumps(entry)
+    if cipher is None:
+        return plain + b"\n"
+    return base64.b64encode(cipher.encrypt(plain, HISTORY)) + b"\n"
+
+
+def encrypted_history_line(line: bytes, cipher: StoreKey) -> bytes:
+    """A line of a history file, encrypted if it was plain (a store being encrypted)."""
+    body = line.rstrip(b"\n")
+    if not body.startswith(b"{"):
+        return line
+    return base64.b64encode(cipher.encrypt(body, HISTORY)) + b"\n"
+
+
+def read_history(path: Path, cipher: StoreKey | None) -> list[Any]:
+    """The entries of a history file, oldest first, as JSON; [] when there is none. Lines that
+    cannot be read (torn by a crash, or not of this store) are skipped. StoreLocked if a line is
+    encrypted and the store is not unlocked."""
+    try:
+        raw = read_bytes(path)
+    except FileNotFoundError:
+        return []
+    found = []
+    for line in raw.split(b"\n"):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            if line.startswith(b"{"):
+                found.append(orjson.loads(line))
+                continue
+            stored = base64.b64decode(line, validate=True)
+            if not stored.startswith(MAGIC):
+                continue
+            if cipher is None:
+                raise StoreLocked(path.parent.parent)
+            found.append(orjson.loads(cipher.decrypt(stored, HISTORY)))
+        except (ValueError, binascii.Error):
+            continue
+    return found
+
+
+def append_lines(path: Path, lines: list[bytes]) -> None:
+    """Append whole lines to a private file, durably: on disk when this returns. A last line left
+    torn by a crash is ended first, so that it stays one unreadable line on its own."""
+    if not lines:
+        return
+    fd = open_nofollow(path, os.O_RDWR | os.O_CREAT | os.O_APPEND)
+    try:
+        info = os.fstat(fd)
+        created = info.st_size == 0
+        lead = b""
+        if info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
+            lead = b"\n"
+        data = lead + b"".join(lines)
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+
+
 def usable_backup(path: Path, cipher: StoreKey | None = None) -> Path | None:
     backup = backup_path(path)
     try:
@@ -489,3 +572,8 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown user"
+
+
+def user_name() -> str:
+    """Who is using coregroup: the sign-in name of the computer's user (a history entry's `who`)."""
+    return _user()

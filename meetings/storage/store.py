@@ -5,13 +5,16 @@ Layout of a store folder (all private to its owner)::
     cases/<id>.json       the case: a TinyDB file, a table per kind of record
     cases/<id>.json.bak   the previous save, kept by every write
     cases/<id>.lock       held while the case is open for editing; says by whom
+    cases/<id>.history    the case's history: one line per save (who, when, from which machine,
+                          what changed), only ever appended (see `files.append_lines`)
     cases/<id>.json.damaged-<when>   a damaged file set aside by `restore` or a re-import
     cases/.proof-key      a random secret of this store, for the proof of integrity in each case file
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
                           one case's summary rewrites a small file whatever the store's size
     store-key.json        only in an encrypted store: the store key, wrapped by the passphrase and
                           by the recovery key (see `crypto`); then every case file, backup, damaged
-                          file and index shard is encrypted (lock files hold no case data: plain)
+                          file, history line and index shard is encrypted (lock files hold no case
+                          data: plain)
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import gc
 import hashlib
 import hmac
 import os
+import socket
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,14 +38,20 @@ import orjson
 from tinydb import TinyDB
 
 from ..domain import migrations, records, schema, text
+from ..domain.changes import FieldChange, Gatherer, HistoryEntry, changes_between, changes_of, history_of_file, now_utc
 from ..domain.migrations import migrate
-from ..domain.records import COLLECTION_OF, COLLECTIONS, SCHEMA_VERSION, Case, check_case_id
+from ..domain.records import COLLECTIONS, SCHEMA_VERSION, Case, check_case_id
+from ..domain.report import ReportLine
 from ..domain.schema import InvalidRecord
 from .base import (
     HEADER_ID,
     HEADER_TABLE,
     CaseSummary,
     Snapshot,
+    put_record,
+    report_from_summaries,
+    tables_of,
+    take_record,
 )
 from .crypto import (
     CASE,
@@ -56,6 +68,7 @@ from .crypto import (
     passphrase_problem,
 )
 from .files import (
+    PROOF_TABLE,
     AtomicStorage,
     CaseLocked,
     DamagedFile,
@@ -64,20 +77,25 @@ from .files import (
     LockHolder,
     ReadOnly,
     StoreError,
+    append_lines,
     atomic_write,
     backup_path,
     dump_json,
+    encrypted_history_line,
     exclusive_lock,
+    history_line,
+    history_path,
     make_private_dir,
     plain_bytes,
     proof_key,
-    proven,
     read_bytes,
+    read_history,
     read_json,
     remove_leftovers,
     seal,
     stored_bytes,
     usable_backup,
+    user_name,
     write_new,
 )
 
@@ -259,6 +277,8 @@ class Store:
                 remove_leftovers(self.case_path(case_id))  # a killed save's temporary copy may be plain
                 for path in paths:
                     converted += _encrypt_file(path, cipher, CASE, on_file)
+                remove_leftovers(self.history_path(case_id))
+                converted += _encrypt_history(self.history_path(case_id), cipher, on_file)
             finally:
                 lock.release()
         with self._index_lock():
@@ -272,6 +292,10 @@ class Store:
         found: dict[str, list[Path]] = {}
         for path in sorted(self.cases_dir.iterdir()):
             name = path.name
+            if name.endswith(".history") and not name.startswith("."):
+                with contextlib.suppress(InvalidRecord):
+                    found.setdefault(check_case_id(name.removesuffix(".history")), [])
+                continue
             if name.startswith(".") or ".json" not in name:
                 continue
             case_id, _, rest = name.partition(".json")
@@ -328,6 +352,29 @@ class Store:
     def exists(self, case_id: str) -> bool:
         return self.case_path(case_id).exists()
 
+    def history_path(self, case_id: str) -> Path:
+        return history_path(self.case_path(case_id))
+
+    def history(self, case_id: str) -> list[HistoryEntry]:
+        """Every save of a case, oldest first: who, when, from which machine, what changed. A line
+        of the history file that cannot be read (torn by a crash) is skipped."""
+        cipher = self._cipher()
+        path = self.history_path(case_id)
+        if not path.exists() and not self.case_path(case_id).exists():
+            raise StoreError(f"There is no case {case_id} in the store at {self.root}.")
+        entries = []
+        for item in read_history(path, cipher):
+            try:
+                entries.extend(history_of_file([item]))
+            except InvalidRecord:
+                continue  # not an entry this store wrote: left out, as a torn line is
+        return entries
+
+    def _append_history(self, case_id: str, entries: list[HistoryEntry]) -> None:
+        """Append entries to a case's history; the caller holds the case's lock."""
+        cipher = self._cipher()
+        append_lines(self.history_path(case_id), [history_line(e.to_json(), cipher) for e in entries])
+
     def open(self, case_id: str, *, read_only: bool = False) -> CaseFile:
         """Open a case for editing (taking its lock), or read-only.
 
@@ -350,25 +397,37 @@ class Store:
         """Check a case in the export format and save it. Nothing is written if any field is bad."""
         if not isinstance(data, dict):
             raise InvalidRecord("", "the file should hold one case (a JSON object)")
+        data = dict(data)
+        kept = history_of_file(data.pop("history", None))  # the case's history, kept as it is
         with _gc_paused():
-            case = schema.load(Case, migrate(dict(data)))
+            case = schema.load(Case, migrate(data))
         _validate(case)  # exactly what opening it will accept
-        self._write_whole(case, replace=replace)
+        self._write_whole(case, replace=replace, imported=kept)
         return case
 
     def export_data(self, case_id: str) -> dict[str, Any]:
+        """The case in the case file format, with its history when it has one (only then: a case
+        imported without history exports exactly the file it was imported from)."""
         with self.open(case_id, read_only=True) as case_file:
             data: dict[str, Any] = schema.dump(case_file.case)
-            return data
+            entries = self.history(case_id)
+        if entries:
+            data["history"] = [e.to_json() for e in entries]
+        return data
 
-    def _write_whole(self, case: Case, *, replace: bool) -> None:
+    def _write_whole(self, case: Case, *, replace: bool, imported: list[HistoryEntry] | None = None) -> None:
         """Write a whole case. Without `replace`, only a new one: whether it exists is decided
-        under its lock, so of two imports of the same new case at once, one is refused."""
+        under its lock, so of two imports of the same new case at once, one is refused.
+
+        The history: an import keeps the history it carries (`imported`; entries already in the
+        store's history are not added twice) and adds none of its own for a new case; a case made
+        in the app (`imported` None) records its records as added; a replaced case records what
+        the replacement changed."""
         if self.read_only:
             raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
         cipher = self._cipher()
         key = self.proof_key(create=True)
-        content = stored_bytes(seal(dump_json(_tables(case)), key), cipher, CASE)
+        content = stored_bytes(seal(dump_json(tables_of(case)), key), cipher, CASE)
         lock = FileLock(self._lock_path(case.id))
         try:
             lock.acquire(case.id)
@@ -381,18 +440,36 @@ class Store:
             if not replace and (path.exists() or path.is_symlink()):
                 raise self._already(case.id)
             backup = None
-            if path.exists():
+            before: Any = None  # the case file replaced, as JSON (None: there was none, or it was damaged)
+            replaced = path.exists() or path.is_symlink()
+            if replaced:
                 try:
                     existing = plain_bytes(read_bytes(path), cipher, CASE, path)
-                    if not proven(existing, key):  # a file the store wrote is whole JSON: no need to parse it
-                        orjson.loads(existing)
+                    before = orjson.loads(existing)
                     backup = backup_path(path)
                 except (OSError, ValueError, LinkInStore):
                     _set_aside(path)  # a damaged file must not push the last good save out of the backup
             atomic_write(path, content, backup=backup)
             self.update_index(CaseSummary.of(case))
+            entries = self._new_history(case.id, imported)
+            if replaced and not isinstance(before, dict):
+                found = [FieldChange(HEADER_TABLE, "a damaged case file", "the case as imported")]
+            elif replaced or imported is None:  # replaced, or made in the app: what it holds is new
+                found = changes_between(_records(before or {}), _records(tables_of(case)))
+            else:
+                found = []  # a new case imported: its history is the one it carries
+            if found:
+                entries.append(_entry(found))
+            self._append_history(case.id, entries)
         finally:
             lock.release()
+
+    def _new_history(self, case_id: str, imported: list[HistoryEntry] | None) -> list[HistoryEntry]:
+        """The entries of an imported history that the store's history of the case does not hold yet."""
+        if not imported:
+            return []
+        held = {_json_key(e) for e in self.history(case_id)} if self.history_path(case_id).exists() else set()
+        return [e for e in imported if _json_key(e) not in held]
 
     @staticmethod
     def _already(case_id: str) -> StoreError:
@@ -426,11 +503,22 @@ class Store:
         lock = FileLock(self._lock_path(case_id))
         lock.acquire(case_id)
         try:
+            try:
+                before: Any = orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path))
+            except (OSError, ValueError, StoreError):
+                before = None  # damaged: what it held is not known
             kept = _set_aside(path)
             # Through the cipher: a backup left plain by a store being encrypted is put back encrypted.
-            atomic_write(path, stored_bytes(plain_bytes(read_bytes(backup), cipher, CASE, backup), cipher, CASE))
+            restored = plain_bytes(read_bytes(backup), cipher, CASE, backup)
+            atomic_write(path, stored_bytes(restored, cipher, CASE))
             with CaseFile(self, case_id, read_only=True) as case_file:
                 self.update_index(CaseSummary.of(case_file.case))
+            if isinstance(before, dict):
+                found = changes_between(_records(before), _records(orjson.loads(restored)))
+            else:
+                found = [FieldChange(HEADER_TABLE, "a damaged case file", "the previous save, put back")]
+            if found:
+                self._append_history(case_id, [_entry(found)])
             return kept
         finally:
             lock.release()
@@ -449,6 +537,8 @@ class Store:
                 entries = read_json(shard, cipher, INDEX)
                 if not isinstance(entries, dict):
                     raise TypeError("a shard is not an object")
+                if any("report_items" not in e for e in entries.values() if isinstance(e, dict)):
+                    return self.rebuild_index()  # written by a release before the manager's report
                 summaries.extend(CaseSummary.from_json(e) for e in entries.values())
             except (OSError, ValueError, TypeError, KeyError):
                 return self.rebuild_index()
@@ -486,6 +576,10 @@ class Store:
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
+    def report(self, today: dt.date) -> list[ReportLine]:
+        """The team manager's report, from the index: the case files are not opened."""
+        return report_from_summaries(self.list_cases(), today)
+
     def rebuild_index(self) -> list[CaseSummary]:
         """Rebuild the index from the case files (after damage, or a store copied in by hand). A
         case that cannot be read stays listed, as damaged, so it is never lost from sight."""
@@ -519,7 +613,8 @@ class Store:
 
 class CaseFile:
     """An open case. Edit the records of `case`, then `save` each one; every save is on disk
-    (atomically, with the previous save kept) when `save` returns."""
+    (atomically, with the previous save kept) when `save` returns, and in the case's history
+    (see changes.GATHER_SECONDS for a field typed on in)."""
 
     def __init__(self, store: Store, case_id: str, *, read_only: bool = False) -> None:
         self.store = store
@@ -534,6 +629,7 @@ class CaseFile:
             remove_leftovers(self.path)
         else:
             self.locked_by = self._lock.current_holder()
+        self._stamp = _stamp(self.path)  # before reading: a save from now on is seen by `refresh`
         try:
             key = store.proof_key(create=not read_only)
             self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only, key=key, cipher=self._cipher)
@@ -543,6 +639,9 @@ class CaseFile:
             self._lock.release()
             raise
         self._summary = CaseSummary.of(self.case)
+        self._history_lock = threading.Lock()
+        self._unwritten: list[HistoryEntry] = []  # entries whose append failed: written with the next save
+        self._gatherer = Gatherer(user_name(), socket.gethostname())  # typing on in the same fields
         if not read_only and store.indexed(case_id) != self._summary:
             store.update_index(self._summary)  # a stale entry (a save killed before its index update)
 
@@ -574,6 +673,24 @@ class CaseFile:
         except InvalidRecord as problem:
             raise DamagedFile(self.path, f"a record is not valid: {problem}", usable_backup(self.path)) from None
 
+    def refresh(self) -> bool:
+        """A read-only view: read the case again if its editor saved it since (the file changed).
+        True when `case` is a new copy."""
+        if not self.read_only:
+            return False
+        stamp = _stamp(self.path)
+        if stamp == self._stamp:
+            return False
+        self._db.storage.close()  # forgets the tables read before: the next read is from the file
+        try:
+            with _gc_paused():
+                case = self._load()
+        except (StoreError, InvalidRecord, OSError):
+            return False  # caught mid-replace, or damaged: keep showing the last good copy
+        self.case, self._stamp = case, stamp
+        self.locked_by = self._lock.current_holder()
+        return True
+
     @property
     def proven(self) -> bool:
         """Whether the file, as opened, carries this store's proof of integrity (see `files.proven`)."""
@@ -587,31 +704,7 @@ class CaseFile:
         they refuse is taken back out of the open case and nothing is written."""
         if self.read_only:
             raise self._read_only()
-        if isinstance(record, Case) and record is not self.case:
-            raise ValueError("save(case) saves the open case's own details: edit case_file.case, then save it")
-        if record is not None and not isinstance(record, Case):
-            name = COLLECTION_OF.get(type(record))
-            if name is None:
-                raise TypeError(f"a {type(record).__name__} is not a record of a case")
-            key = COLLECTIONS[name][1]
-            schema.load(type(record), schema.dump(record), f"{name}[{getattr(record, key)}]")
-            records: list[Any] = getattr(self.case, name)
-            position = next((i for i, r in enumerate(records) if getattr(r, key) == getattr(record, key)), None)
-            previous = records[position] if position is not None else None
-            if position is None:
-                records.append(record)
-            elif previous is not record:
-                records[position] = record
-            try:
-                self.case.check()
-            except InvalidRecord:
-                if position is None:
-                    records.pop()
-                else:
-                    records[position] = previous
-                raise
-        else:
-            self.case.check()
+        put_record(self.case, record)
         self.write(Snapshot.of(self.case, [record]))
 
     def write(self, snapshot: Snapshot) -> None:
@@ -640,6 +733,7 @@ class CaseFile:
         storage = self._db.storage
         assert isinstance(storage, AtomicStorage)
         tables = dict(storage.read() or {})
+        found = changes_of(tables, snapshot.records)
         for (table, doc_id), data in snapshot.records.items():
             rows = dict(tables.get(table, {}))
             if data is None:
@@ -652,6 +746,26 @@ class CaseFile:
         if snapshot.summary is not None and snapshot.summary != self._summary:
             self.store.update_index(snapshot.summary)
             self._summary = snapshot.summary
+        self._record(found)
+
+    def _record(self, found: list[FieldChange]) -> None:
+        """Add a save's changes to the case's history (none: nothing is added). An append that
+        fails raises (the save itself is on disk) and is tried again with the next save."""
+        with self._history_lock:
+            self._unwritten.extend(self._gatherer.add(found, time.monotonic()))
+            self._write_history()
+
+    def _write_history(self) -> None:
+        entries = [e for e in self._unwritten if e.changes]
+        if entries:
+            self.store._append_history(self.case_id, entries)
+        self._unwritten = []
+
+    def flush_history(self) -> None:
+        """Write the saves gathered for the history now (closing does this)."""
+        with self._history_lock:
+            self._unwritten.extend(self._gatherer.flush())
+            self._write_history()
 
     def _read_only(self) -> ReadOnly:
         return ReadOnly(
@@ -663,21 +777,32 @@ class CaseFile:
         """Remove a record entered in error (the previous save stays in the backup)."""
         if self.read_only:
             raise self._read_only()
-        name = COLLECTION_OF[type(record)]
-        key = COLLECTIONS[name][1]
-        records: list[Any] = getattr(self.case, name)
-        records[:] = [r for r in records if getattr(r, key) != getattr(record, key)]
+        take_record(self.case, record)
         self.write(Snapshot.of(self.case, [], deleted=[record]))
 
     def close(self) -> None:
-        self._db.close()
-        self._lock.release()
+        try:
+            if not self.read_only and self._lock.still_held():
+                with contextlib.suppress(OSError, StoreError):  # the case itself is saved: closing goes on
+                    self.flush_history()
+        finally:
+            self._db.close()
+            self._lock.release()
 
     def __enter__(self) -> CaseFile:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a case file is replaced: its inode, size and time."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 @contextlib.contextmanager
@@ -737,6 +862,45 @@ def _encrypt_file(path: Path, cipher: StoreKey, kind: bytes, on_file: Callable[[
     return 1
 
 
+def _encrypt_history(path: Path, cipher: StoreKey, on_file: Callable[[Path], None] | None) -> int:
+    """Encrypt the plain lines of a history file (atomically replaced, as a whole); 1 if any were plain."""
+    try:
+        raw = read_bytes(path)
+    except (FileNotFoundError, LinkInStore):
+        return 0
+    lines = [line + b"\n" for line in raw.split(b"\n") if line.strip()]
+    converted = [encrypted_history_line(line, cipher) for line in lines]
+    if converted == lines:
+        return 0
+    atomic_write(path, b"".join(converted))
+    if on_file is not None:
+        on_file(path)
+    return 1
+
+
+def _entry(found: list[FieldChange]) -> HistoryEntry:
+    """A history entry for a save made now, by this computer's user, on this computer."""
+    return HistoryEntry(now_utc(), user_name(), socket.gethostname(), tuple(found))
+
+
+def _json_key(entry: HistoryEntry) -> bytes:
+    return orjson.dumps(entry.to_json(), option=orjson.OPT_SORT_KEYS)
+
+
+def _records(tables: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """A case file's tables as records keyed by (table, key), as a Snapshot's (the proof left out)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if not isinstance(tables, dict):
+        return found
+    for table, rows in tables.items():
+        if table == PROOF_TABLE or not isinstance(rows, dict):
+            continue
+        for key, row in rows.items():
+            if isinstance(row, dict):
+                found[(str(table), str(key))] = row
+    return found
+
+
 def _validate(case: Case) -> None:
     schema.load(Case, schema.dump(case))
 
@@ -752,12 +916,3 @@ def _set_aside(path: Path) -> Path:
     if path.exists():
         os.replace(path, kept)
     return kept
-
-
-def _tables(case: Case) -> dict[str, dict[str, Any]]:
-    data = schema.dump(case)
-    tables: dict[str, dict[str, Any]] = {}
-    for name, (_, key) in COLLECTIONS.items():
-        tables[name] = {str(r[key]): r for r in data.pop(name)}
-    tables[HEADER_TABLE] = {str(HEADER_ID): data}
-    return tables

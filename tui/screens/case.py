@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Header, Label, ProgressBar, Static, Tabbe
 
 from meetings.domain import lifecycle
 from meetings.domain.analysis import scaling_trends
+from meetings.domain.changes import HistoryFilter
 from meetings.domain.chronology import (
     KIND_WORDS,
     ChronologyFilter,
@@ -50,6 +51,7 @@ from meetings.domain.wording import (
     short,
     short_date,
 )
+from meetings.storage.base import StoreError
 
 from ..exports import export_chronology
 from ..messages import CaseUpdated
@@ -59,6 +61,7 @@ from ..widgets.concerns import concern_source_words, contacts_words, referrer_wo
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import RecordForm, specs_for
+from ..widgets.text import connection_words, plain
 from ..widgets.trend import before_birth_text, trend_text
 from ..widgets.worked_out import flags_now
 from . import editing
@@ -137,11 +140,15 @@ class CaseScreen(Screen[None]):
                                  "services", "visits"), start=1)
     ]  # fmt: skip
     BINDINGS.append(
+        Binding("0", "show_tab(10)", "History", show=False, tooltip="Show the history tab: who changed what")
+    )
+    BINDINGS.append(
         Binding("f", "fold_flags", "Fold flags", show=False,
                 tooltip="Fold the flags to one line (so the plan is in view), or show them all again")
     )  # fmt: skip
 
-    TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services", "visits")
+    TABS = ("overview", "children", "people", "actions", "concerns", "meetings", "chronology", "services", "visits",
+            "history")  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,6 +157,7 @@ class CaseScreen(Screen[None]):
         self._stale: set[str] = set()  # tabs whose table is not filled with the case as it is now
         self.flags_folded = False
         self.chronology_filter = ChronologyFilter()  # what the chair chose to see of the chronology
+        self.history_filter = HistoryFilter()  # whose changes, and when
         self._chronology_cache: dict[bool, tuple[object, list[ChronologyItem]]] = {}
 
     def compose(self) -> ComposeResult:
@@ -165,6 +173,8 @@ class CaseScreen(Screen[None]):
                     else:
                         if tab == "chronology":  # what is shown of it, and the key that filters it
                             yield Static(id="chronology-filter")
+                        if tab == "history":  # who changed what, and the key that filters it
+                            yield Static(id="history-filter")
                         yield DataTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="export-row"):
             yield Label("Writing the chronology ", id="export-label")
@@ -188,6 +198,7 @@ class CaseScreen(Screen[None]):
             "chronology": ("Date / period", "Kind", "Share", "Impact", "Event", "Source"),
             "services": ("Service", "Agency", "For", "Start", "Ends", "What follows"),
             "visits": ("Date", "Visited by", "Where", "Announced", "Each child"),
+            "history": ("When", "Who", "Machine", "What changed"),
         }
         for tab, names in columns.items():
             table = self.query_one(f"#table-{tab}", DataTable)
@@ -224,6 +235,7 @@ class CaseScreen(Screen[None]):
         self.sub_title = (
             f"{case.child_names()} ({case.id})"
             + (f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else "")
+            + connection_words(app.case_session.connection_state)
             + privacy
         )
         self._show_flags()
@@ -321,11 +333,15 @@ class CaseScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_chronology":
-            return self.is_mounted and self._tab() == "chronology"
+            return self.is_mounted and self._tab() in ("chronology", "history")
         return True
 
     def action_filter_chronology(self) -> None:
-        """A small form: one kind, one person, part of a source's name, from and to; empty for all."""
+        """A small form: one kind, one person, part of a source's name, from and to; empty for all.
+        On the History tab: whose changes, from and to."""
+        if self._tab() == "history":
+            self.action_filter_history()
+            return
         if self._tab() != "chronology":
             return
         people = [p for p in self.case.people if self.app.show_restricted or not p.restricted]
@@ -363,6 +379,8 @@ class CaseScreen(Screen[None]):
             return
         if tab == "chronology":
             self._show_chronology_filter()
+        if tab == "history":
+            self._show_history_filter()
         rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
         table = self.query_one(f"#table-{tab}", DataTable)
         row = table.cursor_row
@@ -408,7 +426,48 @@ class CaseScreen(Screen[None]):
             ]  # fmt: skip
         if tab == "visits":
             return [visit_row(case, v) for v in self._records("visits")]
+        if tab == "history":
+            return list(self._history_rows())
         return []
+
+    def _history_rows(self) -> list[tuple[str, str, str, str]]:
+        """Who changed what, newest first, from the store (read when the tab is shown). Restricted
+        values stay hidden until the chair shows restricted items."""
+        try:
+            entries = self.app.store.history(self.case.id)
+        except StoreError as problem:
+            self.notify(f"The history could not be read: {problem}", severity="error", markup=False)
+            return []
+        return self.history_filter.rows(entries, show_restricted=self.app.show_restricted)
+
+    def _show_history_filter(self) -> None:
+        chosen = self.history_filter.words()
+        self.query_one("#history-filter", Static).update(
+            plain(f"Showing changes {chosen}. / changes the filter." if chosen
+                  else "Every change, newest first. / shows one person's changes or a period. "
+                  "Restricted text stays hidden until shown.")
+        )  # fmt: skip
+
+    def action_filter_history(self) -> None:
+        specs = specs_for(
+            HistoryFilter,
+            ("person", "start", "end"),
+            person={"label": "Changed by", "help": "part of their sign-in; empty for everyone"},
+            start={"label": "From"},
+            end={"label": "To"},
+        )
+
+        def chosen(result: HistoryFilter | None) -> None:
+            if result is not None:
+                self.history_filter = result
+                self._stale.add("history")
+                self._fill_tab("history")
+
+        form = RecordForm(
+            "Filter the history (leave a field empty for all)", HistoryFilter, self.history_filter, specs,
+            parse_due=self.app.case_session.parse_date,
+        )  # fmt: skip
+        self.app.push_screen(form, chosen)
 
     def _records(self, tab: str) -> list[Any]:
         """The records of a tab, in the order the table shows them (the chronology newest first)."""

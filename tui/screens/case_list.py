@@ -49,6 +49,13 @@ class CaseListScreen(Screen[None]):
         Binding("ctrl+n", "new_case", "New case", tooltip="Create a new case", id="new-case"),
         Binding("slash", "search", "Search", tooltip="Type to find a case by child, id, plan or worker", id="search"),
         Binding("ctrl+r", "reload", "Reload", tooltip="Read the case list again", id="reload"),
+        Binding(
+            "f6",
+            "report",
+            "Report",
+            tooltip="The team manager's report: what is overdue or late across the cases",
+            id="report",
+        ),  # fmt: skip
     ]
 
     def __init__(self) -> None:
@@ -204,6 +211,11 @@ class CaseListScreen(Screen[None]):
         if not self.shown or table.cursor_row < 0:
             return
         self.app.open_case(self.shown[table.cursor_row].id)
+
+    def action_report(self) -> None:
+        from .report import ReportScreen
+
+        self.app.push_screen(ReportScreen())
 
     def action_new_case(self) -> None:
         new_case(self.app)

@@ -52,7 +52,7 @@ from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
-from ..widgets.text import plain
+from ..widgets.text import connection_words, plain
 from ..widgets.trend import trend_text
 from ..widgets.worked_out import case_as_now, flags_now, timing_only
 from . import editing
@@ -280,6 +280,7 @@ class WalkthroughScreen(Screen[None]):
         if self.app.session is None or self.app.screen is not self:  # else on_screen_resume refreshes
             return
         self.refresh_sidebar()
+        self._show_sub_title()  # the connection to a team's store may have come or gone
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
         self._refresh_timer = self.set_timer(FLAGS_AFTER_TYPING, self._refresh_if_open)
@@ -961,6 +962,7 @@ class WalkthroughScreen(Screen[None]):
             f"{self.session.case.child_names()}: meeting {meeting.number}"
             + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
             + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
+            + connection_words(self.session.connection_state)
         )
 
     def action_toggle_restricted(self) -> None:

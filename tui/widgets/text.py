@@ -19,3 +19,12 @@ def plain(text: str, style: str = "") -> Text:
 def with_help(label: str, help_text: str = "") -> Text:
     """A field's label and, dimmed after it, its help (which may name people: never markup)."""
     return Text.assemble(label, ("  (" + help_text + ")", "dim")) if help_text else plain(label)
+
+
+def connection_words(state: str) -> str:
+    """For a screen's title: how the team's store is reached, when that is worth saying."""
+    if state == "offline":
+        return "  OFFLINE: changes kept on this computer"
+    if state.startswith("conflict"):
+        return "  NOT SAVED TO THE TEAM'S STORE (a conflict)"
+    return ""

@@ -1,0 +1,505 @@
+"""A case's change history: who changed what, when and from where, kept by every store.
+
+Each save of a case is one `HistoryEntry`, listing the `FieldChange`s it made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import schema
+from .records import COLLECTIONS
+from .schema import InvalidRecord
+
+__all__ = [
+    "HEADER",
+    "FieldChange",
+    "HistoryEntry",
+    "changes_between",
+    "changes_of",
+    "history_json_schema",
+    "history_lines",
+    "history_of_file",
+    "merged",
+    "now_utc",
+    "record_changes",
+]
+
+HEADER = "case"  # the table of the case's own details (children, plan, lead social worker ...)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one record changed by a save. `path` names it (`actions[5].status`,
+    `case.lead_social_worker`, `visits[v-3]` for a record added or removed whole). A restricted
+    change (a restricted record, restricted notes, a withheld referrer, a restricted person's
+    name) is shown only to who may see restricted text, as everywhere else."""
+
+    path: str
+    old: Any = None
+    new: Any = None
+    restricted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "old": self.old, "new": self.new, "restricted": self.restricted}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldChange:
+        return cls(str(data["path"]), data.get("old"), data.get("new"), bool(data.get("restricted", False)))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One save of a case: who (their sign-in), when (UTC, ISO 8601), from which machine, what changed."""
+
+    at: str
+    who: str
+    machine: str
+    changes: tuple[FieldChange, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "who": self.who, "machine": self.machine,
+                "changes": [c.to_json() for c in self.changes]}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HistoryEntry:
+        return cls(
+            str(data["at"]),
+            str(data["who"]),
+            str(data.get("machine", "")),
+            tuple(FieldChange.from_json(c) for c in data.get("changes", ())),
+        )
+
+
+def now_utc() -> str:
+    """The moment of a save, as a history entry records it: UTC, ISO 8601, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# ----- what a save changed ------------------------------------------------------------------------
+
+# Fields whose text the family copy never shows, wherever they are (docs/domain.md, family.py).
+RESTRICTED_FIELDS = frozenset({"restricted_notes", "safety_arrangements"})
+# A concern's fields naming who referred (or passed on an anonymous referral), when that is withheld.
+REFERRER_FIELDS = frozenset({"referrer", "source"})
+
+Records = Mapping[tuple[str, str], "dict[str, Any] | None"]
+
+
+def _marked(record: Any, restricted_people: frozenset[int]) -> bool:
+    """Whether a record (or a part of one, an attendee, a flag) is kept from the family: marked
+    restricted, not shareable, or about a restricted person."""
+    if not isinstance(record, dict):
+        return False
+    return (
+        record.get("restricted") is True
+        or record.get("shareable") is False
+        or (isinstance(record.get("person_id"), int) and record["person_id"] in restricted_people)
+    )
+
+
+def _referrer_withheld(record: Any) -> bool:
+    return isinstance(record, dict) and (
+        record.get("referrer_restricted") is True or record.get("source_kind") == "anonymous"
+    )
+
+
+def _base_path(table: str, key: str) -> str:
+    return HEADER if table == HEADER else f"{table}[{key}]"
+
+
+def record_changes(
+    table: str,
+    key: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    *,
+    restricted_people: Iterable[int] = (),
+) -> list[FieldChange]:
+    """What changed in one stored record: `table` is "case" (the case's own details) or a collection
+    of records.COLLECTIONS, `key` the record's number or id, `old` the record as stored (None: it is
+    added), `new` as saved (None: it is deleted). A record added or deleted is one change of the
+    whole record (`actions[5]`); a record edited, one change per field that differs
+    (`actions[5].status`, `meetings[2].attendees[3].mode`, `case.lead_social_worker`); a list of
+    plain values (`people[1].known_to`) is one change of the whole list."""
+    if old == new:
+        return []
+    people = frozenset(restricted_people)
+    base = _base_path(table, key)
+    whole = _marked(old, people) or _marked(new, people) or (table == "people" and _person_id(key) in people)
+    if old is None or new is None:
+        return [FieldChange(base, old, new, whole)]
+    secret = set(RESTRICTED_FIELDS)
+    if table == "concerns" and (_referrer_withheld(old) or _referrer_withheld(new)):
+        secret |= REFERRER_FIELDS
+    found: list[FieldChange] = []
+    for name in _keys(old, new):
+        _diff(f"{base}.{name}", old.get(name), new.get(name), found, whole or name in secret, people)
+    return found
+
+
+def _person_id(key: str) -> int | None:
+    return int(key) if key.isdigit() else None
+
+
+def _keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [*old, *(k for k in new if k not in old)]
+
+
+def _diff(path: str, old: Any, new: Any, found: list[FieldChange], restricted: bool, people: frozenset[int]) -> None:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        inner = restricted or _marked(old, people) or _marked(new, people)
+        for name in _keys(old, new):
+            _diff(f"{path}.{name}", old.get(name), new.get(name), found, inner or name in RESTRICTED_FIELDS, people)
+        return
+    if isinstance(old, list) and isinstance(new, list) and any(isinstance(v, dict) for v in (*old, *new)):
+        # A list of parts (attendees, steps, scaling): part by part, by position.
+        common = min(len(old), len(new))
+        for i in range(common):
+            _diff(f"{path}[{i}]", old[i], new[i], found, restricted, people)
+        for i in range(common, len(old)):
+            found.append(FieldChange(f"{path}[{i}]", old[i], None, restricted or _marked(old[i], people)))
+        for i in range(common, len(new)):
+            found.append(FieldChange(f"{path}[{i}]", None, new[i], restricted or _marked(new[i], people)))
+        return
+    found.append(FieldChange(path, old, new, restricted))
+
+
+def _table_order(table: str) -> int:
+    return -1 if table == HEADER else list(COLLECTIONS).index(table) if table in COLLECTIONS else len(COLLECTIONS)
+
+
+def _key_order(key: str) -> tuple[int, int, str]:
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+
+def _restricted_people(*records: Iterable[tuple[tuple[str, str], dict[str, Any] | None]]) -> set[int]:
+    ids: set[int] = set()
+    for pairs in records:
+        for (table, _), data in pairs:
+            if table == "people" and isinstance(data, dict) and data.get("restricted") is True:
+                ids.update(i for i in (data.get("id"),) if isinstance(i, int))
+    return ids
+
+
+def changes_between(before: Records, after: Records, *, restricted_people: Iterable[int] = ()) -> list[FieldChange]:
+    """What a save changed: `before` holds the stored copies of the records it touches (a record
+    missing there is added), `after` the records as saved, keyed by (table, key) as a
+    `Snapshot`'s are (None: deleted). A record in `before` and not in `after` was deleted too, so a
+    whole case written again is compared in full. Restricted people are found in both (and
+    `restricted_people` adds the ids of others the caller knows of). Ordered as the case file is:
+    the case's details, then each collection, by key."""
+    people = frozenset(_restricted_people(before.items(), after.items()) | set(restricted_people))
+    keys = sorted({*before, *after}, key=lambda k: (_table_order(k[0]), k[0], _key_order(k[1])))
+    found: list[FieldChange] = []
+    for table, key in keys:
+        found.extend(
+            record_changes(table, key, before.get((table, key)), after.get((table, key)), restricted_people=people)
+        )
+    return found
+
+
+def changes_of(
+    stored: Mapping[str, Mapping[str, dict[str, Any]]] | Callable[[str, str], dict[str, Any] | None],
+    records: Records,
+) -> list[FieldChange]:
+    """What saving `records` (a `Snapshot`'s) changes, given the stored case: its tables as
+    {table: {key: record}} (a file store's), or a function giving one stored record (None if there
+    is none). With the tables, a restricted person already stored is known to every record."""
+    if callable(stored):
+        look = stored
+        before = {k: v for k in records if (v := look(*k)) is not None}
+        return changes_between(before, records)
+    tables = stored
+    before = {(t, k): tables[t][k] for t, k in records if k in tables.get(t, {})}
+    known = _restricted_people(((("people", k), row) for k, row in tables.get("people", {}).items()))
+    return changes_between(before, records, restricted_people=known)
+
+
+def merged(older: HistoryEntry, newer: HistoryEntry) -> HistoryEntry:
+    """Two saves as one entry (the same person typing on in the same fields): the old values of
+    the first, the new values of the second, at the second's time. Changes undone vanish."""
+    by_path: dict[str, FieldChange] = {c.path: c for c in older.changes}
+    for change in newer.changes:
+        first = by_path.get(change.path)
+        if first is None:
+            by_path[change.path] = change
+        else:
+            by_path[change.path] = FieldChange(
+                change.path, first.old, change.new, first.restricted or change.restricted
+            )
+    kept = tuple(c for c in by_path.values() if c.old != c.new)
+    return HistoryEntry(newer.at, newer.who, newer.machine, kept)
+
+
+# ----- the history in a case file ---------------------------------------------------------------
+
+
+def history_of_file(raw: Any) -> list[HistoryEntry]:
+    """The "history" of a case file (None when it has none), checked: an InvalidRecord naming the
+    first entry or field that is not as the format describes (docs/case-file-format.md)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InvalidRecord("history", "should be a list of saves, oldest first")
+    entries = []
+    for i, item in enumerate(raw):
+        where = f"history[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidRecord(where, "should be an object with at, who, machine and changes")
+        unknown = sorted(set(item) - {"at", "who", "machine", "changes"})
+        if unknown:
+            raise InvalidRecord(f"{where}.{unknown[0][:40]}", "is not a field of a history entry")
+        for name in ("at", "who", "machine"):
+            if not isinstance(item.get(name), str):
+                raise InvalidRecord(f"{where}.{name}", "should be text")
+        if _moment(item["at"]) is None:
+            raise InvalidRecord(f"{where}.at", "should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ")
+        changes = item.get("changes")
+        if not isinstance(changes, list):
+            raise InvalidRecord(f"{where}.changes", "should be a list of changes")
+        for j, change in enumerate(changes):
+            at = f"{where}.changes[{j}]"
+            if not isinstance(change, dict) or not isinstance(change.get("path"), str) or not change["path"]:
+                raise InvalidRecord(at, "should be an object with a path, old, new and restricted")
+            unknown = sorted(set(change) - {"path", "old", "new", "restricted"})
+            if unknown:
+                raise InvalidRecord(f"{at}.{unknown[0][:40]}", "is not a field of a change")
+            if not isinstance(change.get("restricted", False), bool):
+                raise InvalidRecord(f"{at}.restricted", "should be true or false")
+        entries.append(HistoryEntry.from_json(item))
+    return entries
+
+
+def _moment(text: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def history_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a case file's "history" (optional: written only when there is one)."""
+    change = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["path", "old", "new", "restricted"],
+        "properties": {
+            "path": {"type": "string", "minLength": 1},
+            "old": {},
+            "new": {},
+            "restricted": {"type": "boolean"},
+        },
+    }
+    return {
+        "description": "every save of the case, oldest first: when (UTC), who, from which machine, what changed",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["at", "who", "machine", "changes"],
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "who": {"type": "string"},
+                "machine": {"type": "string"},
+                "changes": {"type": "array", "items": change},
+            },
+        },
+    }
+
+
+# ----- the history in words ------------------------------------------------------------------------
+
+RESTRICTED = "(restricted)"
+
+
+def _day(value: dt.date | dt.datetime | str | None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+def _short(text: str, limit: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
+
+
+_LABELS = ("name", "title", "text", "event", "reported", "recipient", "kind", "date", "received_on", "id")
+
+
+def value_words(value: Any) -> str:
+    """A stored value as a history line shows it: text quoted and shortened, yes / no, a record by
+    what names it."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return f'"{_short(value)}"'
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return _short(", ".join("yes" if v is True else "no" if v is False else str(v) for v in value))
+        return f"{len(value)} items"
+    if isinstance(value, dict):
+        for label in _LABELS:
+            if isinstance(value.get(label), str | int) and str(value[label]).strip():
+                return f'"{_short(str(value[label]), 50)}"'
+        return "a record"
+    return _short(str(value))
+
+
+def change_words(change: FieldChange, *, show_restricted: bool = False) -> str:
+    """One change in words: `actions[5].status: "open" → "done"`, `visits[3] added: "2026-07-09"`."""
+    hidden = change.restricted and not show_restricted
+    if change.old is None and isinstance(change.new, dict):
+        return f"{change.path} added" + ("" if hidden else f": {value_words(change.new)}")
+    if change.new is None and isinstance(change.old, dict):
+        return f"{change.path} removed" + ("" if hidden else f": {value_words(change.old)}")
+    if hidden:
+        return f"{change.path}: {RESTRICTED}"
+    return f"{change.path}: {value_words(change.old)} → {value_words(change.new)}"
+
+
+def kept_history(
+    entries: Iterable[HistoryEntry],
+    *,
+    person: str | None = None,
+    since: dt.date | dt.datetime | str | None = None,
+    until: dt.date | dt.datetime | str | None = None,
+    tz: dt.tzinfo | None = None,
+) -> Iterable[tuple[str, HistoryEntry]]:
+    """The entries a filter keeps, each with when it was saved in words (in `tz`, the computer's own
+    time zone if None). `person` keeps the saves of whoever's sign-in holds it (any case); `since`
+    and `until` (dates, inclusive) keep the saves between them."""
+    first, last = _day(since), _day(until)
+    wanted = person.strip().casefold() if person and person.strip() else None
+    for entry in entries:
+        moment = _moment(entry.at)
+        local = moment.astimezone(tz) if moment is not None else None
+        day = local.date() if local is not None else None
+        if wanted is not None and wanted not in entry.who.casefold():
+            continue
+        if first is not None and (day is None or day < first):
+            continue
+        if last is not None and (day is None or day > last):
+            continue
+        yield (f"{local.day} {local:%b %Y %H:%M}" if local is not None else entry.at), entry
+
+
+def history_lines(
+    entries: Iterable[HistoryEntry],
+    *,
+    show_restricted: bool = False,
+    person: str | None = None,
+    since: dt.date | dt.datetime | str | None = None,
+    until: dt.date | dt.datetime | str | None = None,
+    tz: dt.tzinfo | None = None,
+) -> list[str]:
+    """A case's history in words, oldest first: for each save, a line saying when, who and from
+    which machine, then a line for each change, indented (see `kept_history` for the filter).
+    Restricted values are shown as "(restricted)" unless `show_restricted`."""
+    lines: list[str] = []
+    for when, entry in kept_history(entries, person=person, since=since, until=until, tz=tz):
+        where = f" on {entry.machine}" if entry.machine else ""
+        lines.append(f"{when}  {entry.who}{where}")
+        lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in entry.changes)
+    return lines
+
+
+@dataclass
+class HistoryFilter:
+    """What the chair chose to see of a case's history: whose saves, and between which days."""
+
+    person: str = schema.text(max_length=200, doc="part of their sign-in, e.g. kaur")
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def check(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise InvalidRecord("end", f"{self.end} is before the start {self.start}")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.person.strip() or self.start or self.end)
+
+    def words(self) -> str:
+        parts = [f"by {self.person.strip()}"] if self.person.strip() else []
+        if self.start is not None:
+            parts.append(f"from {self.start:%d %b %Y}")
+        if self.end is not None:
+            parts.append(f"up to {self.end:%d %b %Y}")
+        return "; ".join(parts)
+
+    def rows(
+        self, entries: Iterable[HistoryEntry], *, show_restricted: bool, tz: dt.tzinfo | None = None
+    ) -> list[tuple[str, str, str, str]]:
+        """One row per change, newest save first: when, who, machine, the change in words."""
+        kept = list(kept_history(entries, person=self.person, since=self.start, until=self.end, tz=tz))
+        return [
+            (when, entry.who, entry.machine, change_words(change, show_restricted=show_restricted))
+            for when, entry in reversed(kept)
+            for change in entry.changes
+        ]
+
+
+# ----- gathering saves that go on changing the same fields ----------------------------------------
+
+#: Saves that only go on changing the same fields (the chair typing on in one step's notes) within
+#: this many seconds of the first are kept as one history entry: the first save is recorded at
+#: once (who changed the field, and when), the rest are gathered and recorded as one entry when a
+#: save changes anything else, when this time is up, or when the case is closed. A meeting's
+#: history is then a line a minute for each field typed in, not one for every burst of keys.
+GATHER_SECONDS = 60.0
+
+
+class Gatherer:
+    """Turns each save's changes into the history entries to record now (both stores use it)."""
+
+    def __init__(self, who: str, machine: str, seconds: float = GATHER_SECONDS) -> None:
+        self.who = who
+        self.machine = machine
+        self.seconds = seconds
+        self._gathered: HistoryEntry | None = None
+        self._since = 0.0
+        self._last_paths: frozenset[str] = frozenset()
+        self._last_written = 0.0
+
+    def add(self, found: list[FieldChange], now: float) -> list[HistoryEntry]:
+        """The entries to record after a save that made `found` changes, at monotonic time `now`."""
+        out: list[HistoryEntry] = []
+        if found:
+            entry = HistoryEntry(now_utc(), self.who, self.machine, tuple(found))
+            paths = frozenset(c.path for c in found)
+            if self._gathered is not None and paths == frozenset(c.path for c in self._gathered.changes):
+                self._gathered = merged(self._gathered, entry)
+            elif self._gathered is None and paths == self._last_paths and now - self._last_written < self.seconds:
+                self._gathered, self._since = entry, now
+            else:
+                out.extend([self._gathered] if self._gathered is not None else [])
+                out.append(entry)
+                self._gathered = None
+                self._last_paths, self._last_written = paths, now
+        if self._gathered is not None and now - self._since >= self.seconds:
+            self._last_paths = frozenset(c.path for c in self._gathered.changes)
+            self._last_written = now
+            out.append(self._gathered)
+            self._gathered = None
+        return [e for e in out if e.changes]
+
+    def flush(self) -> list[HistoryEntry]:
+        """What is gathered, to record now (the case is being closed)."""
+        out = [self._gathered] if self._gathered is not None and self._gathered.changes else []
+        self._gathered = None
+        return out

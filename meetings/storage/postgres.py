@@ -1,0 +1,797 @@
+"""A team's store on the council's PostgreSQL server, behind the same interface as the files.
+
+Chosen by `--store postgresql://...`, `COREGROUP_STORE` or the council's settings (see `choose`).
+Each person signs in as themselves (a PostgreSQL login role); what they may see and change is
+decided by the database (grants and row-level security, `pgschema`), not by this program.
+
+How a case is kept: one row per case (`cg_cases`: its own details, its case-list summary, a
+version number, who it is allocated to) and one row per record (`cg_records`), so a save writes
+only the records that changed. Every save also appends one entry to the case's history
+(`cg_history`: who, when, from which machine, what changed) and rewrites the case's lines of the
+team manager's report (`cg_report_items`), in the same transaction.
+
+One editor per case: opening a case for editing takes a PostgreSQL advisory lock on a connection
+of its own, which the server releases when that connection ends, however it ends (a crashed
+laptop does not hold a case for ever). `cg_holders` says who holds it, for the message a second
+user sees. Every save is also checked against the version the editor last read: a save based on
+an old version is refused (`StaleVersion`), never applied over a newer one.
+
+When the connection drops in a meeting, saves go on to a journal on this computer (`journal`),
+written to the server when the connection comes back, under the same lock and version rules, or
+kept and reported as a conflict: never dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb, set_json_loads
+from psycopg_pool import ConnectionPool
+
+from ..domain import changes as history_words
+from ..domain import report, schema
+from ..domain.changes import HistoryEntry
+from ..domain.migrations import migrate
+from ..domain.records import COLLECTIONS, Case, check_case_id
+from ..domain.schema import InvalidRecord
+from . import pgschema
+from .base import (
+    HEADER_ID,
+    HEADER_TABLE,
+    CaseLocked,
+    CaseSummary,
+    LockHolder,
+    ReadOnly,
+    Snapshot,
+    StaleVersion,
+    StoreError,
+    put_record,
+    tables_of,
+    take_record,
+)
+from .journal import Journal
+
+SCHEMES = ("postgresql://", "postgres://")
+CHANNEL = "cg_case_saved"
+_MIGRATION_LOCK = 0x636F726567726F75  # "coregrou": one migrator at a time
+
+
+def is_url(spec: str | os.PathLike[str] | None) -> bool:
+    return isinstance(spec, str) and spec.startswith(SCHEMES)
+
+
+def _where(url: str) -> str:
+    """The server and database of a connection string, without its password."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "the PostgreSQL server (the address given is not valid)"
+    host = parts.get("host") or "localhost"
+    port = f":{parts['port']}" if parts.get("port") else ""
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{parts.get('dbname', '')}"
+
+
+def _words(problem: psycopg.Error) -> str:
+    """A database error in words that hold no case data: the server's own short message (which names
+    a privilege or a table, never a value) and what to do."""
+    if isinstance(problem, psycopg.errors.InsufficientPrivilege):
+        return "your sign-in is not allowed to do this (the database refused it)"
+    if isinstance(problem, psycopg.OperationalError):
+        return "the PostgreSQL server cannot be reached"
+    return f"the database refused it ({type(problem).__name__})"
+
+
+def _lock_key(case_id: str) -> int:
+    """The advisory lock of a case: 63 bits of a digest of its id (the same on every client)."""
+    return int.from_bytes(hashlib.blake2b(f"coregroup-case:{case_id}".encode(), digest_size=8).digest(), "big") >> 1
+
+
+def _entry(row: tuple[Any, ...]) -> HistoryEntry:
+    at, who, machine, changes = row
+    return HistoryEntry.from_json(
+        {
+            "at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "who": who,
+            "machine": machine,
+            "changes": changes,
+        }
+    )
+
+
+class PostgresStore:
+    """The cases of everyone the signed-in person may see, on a PostgreSQL server."""
+
+    kind = "postgresql"
+    read_only = False
+    encrypted = False
+
+    def __init__(self, url: str, *, journal_dir: Path | None = None, upgrade: bool = True) -> None:
+        self.url = url
+        self.where = _where(url)
+        self.machine = socket.gethostname()
+        self.journal_dir = journal_dir
+        try:  # one connection first, so a server that is not there is said at once, in words
+            with psycopg.connect(url, connect_timeout=10, application_name="coregroup") as first:
+                row = first.execute("SELECT current_user").fetchone()
+                self.user = str(row[0]) if row else ""
+        except psycopg.Error as problem:
+            raise StoreError(f"Cannot open the team's store at {self.where}: {_cannot_connect(problem)}") from None
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=4,
+            kwargs={"autocommit": True, "application_name": "coregroup"},
+            configure=_configure,
+            check=ConnectionPool.check_connection,
+            open=False,
+        )
+        self._pool.open(wait=False)
+        self._check_schema(upgrade=upgrade)
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection from the pool; the server not answering is a StoreError in words."""
+        try:
+            with self._pool.connection(timeout=15) as conn:
+                yield conn
+        except (psycopg.OperationalError, psycopg_pool_timeout()):
+            raise StoreError(
+                f"Cannot reach {self.describe()}: the server did not answer. Nothing was changed; try again when "
+                "the network is back."
+            ) from None
+
+    @staticmethod
+    def where_of(url: str) -> str:
+        return _where(url)
+
+    # ----- the schema ------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self._db() as conn:
+            row = conn.execute("SELECT to_regclass('coregroup_migrations') IS NOT NULL").fetchone()
+            if not row or not row[0]:
+                return 0
+            got = conn.execute("SELECT coalesce(max(version), 0) FROM coregroup_migrations").fetchone()
+            return int(got[0]) if got else 0
+
+    def _check_schema(self, *, upgrade: bool) -> None:
+        version = self.schema_version()
+        if version > pgschema.LATEST:
+            raise StoreError(
+                f"The team's store at {self.where} was set up by a newer release of coregroup (database version "
+                f"{version}; this release knows up to {pgschema.LATEST}). Install the newer release to use it."
+            )
+        if version < pgschema.LATEST:
+            if not upgrade:
+                raise StoreError(f"The team's store at {self.where} needs upgrading: run `coregroup db upgrade`.")
+            self.upgrade()
+
+    def upgrade(self) -> list[int]:
+        """Apply the migrations the database has not had, each in a transaction, recorded in
+        `coregroup_migrations`. Two clients upgrading at once: one waits for the other."""
+        applied: list[int] = []
+        try:
+            with self._db() as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                conn.execute(pgschema.MIGRATIONS_TABLE)
+                row = conn.execute("SELECT coalesce(max(version), 0) FROM coregroup_migrations").fetchone()
+                have = int(row[0]) if row else 0
+                for version, description, statements in pgschema.MIGRATIONS:
+                    if version <= have:
+                        continue
+                    with conn.transaction():
+                        conn.execute(statements.encode())
+                        conn.execute(
+                            "INSERT INTO coregroup_migrations (version, description) VALUES (%s, %s)",
+                            (version, description),
+                        )
+                    applied.append(version)
+        except psycopg.errors.InsufficientPrivilege:
+            raise StoreError(
+                f"The team's store at {self.where} needs setting up or upgrading, and your sign-in may not change "
+                "its tables. Ask the council's IT team to run `coregroup --store URL db upgrade` as the "
+                "database's owner (see the README)."
+            ) from None
+        return applied
+
+    # ----- what the interface asks --------------------------------------------------------
+    def describe(self) -> str:
+        return f"the team's store at {self.where}"
+
+    @property
+    def locked(self) -> bool:
+        return False
+
+    def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
+        return None
+
+    def warnings(self) -> list[str]:
+        with self._db() as conn:
+            encrypted = conn.pgconn.ssl_in_use
+            host = conn.info.host
+        if not encrypted and not host.startswith("/") and host not in ("localhost", "127.0.0.1", "::1"):
+            return [f"the connection to {self.where} is not encrypted: ask IT to require TLS (sslmode=verify-full)."]
+        return []
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def exists(self, case_id: str) -> bool:
+        check_case_id(case_id)
+        with self._db() as conn:
+            return conn.execute("SELECT 1 FROM cg_cases WHERE id = %s", (case_id,)).fetchone() is not None
+
+    def open(self, case_id: str, *, read_only: bool = False) -> PostgresCase:
+        check_case_id(case_id)
+        if not self.exists(case_id):
+            raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
+        return PostgresCase(self, case_id, read_only=read_only)
+
+    def create(self, case: Case) -> PostgresCase:
+        schema.load(Case, schema.dump(case))
+        self._write_whole(case, replace=False, history=[])
+        return self.open(case.id)
+
+    def import_data(self, data: Any, *, replace: bool = False) -> Case:
+        if not isinstance(data, dict):
+            raise InvalidRecord("", "the file should hold one case (a JSON object)")
+        data = dict(data)
+        kept = history_words.history_of_file(data.pop("history", None))
+        case = schema.load(Case, migrate(data))
+        schema.load(Case, schema.dump(case))
+        self._write_whole(case, replace=replace, history=kept)
+        return case
+
+    def export_data(self, case_id: str) -> dict[str, Any]:
+        check_case_id(case_id)
+        with self._db() as conn:
+            case, _ = _load_case(conn, case_id, self.describe())
+        data: dict[str, Any] = schema.dump(case)
+        entries = self.history(case_id)
+        if entries:
+            data["history"] = [e.to_json() for e in entries]
+        return data
+
+    def list_cases(self) -> list[CaseSummary]:
+        with self._db() as conn:
+            # The report's items stay on the server: the report reads them from their own table.
+            rows = conn.execute("SELECT summary - 'report_items' FROM cg_cases").fetchall()
+        summaries = [CaseSummary.from_json(row[0]) for row in rows]
+        summaries.sort(key=lambda s: (s.children.casefold(), s.id))
+        return summaries
+
+    def rebuild_index(self) -> list[CaseSummary]:
+        """Work out every case's summary again from its records (after an upgrade changed what a
+        summary holds). Only the cases this sign-in may edit are rewritten."""
+        with self._db() as conn:
+            ids = [row[0] for row in conn.execute("SELECT id FROM cg_cases").fetchall()]
+        for case_id in ids:
+            with self.open(case_id, read_only=True) as case_file:
+                summary = CaseSummary.of(case_file.case)
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege), self._db() as conn:
+                conn.execute("UPDATE cg_cases SET summary = %s WHERE id = %s", (Jsonb(summary.to_json()), case_id))
+        return self.list_cases()
+
+    def restore_backup(self, case_id: str, *, force: bool = False) -> Path:
+        raise StoreError(
+            f"{self.describe().capitalize()} keeps no backup files: the database's own backups are the council's "
+            f"(ask IT), and `coregroup history {case_id}` lists every change."
+        )
+
+    def history(self, case_id: str) -> list[HistoryEntry]:
+        check_case_id(case_id)
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT at, who, machine, changes FROM cg_history WHERE case_id = %s ORDER BY id", (case_id,)
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def report(self, today: dt.date) -> list[report.ReportLine]:
+        """The team manager's report, answered by the server: only the lines on the report `today` are
+        read, of the cases this sign-in may see (row-level security), never the cases themselves."""
+        with self._db() as conn, conn.transaction():
+            # Row-level security makes the plan look dear enough to compile on every run: it is not.
+            conn.execute("SET LOCAL jit = off")
+            rows = conn.execute(
+                "SELECT c.id, c.summary->>'children', c.summary->>'lead_social_worker', array_agg(i.item) "
+                "FROM cg_report_items i JOIN cg_cases c ON c.id = i.case_id "
+                "WHERE i.from_date <= %s AND (i.item->>'until' IS NULL OR (i.item->>'until')::date >= %s) "
+                "GROUP BY c.id",
+                (today, today),
+            ).fetchall()
+        return report.report_from_stored(
+            ((case_id, children or "", worker or "", items) for case_id, children, worker, items in rows), today
+        )
+
+    # ----- allocation (a team manager's) ------------------------------------------------------
+    def allocate(self, case_id: str, logins: list[str], *, team: str | None = None) -> None:
+        check_case_id(case_id)
+        try:
+            with self._db() as conn:
+                done = conn.execute(
+                    "UPDATE cg_cases SET allocated_to = %s::name[], team = coalesce(%s, team) WHERE id = %s "
+                    "RETURNING id",
+                    (logins, team, case_id),
+                ).fetchone()
+        except psycopg.errors.InsufficientPrivilege:
+            raise StoreError(f"Only a team manager may allocate case {case_id}: nothing was changed.") from None
+        if done is None:
+            raise StoreError(f"There is no case {case_id} in {self.describe()} that you may allocate.")
+
+    # ----- writing a whole case -----------------------------------------------------------
+    def _write_whole(self, case: Case, *, replace: bool, history: list[HistoryEntry]) -> None:
+        tables = tables_of(case)
+        conn = self._connect()
+        try:
+            key = _lock_key(case.id)
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            if not got or not got[0]:
+                raise CaseLocked(case.id, _holder(conn, case.id))
+            try:
+                with conn.transaction():
+                    row = conn.execute("SELECT version FROM cg_cases WHERE id = %s FOR UPDATE", (case.id,)).fetchone()
+                    if row is not None and not replace:
+                        raise StoreError(
+                            f"A case with the id {case.id} is already in the store; import with --replace to "
+                            "overwrite it."
+                        )
+                    before: dict[tuple[str, str], dict[str, Any]] = {}
+                    if row is not None:
+                        before = _stored(conn, case.id)
+                        conn.execute("DELETE FROM cg_records WHERE case_id = %s", (case.id,))
+                        conn.execute(
+                            "UPDATE cg_cases SET header = %s, summary = %s, version = version + 1, "
+                            "updated_at = now(), updated_by = current_user WHERE id = %s",
+                            (Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(_summary(case)), case.id),
+                        )
+                    else:
+                        team = conn.execute("SELECT cg_my_team()").fetchone()
+                        conn.execute(
+                            "INSERT INTO cg_cases (id, header, summary, team, allocated_to) "
+                            "VALUES (%s, %s, %s, %s, ARRAY[current_user]::name[])",
+                            (case.id, Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(_summary(case)),
+                             team[0] if team else ""),
+                        )  # fmt: skip
+                    records = [
+                        (case.id, name, doc_id, Jsonb(data))
+                        for name in COLLECTIONS
+                        for doc_id, data in tables[name].items()
+                    ]
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            "INSERT INTO cg_records (case_id, tbl, key, data) VALUES (%s, %s, %s, %s)", records
+                        )
+                    _write_report(conn, case.id, case)
+                    for entry in history:
+                        conn.execute(
+                            "INSERT INTO cg_history (case_id, at, who, machine, changes, imported) "
+                            "VALUES (%s, %s, %s, %s, %s, true)",
+                            (case.id, entry.at, entry.who, entry.machine, Jsonb([c.to_json() for c in entry.changes])),
+                        )
+                    if row is not None:
+                        after = {(t, k): d for t, rows in tables.items() for k, d in rows.items()}
+                        found = history_words.changes_between(before, after)
+                        if found:
+                            _append_history(conn, case.id, self.machine, found)
+                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, case.id))
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        except psycopg.errors.InsufficientPrivilege:
+            raise StoreError(f"Your sign-in may not write case {case.id}: nothing was changed.") from None
+        except psycopg.Error as problem:
+            raise StoreError(f"Case {case.id} was not saved: {_words(problem)}.") from None
+        finally:
+            conn.close()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, application_name="coregroup", connect_timeout=10)
+        except psycopg.Error as problem:
+            raise StoreError(f"Cannot reach {self.describe()}: {_cannot_connect(problem)}") from None
+        _configure(conn)
+        return conn
+
+    def journal_for(self, case_id: str) -> Journal:
+        folder = self.journal_dir or _journal_root()
+        digest = hashlib.sha256(self.where.encode()).hexdigest()[:16]
+        return Journal(folder / digest / f"{case_id}.journal")
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Every connection reads the stored JSON with orjson: a third of the time of the standard library's."""
+    set_json_loads(orjson.loads, conn)
+
+
+def psycopg_pool_timeout() -> type[Exception]:
+    from psycopg_pool import PoolTimeout
+
+    return PoolTimeout
+
+
+def _cannot_connect(problem: Exception) -> str:
+    text = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+    if "password" in text.lower() and "authentication" in text.lower():
+        return "the server refused the sign-in (check the user name and password)."
+    if "does not exist" in text:
+        return text + "."
+    return "the server did not answer (is it running, and is this computer allowed to connect?)."
+
+
+def _journal_root() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("coregroup", appauthor=False)) / "journal"
+
+
+def _summary(case: Case) -> dict[str, Any]:
+    return CaseSummary.of(case).to_json()
+
+
+def _stored(conn: psycopg.Connection[Any], case_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    rows = conn.execute("SELECT tbl, key, data FROM cg_records WHERE case_id = %s", (case_id,)).fetchall()
+    found = {(tbl, key): data for tbl, key, data in rows}
+    head = conn.execute("SELECT header FROM cg_cases WHERE id = %s", (case_id,)).fetchone()
+    if head:
+        found[(HEADER_TABLE, str(HEADER_ID))] = head[0]
+    return found
+
+
+def _write_report(
+    conn: psycopg.Connection[Any], case_id: str, case: Case | None, summary: CaseSummary | None = None
+) -> None:
+    """The case's lines of the team manager's report, as dated items (see `domain.report`)."""
+    summary = summary or (CaseSummary.of(case) if case is not None else None)
+    if summary is None:
+        return
+    conn.execute("DELETE FROM cg_report_items WHERE case_id = %s", (case_id,))
+    items = [(case_id, dt.date.fromisoformat(item["from_date"]), Jsonb(item)) for item in summary.report_items]
+    if items:
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO cg_report_items (case_id, from_date, item) VALUES (%s, %s, %s)", items)
+
+
+def _append_history(conn: psycopg.Connection[Any], case_id: str, machine: str, found: list[Any]) -> None:
+    conn.execute(
+        "INSERT INTO cg_history (case_id, machine, changes) VALUES (%s, %s, %s)",
+        (case_id, machine, Jsonb([c.to_json() for c in found])),
+    )
+
+
+def _append_entry(conn: psycopg.Connection[Any], case_id: str, entry: HistoryEntry) -> None:
+    """One entry of the signed-in person's saves (the database checks it is theirs)."""
+    conn.execute(
+        "INSERT INTO cg_history (case_id, at, machine, changes) VALUES (%s, %s, %s, %s)",
+        (case_id, dt.datetime.fromisoformat(entry.at.replace("Z", "+00:00")), entry.machine,
+         Jsonb([c.to_json() for c in entry.changes])),
+    )  # fmt: skip
+
+
+def _holder(conn: psycopg.Connection[Any], case_id: str) -> LockHolder | None:
+    row = conn.execute(
+        "SELECT who, machine, pid, since FROM cg_holders h WHERE case_id = %s "
+        "AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = h.backend_pid)",
+        (case_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    who, machine, pid, since = row
+    return LockHolder(user=str(who), host=str(machine), pid=int(pid),
+                      since=since.astimezone().strftime("%d %b %Y %H:%M"))  # fmt: skip
+
+
+class PostgresCase:
+    """One case open from the team's store: for editing (holding its lock, on a connection of its
+    own) or read-only (told by the server when the editor saves: `refresh`)."""
+
+    def __init__(self, store: PostgresStore, case_id: str, *, read_only: bool = False) -> None:
+        self.store = store
+        self.case_id = case_id
+        self.read_only = read_only
+        self.locked_by: LockHolder | None = None
+        self.version = 0
+        self.connection_state = "connected"
+        self.on_state: Callable[[str], None] | None = None
+        self._key = _lock_key(case_id)
+        self._write_lock = threading.Lock()
+        self._journal = store.journal_for(case_id)
+        self._gatherer = history_words.Gatherer(store.user, store.machine)  # typing on in the same fields
+        self._reconnecting: threading.Thread | None = None
+        self._closed = threading.Event()
+        self._conn = store._connect()
+        try:
+            if read_only:
+                self.locked_by = _holder(self._conn, case_id)
+                self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            else:
+                self._take_lock(self._conn)
+            if not read_only and self._journal.exists():
+                try:
+                    self._replay(self._conn)  # a journal left by a crash or a lost connection: written first
+                except StaleVersion as problem:
+                    kept = self._journal.set_aside()
+                    raise StoreError(
+                        f"{problem} The changes saved on this computer while the connection was lost could not be "
+                        f"written, and are kept at {kept}; the case opens without them from now on."
+                    ) from None
+            self.case, self.version = self._load(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ----- opening ----------------------------------------------------------------------------
+    def _take_lock(self, conn: psycopg.Connection[Any]) -> None:
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+        if not got or not got[0]:
+            raise CaseLocked(self.case_id, _holder(conn, self.case_id))
+        try:
+            with conn.transaction():
+                conn.execute("DELETE FROM cg_holders WHERE case_id = %s", (self.case_id,))
+                conn.execute(
+                    "INSERT INTO cg_holders (case_id, machine, pid) VALUES (%s, %s, %s)",
+                    (self.case_id, self.store.machine, os.getpid()),
+                )
+        except psycopg.errors.InsufficientPrivilege:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+            raise ReadOnly(f"Your sign-in may read case {self.case_id} but not edit it.") from None
+
+    def _load(self, conn: psycopg.Connection[Any]) -> tuple[Case, int]:
+        return _load_case(conn, self.case_id, self.store.describe())
+
+    # ----- saving -----------------------------------------------------------------------------
+    def save(self, record: Any = None) -> None:
+        if self.read_only:
+            raise self._read_only()
+        put_record(self.case, record)
+        self.write(Snapshot.of(self.case, [record]))
+
+    def delete(self, record: Any) -> None:
+        if self.read_only:
+            raise self._read_only()
+        take_record(self.case, record)
+        self.write(Snapshot.of(self.case, [], deleted=[record]))
+
+    def write(self, snapshot: Snapshot) -> None:
+        """Save the records of `snapshot` in one transaction, checked against the version last read.
+        If the server cannot be reached, the snapshot goes to the journal on this computer (on disk
+        when this returns) and is written when the connection comes back."""
+        if self.read_only:
+            raise self._read_only()
+        _check(snapshot)
+        with self._write_lock:
+            if self._journal.exists():
+                self._journal.append(snapshot, self.version)
+                self._start_reconnecting()
+                return
+            try:
+                self._write_online(self._conn, snapshot)
+            except psycopg.OperationalError:
+                self._journal.append(snapshot, self.version)
+                self._set_state("offline")
+                self._start_reconnecting()
+            except psycopg.errors.InsufficientPrivilege:
+                raise StoreError(f"Your sign-in may not change this part of case {self.case_id}: not saved.") from None
+
+    def _write_online(self, conn: psycopg.Connection[Any], snapshot: Snapshot) -> None:
+        if conn.closed:
+            raise psycopg.OperationalError("the connection is closed")
+        with conn.transaction():
+            row = conn.execute(
+                "UPDATE cg_cases SET version = version + 1, updated_at = now(), updated_by = current_user, "
+                "summary = coalesce(%s, summary) WHERE id = %s AND version = %s RETURNING version",
+                (Jsonb(snapshot.summary.to_json()) if snapshot.summary else None, self.case_id, self.version),
+            ).fetchone()
+            if row is None:
+                latest = conn.execute(
+                    "SELECT version, updated_by FROM cg_cases WHERE id = %s", (self.case_id,)
+                ).fetchone()
+                raise StaleVersion(self.case_id, self.version, int(latest[0]) if latest else 0,
+                                   str(latest[1]) if latest else "")  # fmt: skip
+            keys = list(snapshot.records)
+            before = _stored_keys(conn, self.case_id, keys)
+            for (table, doc_id), data in snapshot.records.items():
+                if table == HEADER_TABLE:
+                    if data is not None:
+                        conn.execute("UPDATE cg_cases SET header = %s WHERE id = %s", (Jsonb(data), self.case_id))
+                elif data is None:
+                    conn.execute(
+                        "DELETE FROM cg_records WHERE case_id = %s AND tbl = %s AND key = %s",
+                        (self.case_id, table, doc_id),
+                    )
+                elif (table, doc_id) in before:
+                    if before[(table, doc_id)] != data:
+                        conn.execute(
+                            "UPDATE cg_records SET data = %s WHERE case_id = %s AND tbl = %s AND key = %s",
+                            (Jsonb(data), self.case_id, table, doc_id),
+                        )
+                else:
+                    conn.execute(
+                        "INSERT INTO cg_records (case_id, tbl, key, data) VALUES (%s, %s, %s, %s)",
+                        (self.case_id, table, doc_id, Jsonb(data)),
+                    )
+            if snapshot.summary is not None:
+                _write_report(conn, self.case_id, None, snapshot.summary)
+            hidden = conn.execute(
+                "SELECT key FROM cg_records WHERE case_id = %s AND tbl = 'people' AND data->>'restricted' = 'true'",
+                (self.case_id,),
+            ).fetchall()
+            found = history_words.changes_between(
+                before, dict(snapshot.records), restricted_people=[int(k) for (k,) in hidden if k.isdigit()]
+            )
+            for entry in self._gatherer.add(found, time.monotonic()):
+                _append_entry(conn, self.case_id, entry)
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, self.case_id))
+        self.version = int(row[0])
+
+    # ----- the journal, when the connection is lost ---------------------------------------------
+    def _set_state(self, state: str) -> None:
+        self.connection_state = state
+        if self.on_state is not None:
+            self.on_state(state)
+
+    def _start_reconnecting(self) -> None:
+        if self._reconnecting is not None and self._reconnecting.is_alive():
+            return
+        self._reconnecting = threading.Thread(target=self._reconnect_loop, name="coregroup-reconnect", daemon=True)
+        self._reconnecting.start()
+
+    def _reconnect_loop(self, every: float = 2.0) -> None:
+        while not self._closed.is_set() and self._journal.exists():
+            try:
+                self.reconnect()
+                return
+            except StoreError:
+                return  # a conflict: reported by reconnect, the journal kept
+            except psycopg.Error:
+                self._closed.wait(every)
+
+    def reconnect(self) -> bool:
+        """Connect again, take the case's lock again, and write the journal: True when all is written.
+        Raises psycopg.Error while the server cannot be reached; a conflict (someone else holds or
+        changed the case meanwhile) is reported as the state, and the journal kept."""
+        with self._write_lock:
+            if not self._journal.exists():
+                return True
+            conn = psycopg.connect(self.store.url, autocommit=True, application_name="coregroup", connect_timeout=5)
+            try:
+                try:
+                    self._take_lock(conn)
+                except CaseLocked as locked:
+                    self._set_state("conflict: " + str(locked) + " Your changes are kept on this computer.")
+                    conn.close()
+                    raise
+                self._replay(conn)
+            except psycopg.Error:
+                conn.close()
+                raise
+            old, self._conn = self._conn, conn
+            with contextlib.suppress(Exception):
+                old.close()
+            self._set_state("connected")
+            return True
+
+    def _replay(self, conn: psycopg.Connection[Any]) -> None:
+        based_on, snapshot = self._journal.read()
+        if snapshot is None:
+            self._journal.remove()
+            return
+        latest = conn.execute("SELECT version FROM cg_cases WHERE id = %s", (self.case_id,)).fetchone()
+        if latest is None or int(latest[0]) != based_on:
+            problem = StaleVersion(self.case_id, based_on, int(latest[0]) if latest else 0)
+            self._set_state(
+                f"conflict: {problem} The changes typed while the connection was lost are kept at {self._journal.path}."
+            )
+            raise problem
+        self.version = based_on
+        self._write_online(conn, snapshot)
+        self._journal.remove()
+
+    # ----- read-only views ------------------------------------------------------------------------
+    def changed(self) -> bool:
+        """Whether the case was saved by its editor since this view read it (without waiting)."""
+        if not self.read_only or self._conn.closed:
+            return False
+        found = False
+        with contextlib.suppress(psycopg.Error):
+            for note in self._conn.notifies(timeout=0.001, stop_after=100):
+                if note.payload == self.case_id:
+                    found = True
+        return found
+
+    def refresh(self) -> bool:
+        """Read the case again if its editor saved it: True when `case` is a new copy."""
+        if not self.changed():
+            return False
+        self.case, self.version = self._load(self._conn)
+        self.locked_by = _holder(self._conn, self.case_id)
+        return True
+
+    def _read_only(self) -> ReadOnly:
+        return ReadOnly(
+            f"Case {self.case_id} is open read-only"
+            + (f" ({self.locked_by.describe()} has it open)" if self.locked_by else "")
+        )
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(Exception):
+            if not self.read_only and not self._conn.closed:
+                with self._write_lock, self._conn.transaction():
+                    for entry in self._gatherer.flush():
+                        _append_entry(self._conn, self.case_id, entry)
+                with self._conn.transaction():
+                    self._conn.execute(
+                        "DELETE FROM cg_holders WHERE case_id = %s AND backend_pid = pg_backend_pid()", (self.case_id,)
+                    )
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+        with contextlib.suppress(Exception):
+            self._conn.close()
+
+    def __enter__(self) -> PostgresCase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _load_case(conn: psycopg.Connection[Any], case_id: str, where: str) -> tuple[Case, int]:
+    """A case as stored (in one transaction: its records as of one moment), and its version."""
+    with conn.transaction():
+        row = conn.execute("SELECT header, version FROM cg_cases WHERE id = %s", (case_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"There is no case {case_id} in {where} that you may see.")
+        rows = conn.execute(
+            "SELECT tbl, data FROM cg_records WHERE case_id = %s ORDER BY position", (case_id,)
+        ).fetchall()
+    data = dict(row[0])
+    for name in COLLECTIONS:
+        data[name] = []
+    for tbl, record in rows:
+        if tbl in data and isinstance(data[tbl], list):
+            data[tbl].append(record)
+    try:
+        return schema.load(Case, migrate(data)), int(row[1])
+    except InvalidRecord as problem:
+        raise StoreError(f"Case {case_id} in {where} is not valid: {problem}") from None
+
+
+def _stored_keys(
+    conn: psycopg.Connection[Any], case_id: str, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored copies of the records about to be written: what the history compares against."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    wanted = [(t, k) for t, k in keys if t != HEADER_TABLE]
+    if wanted:
+        rows = conn.execute(
+            "SELECT tbl, key, data FROM cg_records WHERE case_id = %s AND (tbl, key) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+            (case_id, [t for t, _ in wanted], [k for _, k in wanted]),
+        ).fetchall()
+        found.update({(tbl, key): data for tbl, key, data in rows})
+    if any(t == HEADER_TABLE for t, _ in keys):
+        head = conn.execute("SELECT header FROM cg_cases WHERE id = %s", (case_id,)).fetchone()
+        if head:
+            found[(HEADER_TABLE, str(HEADER_ID))] = head[0]
+    return found
+
+
+def _check(snapshot: Snapshot) -> None:
+    for (table, _), data in snapshot.records.items():
+        if data is None:
+            continue
+        if table == HEADER_TABLE:
+            schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
+        else:
+            schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")
