@@ -490,3 +490,19 @@ def test_a_folder_indexed_by_an_earlier_release_is_reindexed_for_the_report(tmp_
             del entry["report_items"]
         shard.write_text(json.dumps(entries))
     assert {line.case_id for line in Store(store.root).report(dt.date(2026, 11, 27))} == {CASE}
+
+
+def test_the_schema_is_made_by_recorded_migrations_and_a_newer_one_is_refused(
+    pg: PostgresStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["--store", pg.url, "db", "version"]) == 0
+    assert "is at version 1." in capsys.readouterr().out
+    assert main(["--store", pg.url, "db", "upgrade"]) == 0  # again: nothing to apply, nothing changed
+    assert "(nothing to apply)" in capsys.readouterr().out
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        applied = conn.execute("SELECT version, description FROM coregroup_migrations").fetchall()
+        assert [v for v, _ in applied] == [1]
+        conn.execute("INSERT INTO coregroup_migrations (version, description) VALUES (99, 'from the future')")
+    with pytest.raises(StoreError, match="set up by a newer release of coregroup"):
+        PostgresStore(pg.url)

@@ -269,7 +269,7 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
         _print_cases(store, args)
     elif args.command == "import":
         case = import_case_file(store, args.file, replace=args.replace)
-        out.print(f"Imported case {case.id} ({case.child_names()}) into {_where(store)}")
+        out.print(f"Imported case {case.id} ({case.child_names()}) into {_where(store)}", soft_wrap=True)
     elif args.command == "export":
         text = export_text(store.export_data(args.case_id))
         if isinstance(store, Store) and store.encrypted:
@@ -311,7 +311,7 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
         if not isinstance(store, PostgresStore):
             raise StoreError("Cases are allocated in a team's store on PostgreSQL; a store of files is one person's.")
         store.allocate(args.case_id, args.logins, team=args.team)
-        out.print(f"Case {args.case_id} is allocated to {', '.join(args.logins)}.")
+        out.print(f"Case {args.case_id} is allocated to {', '.join(args.logins)}.", soft_wrap=True)
     return 0
 
 
@@ -707,9 +707,10 @@ def _db(store: CaseStore, args: argparse.Namespace, out: Console) -> int:
     if args.action == "upgrade":
         applied = store.upgrade()
         out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}"
-                  + (f" (applied {', '.join(map(str, applied))})." if applied else " (nothing to apply)."))  # fmt: skip
+                  + (f" (applied {', '.join(map(str, applied))})." if applied else " (nothing to apply)."),
+                  soft_wrap=True)  # fmt: skip
     else:
-        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}.")
+        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}.", soft_wrap=True)
     return 0
 
 

@@ -104,8 +104,9 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
         if not restrictions.shows_action(a):
             continue
         if a.completed_on is not None and (since is None or a.completed_on > since):
+            kind = f" ({action_type_words(a)})" if a.is_assessment else ""  # not "(action)" after "Action"
             changes.append(
-                f"Action {a.number} ({action_type_words(a)}) {a.status.value} on {short_date(a.completed_on)}"
+                f"Action {a.number}{kind} {a.status.value} on {short_date(a.completed_on)}: {short(a.text, 100)}"
             )
     for a in case.actions:
         if a.is_open and restrictions.shows_action(a) and a.due is not None and a.due < today:

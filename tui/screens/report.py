@@ -24,7 +24,7 @@ from ..widgets.text import plain
 if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
-COLUMNS = ("What", "Case", "Child", "Subject", "How long", "Detail")
+COLUMNS = ("What", "How long", "Case", "Subject", "Child", "Detail")  # what matters first, on 80 columns too
 
 
 class ReportScreen(Screen[None]):
@@ -100,10 +100,10 @@ class ReportScreen(Screen[None]):
             [
                 (
                     Text(line.kind_words, style="bold red" if line.days > 0 else ""),
-                    Text(line.case_id),
-                    Text(line.children),
-                    Text(line.subject),
                     Text(line.days_words),
+                    Text(line.case_id),
+                    Text(line.subject),
+                    Text(line.children),
                     Text(line.detail),
                 )
                 for line in lines
