@@ -104,11 +104,31 @@ class CaseSession:
         #: Counts the changes made through this session: what is worked out from the whole case
         #: (the chronology) is worked out again only when it has changed.
         self.revision = 0
+        self._recording_distribution = False
 
     # ----- the session itself -------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
-        return self.writer is None
+        """Nothing of the case may be changed here (a minute-taker may still record distribution)."""
+        return self.writer is None or self.distribution_only
+
+    @property
+    def distribution_only(self) -> bool:
+        """The store lets this sign-in record who the minutes were sent to, and nothing else of the
+        case (a minute-taker on a team's store: the database enforces it too)."""
+        return bool(getattr(self.case_file, "distribution_only", False))
+
+    @property
+    def may_record_distribution(self) -> bool:
+        return self.writer is not None
+
+    def _refused(self) -> ReadOnly:
+        if self.distribution_only:
+            return ReadOnly(
+                f"You take the minutes of case {self.case.id}: you may record who they were sent to; the rest "
+                "of the case is changed by the social worker it is allocated to."
+            )
+        return ReadOnly(f"Case {self.case.id} is open read-only")
 
     @property
     def locked_by(self) -> str | None:
@@ -177,6 +197,8 @@ class CaseSession:
                 f"Case {self.case.id} is open read-only"
                 + (f" ({self.locked_by} has it open)" if self.locked_by else "")
             )
+        if self.distribution_only and not self._recording_distribution:
+            raise self._refused()
         self.revision += 1
         self.writer.submit(Snapshot.of(self.case, records, deleted=deleted))
         if self.on_change is not None:
@@ -184,8 +206,8 @@ class CaseSession:
             self.on_change(CaseChanged(frozenset(kinds), meeting.number if meeting is not None else None))
 
     def _editable(self, meeting: Meeting | None = None) -> None:
-        if self.writer is None:
-            raise ReadOnly(f"Case {self.case.id} is open read-only")
+        if self.writer is None or self.distribution_only:
+            raise self._refused()
         if meeting is not None and meeting.status is MeetingStatus.FINISHED:
             raise InvalidRecord("status", f"meeting {meeting.number} is finished: reopen it to change it")
 
@@ -193,7 +215,7 @@ class CaseSession:
         """Keep on the case each timescale the record shows was missed (the first core group late,
         a gap between core groups, minutes late, a review conference late). Returns whether any
         was added or brought up to date; read-only, it records nothing."""
-        if self.writer is None:
+        if self.writer is None or self.distribution_only:
             return False
         if not breaches.record_breaches(self.case, self.settings, self.today()):
             return False
@@ -560,7 +582,7 @@ class CaseSession:
             holds_restricted=family.holds_restricted(self.case, meeting), agency=agency, sent_on=sent_on, how=how,
             new_recipient=new_recipient, reason=reason,
         )  # fmt: skip
-        self._changed(meeting, meeting=meeting)
+        self._distribution_changed(meeting)
         self.record_breaches()
         return entry
 
@@ -569,5 +591,13 @@ class CaseSession:
         if self.writer is None:
             raise ReadOnly(f"Case {self.case.id} is open read-only")
         record = lifecycle.withdraw_distribution(meeting, entry, reason=reason, today=self.today())
-        self._changed(meeting, meeting=meeting)
+        self._distribution_changed(meeting)
         return record
+
+    def _distribution_changed(self, meeting: Meeting) -> None:
+        """A meeting's distribution log changed: the one change a minute-taker may make."""
+        self._recording_distribution = True
+        try:
+            self._changed(meeting, meeting=meeting)
+        finally:
+            self._recording_distribution = False

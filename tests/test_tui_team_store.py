@@ -10,8 +10,8 @@ from typing import Any
 
 import psycopg
 from pg_helpers import admin, url_for
-from textual.widgets import Static
-from tui_helpers import DEMO_ID, burst, human, open_walkthrough, shown_body, wait_until
+from textual.widgets import Input, Static
+from tui_helpers import DEMO_ID, burst, human, open_walkthrough, save_now, shown_body, wait_until
 
 from meetings.domain.locations import data_dir
 from meetings.storage.postgres import PostgresStore
@@ -104,3 +104,32 @@ async def test_a_team_manager_opens_a_case_read_only_and_is_told_why(
         await human(pilot, "m")  # start a meeting: refused, in words
         await wait_until(pilot, lambda: any("read-only" in n for n in list(app.notices)[-1:]))
     manager.close()
+
+
+async def test_a_minute_taker_records_who_was_sent_the_minutes_and_nothing_else(
+    pg: PostgresStore, database: str, make_app: Any, tmp_path: Path
+) -> None:
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO cg_staff (login, team) VALUES ('cgtest_minutes', 'A'), ('cgtest_sw_one', 'A')")
+    pg.allocate(DEMO_ID, ["cgtest_sw_one"], team="A")
+    minutes = PostgresStore(url_for(database, "minutes"), journal_dir=tmp_path / "minutes-journal")
+    app: Any = make_app(minutes)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        assert "READ-ONLY" in str(app.screen.sub_title)
+        await human(pilot, "m")  # a meeting is the social worker's to start
+        await wait_until(pilot, lambda: any("read-only" in n for n in list(app.notices)[-1:]))
+        await human(pilot, "c")  # meeting 2, finished
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen" and app.screen.ready)
+        await human(pilot, "f5")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DistributionScreen")
+        app.screen.query_one("#d-recipient", Input).focus()
+        await human(pilot, *"Nobody Fictional", "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "y")
+        await save_now(pilot)
+    minutes.close()
+    meeting_2 = next(m for m in pg.export_data(DEMO_ID)["meetings"] if m["number"] == 2)
+    assert [d["recipient"] for d in meeting_2["distribution"]] == ["Nobody Fictional"]
+    assert pg.history(DEMO_ID)[-1].who == "cgtest_minutes"

@@ -354,6 +354,14 @@ class CoreGroupApp(App[None]):
         # each screen (the time grew with the case's history); frozen, it leaves them alone.
         gc.freeze()
         self.push_screen(CaseScreen())
+        if self.session.distribution_only:
+            self.notify(
+                "You take the minutes of this case: open a finished meeting (c, or the Meetings tab) and press f5 "
+                "to record who was sent which copy. The rest of the case is read-only for you.",
+                title="Minute-taker",
+                timeout=12,
+                markup=False,
+            )
         self._connection_state = self.session.connection_state
         if self.session.read_only or self._connection_state:
             # A read-only view follows its editor's saves; a team's store's connection is watched.

@@ -503,6 +503,7 @@ class PostgresCase:
         self.locked_by: LockHolder | None = None
         self.version = 0
         self.connection_state = "connected"
+        self.distribution_only = False
         self.on_state: Callable[[str], None] | None = None
         self._key = _lock_key(case_id)
         self._write_lock = threading.Lock()
@@ -517,6 +518,14 @@ class PostgresCase:
                 self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
             else:
                 self._take_lock(self._conn)
+            if not read_only:
+                row = self._conn.execute(
+                    "SELECT cg_is('coregroup_minute_taker') AND NOT cg_edits(%s) "
+                    "AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)",
+                    (case_id,),
+                ).fetchone()
+                #: A minute-taker records who the minutes were sent to, and nothing else of the case.
+                self.distribution_only = bool(row and row[0])
             if not read_only and self._journal.exists():
                 try:
                     self._replay(self._conn)  # a journal left by a crash or a lost connection: written first

@@ -65,7 +65,7 @@ class DistributionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         meeting = self.meeting
-        read_only = self.app.read_only
+        read_only = not self.app.case_session.may_record_distribution  # a minute-taker may
         self.recipients = distribution_list(self.app.case_session.case, meeting)
         people = [(plain(_pick_words(a)), str(i)) for i, a in enumerate(self.recipients)]
         yield Header()
@@ -148,7 +148,7 @@ class DistributionScreen(Screen[None]):
 
     def action_record(self) -> None:
         session = self.app.case_session
-        if session.read_only:
+        if not session.may_record_distribution:
             self.notify("This case is open read-only.", severity="warning")
             return
 
@@ -212,7 +212,7 @@ class DistributionScreen(Screen[None]):
         """Withdraw the highlighted entry as a mistake, with a reason (it stays in the history)."""
         table = self.query_one("#sent", DataTable)
         entries = self.meeting.distribution
-        if not entries or not 0 <= table.cursor_row < len(entries) or self.app.case_session.read_only:
+        if not entries or not 0 <= table.cursor_row < len(entries) or not self.app.case_session.may_record_distribution:
             self.notify("Highlight an entry in the log first (shift+tab to the list).")
             return
         number = table.cursor_row + 1
