@@ -30,6 +30,15 @@ def own_config_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture(autouse=True)
+def default_summary_settings() -> None:
+    """Each test starts with the default settings for the case summaries' report items (the app
+    and the command line set the council's: one test's must not carry into the next)."""
+    from meetings.storage.base import use_settings
+
+    use_settings(Settings())
+
+
+@pytest.fixture(autouse=True)
 def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blinking cursors make screenshots differ from run to run."""
     try:

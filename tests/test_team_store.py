@@ -506,3 +506,22 @@ def test_the_schema_is_made_by_recorded_migrations_and_a_newer_one_is_refused(
         conn.execute("INSERT INTO coregroup_migrations (version, description) VALUES (99, 'from the future')")
     with pytest.raises(StoreError, match="set up by a newer release of coregroup"):
         PostgresStore(pg.url)
+
+
+def test_the_report_follows_the_councils_visit_rule(
+    backend: CaseStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exported = backend.export_data(CASE)
+    capsys.readouterr()
+    assert main(["--store", spec_of(backend), "report", "--on", "2026-11-27"]) == 0
+    assert "Child not seen within the visit rule" in capsys.readouterr().out
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[timescales]\nvisit_interval_working_days = 40\n", encoding="utf-8")
+    monkeypatch.setenv("COREGROUP_CONFIG", str(settings))
+    assert main(["--store", spec_of(backend), "reindex"]) == 0  # the summaries follow the new rule
+    capsys.readouterr()
+    assert main(["--store", spec_of(backend), "report", "--on", "2026-11-27"]) == 0
+    assert "Child not seen within the visit rule" not in capsys.readouterr().out
+    assert {k: v for k, v in backend.export_data(CASE).items() if k != "history"} == {
+        k: v for k, v in exported.items() if k != "history"
+    }

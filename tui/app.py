@@ -39,7 +39,7 @@ from meetings.domain.locations import export_folder
 from meetings.domain.settings import Settings, load_settings
 from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
-from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError
+from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError, use_settings
 
 from .commands import ScreenCommands
 from .messages import CaseUpdated, SaveProblem
@@ -89,6 +89,7 @@ class CoreGroupApp(App[None]):
         super().__init__()
         self.store = store
         self.settings = settings if settings is not None else load_settings()
+        use_settings(self.settings)  # the report's items in each case's summary follow the council's timescales
         self.clock: Clock = clock or dt.datetime.now
         self.save_delay = save_delay
         self.session: CaseSession | None = None

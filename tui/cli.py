@@ -28,7 +28,7 @@ from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.wordfile import TemplateError
 from meetings.session import CaseSession
-from meetings.storage.base import CaseStore, StoreError
+from meetings.storage.base import CaseStore, StoreError, use_settings
 from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file
@@ -231,7 +231,9 @@ def _run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False, markup=False)
     if args.command == "demo":
         return _demo()
-    spec = store_spec(args.store, load_settings().store)
+    settings = load_settings()
+    use_settings(settings)  # the report's items in each case's summary follow the council's timescales
+    spec = store_spec(args.store, settings.store)
     if args.command == "where":
         # A folder absolute, whatever --store or COREGROUP_STORE gave; an address without its password.
         print(PostgresStore.where_of(spec) if is_url(spec) else store_dir(spec).resolve())

@@ -20,9 +20,17 @@ from ..domain.records import COLLECTION_OF, COLLECTIONS, Case
 from ..domain.schema import InvalidRecord
 from ..domain.settings import Settings
 
-#: The report items in a case's summary follow the default timescales: the summary is worked out
-#: with every save, wherever the case is saved, and must read the same on every machine.
+#: The council's settings the report items in a case's summary are worked out with (its visit
+#: rule, its timescales, its bank holidays): the app and the command line set them once they have
+#: read the council's settings file (`use_settings`). Summaries saved before a change of settings
+#: follow it when the case is next saved, or at once with `coregroup reindex`.
 _SETTINGS = Settings()
+
+
+def use_settings(settings: Settings) -> None:
+    global _SETTINGS
+    _SETTINGS = settings
+
 
 HEADER_TABLE = "case"
 HEADER_ID = 1

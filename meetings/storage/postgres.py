@@ -279,10 +279,11 @@ class PostgresStore:
         with self._db() as conn:
             ids = [row[0] for row in conn.execute("SELECT id FROM cg_cases").fetchall()]
         for case_id in ids:
-            with self.open(case_id, read_only=True) as case_file:
-                summary = CaseSummary.of(case_file.case)
-            with contextlib.suppress(psycopg.errors.InsufficientPrivilege), self._db() as conn:
+            with self._db() as conn:
+                summary = CaseSummary.of(_load_case(conn, case_id, self.describe())[0])
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege), self._db() as conn, conn.transaction():
                 conn.execute("UPDATE cg_cases SET summary = %s WHERE id = %s", (Jsonb(summary.to_json()), case_id))
+                _write_report(conn, case_id, None, summary)  # the report's lines, as the summary says
         return self.list_cases()
 
     def restore_backup(self, case_id: str, *, force: bool = False) -> Path:
