@@ -380,14 +380,20 @@ def test_saves_made_while_the_connection_is_lost_are_written_when_it_returns(pg:
         if state == "connected":
             written.set()
 
+    def held_since() -> object:
+        with psycopg.connect(pg.url, autocommit=True) as conn:
+            return conn.execute("SELECT since FROM cg_holders WHERE case_id = %s", (CASE,)).fetchone()
+
     with pg.open(CASE) as case_file:
         case_file.on_state = told
+        since = held_since()
         drop_connection_of(pg, database)
         case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Typed while offline (fictional)."))
         case_file.save(dataclasses.replace(case_file.case.actions[2], outcome="And this too (fictional)."))
         assert states[0] == "offline" and case_file.connection_state == "offline"
         connections_allowed(database, True)
         assert written.wait(30), states
+        assert held_since() == since  # a second user is told it has been held since it was opened
     exported = pg.export_data(CASE)
     assert exported["actions"][1]["outcome"] == "Typed while offline (fictional)."
     assert exported["actions"][2]["outcome"] == "And this too (fictional)."

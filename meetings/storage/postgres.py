@@ -507,6 +507,7 @@ class PostgresCase:
         self.distribution_only = False
         self.on_state: Callable[[str], None] | None = None
         self._key = _lock_key(case_id)
+        self._since: dt.datetime | None = None  # when this editor first took the case's lock
         self._write_lock = threading.Lock()
         self._journal = store.journal_for(case_id)
         self._gatherer = history_words.Gatherer(store.user, store.machine)  # typing on in the same fields
@@ -549,10 +550,13 @@ class PostgresCase:
         try:
             with conn.transaction():
                 conn.execute("DELETE FROM cg_holders WHERE case_id = %s", (self.case_id,))
-                conn.execute(
-                    "INSERT INTO cg_holders (case_id, machine, pid) VALUES (%s, %s, %s)",
-                    (self.case_id, self.store.machine, os.getpid()),
-                )
+                row = conn.execute(
+                    "INSERT INTO cg_holders (case_id, machine, pid, since) VALUES (%s, %s, %s, coalesce(%s, now())) "
+                    "RETURNING since",
+                    (self.case_id, self.store.machine, os.getpid(), self._since),
+                ).fetchone()
+                # Taken again after a lost connection: still held since it was first opened.
+                self._since = row[0] if row else self._since
         except psycopg.errors.InsufficientPrivilege:
             conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
             raise ReadOnly(f"Your sign-in may read case {self.case_id} but not edit it.") from None
