@@ -133,3 +133,25 @@ async def test_a_minute_taker_records_who_was_sent_the_minutes_and_nothing_else(
     meeting_2 = next(m for m in pg.export_data(DEMO_ID)["meetings"] if m["number"] == 2)
     assert [d["recipient"] for d in meeting_2["distribution"]] == ["Nobody Fictional"]
     assert pg.history(DEMO_ID)[-1].who == "cgtest_minutes"
+
+
+async def test_the_case_list_says_when_the_server_is_out_of_reach_and_comes_back(
+    pg: PostgresStore, database: str, make_app: Any
+) -> None:
+    app: Any = make_app(pg)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen" and app.screen.summaries)
+        with admin() as conn:
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            )
+        await human(pilot, "ctrl+r")
+        await wait_until(pilot, lambda: any("Cannot reach the team's store" in n for n in app.notices))
+        assert [s.id for s in app.screen.summaries] == [DEMO_ID]  # what was shown stays
+        with admin() as conn:
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        await human(pilot, "ctrl+r")
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")

@@ -66,6 +66,7 @@ from .journal import Journal
 
 SCHEMES = ("postgresql://", "postgres://")
 CHANNEL = "cg_case_saved"
+POOL_WAIT = 5.0  # seconds to wait for a connection before saying the server cannot be reached
 _MIGRATION_LOCK = 0x636F726567726F75  # "coregrou": one migrator at a time
 
 
@@ -146,7 +147,7 @@ class PostgresStore:
     def _db(self) -> Iterator[psycopg.Connection[Any]]:
         """A connection from the pool; the server not answering is a StoreError in words."""
         try:
-            with self._pool.connection(timeout=15) as conn:
+            with self._pool.connection(timeout=POOL_WAIT) as conn:
                 yield conn
         except (psycopg.OperationalError, psycopg_pool_timeout()):
             raise StoreError(

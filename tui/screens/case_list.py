@@ -16,7 +16,7 @@ from meetings.domain import search
 from meetings.domain.records import PlanCategory
 from meetings.domain.timescales import summary_core_group_due
 from meetings.domain.wording import plan_category_words
-from meetings.storage.base import CaseSummary
+from meetings.storage.base import CaseSummary, StoreError
 
 from ..widgets.footer import KeysFooter
 from ..widgets.text import plain
@@ -95,7 +95,12 @@ class CaseListScreen(Screen[None]):
         self._resumed = True
 
     def action_reload(self) -> None:
-        self.summaries = self.app.store.list_cases()
+        try:
+            self.summaries = self.app.store.list_cases()
+        except StoreError as problem:  # a team's store out of reach: say so, and keep what is shown
+            self.notify(f"{problem} ctrl+r tries again.", title="The case list", severity="error", timeout=15,
+                        markup=False)  # fmt: skip
+            return
         self._texts = [search.search_text(s) for s in self.summaries]
         self._rows = [None] * len(self.summaries)
         self._query = None
