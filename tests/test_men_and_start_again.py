@@ -375,3 +375,11 @@ def test_the_demo_case_lets_a_new_user_meet_each_theme(store: Store) -> None:
         m.startswith("Lee Placeholder (mother's partner) is named in a domestic abuse notification") for m in shown
     )
     assert any(m.startswith("Action 7 (") and "only a parent's word" in m for m in shown)
+
+
+def test_the_brief_says_what_an_action_closed_since_the_last_core_group_was(store: Store, tmp_path: Path) -> None:
+    """Not "Action 7 (action) done": what action 7 was, and its type only for an assessment."""
+    with store.open("DEMO-0001", read_only=True) as case_file:
+        _, text = word_text(write_brief(case_file.case, tmp_path / "brief.docx", today=D(2026, 11, 20)))
+    assert "Action 7 done on 14 Oct 2026: Clear the rubbish bags from the hall" in text
+    assert "(action)" not in text

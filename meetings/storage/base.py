@@ -205,6 +205,17 @@ class Snapshot:
     def __bool__(self) -> bool:
         return bool(self.records)
 
+    def check(self) -> None:
+        """Check each record field by field, as opening the case will: InvalidRecord for the first
+        refused, before anything is written."""
+        for (table, _), data in self.records.items():
+            if data is None:
+                continue
+            if table == HEADER_TABLE:
+                schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
+            else:
+                schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")
+
 
 EMPTY = Snapshot({})
 

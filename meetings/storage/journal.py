@@ -10,6 +10,7 @@ removed once everything in it is on the server.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,6 @@ class Journal:
 
     def set_aside(self) -> Path:
         """Keep the journal under another name (it could not be written: a conflict), out of the way."""
-        import datetime as dt
-
         kept = self.path.with_name(f"{self.path.name}.conflict-{dt.datetime.now():%Y%m%d-%H%M%S}")
         self.path.rename(kept)
         return kept

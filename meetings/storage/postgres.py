@@ -39,11 +39,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb, set_json_loads
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..domain import changes as history_words
 from ..domain import report, schema
-from ..domain.changes import HistoryEntry
+from ..domain.changes import HistoryEntry, now_utc
 from ..domain.migrations import migrate
 from ..domain.records import COLLECTIONS, Case, check_case_id
 from ..domain.schema import InvalidRecord
@@ -149,7 +149,7 @@ class PostgresStore:
         try:
             with self._pool.connection(timeout=POOL_WAIT) as conn:
                 yield conn
-        except (psycopg.OperationalError, psycopg_pool_timeout()):
+        except (psycopg.OperationalError, PoolTimeout):
             raise StoreError(
                 f"Cannot reach {self.describe()}: the server did not answer. Nothing was changed; try again when "
                 "the network is back."
@@ -237,7 +237,7 @@ class PostgresStore:
 
     def open(self, case_id: str, *, read_only: bool = False) -> PostgresCase:
         check_case_id(case_id)
-        if not self.exists(case_id):
+        if not self.exists(case_id):  # before any lock is taken on a case this sign-in cannot see
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
         return PostgresCase(self, case_id, read_only=read_only)
 
@@ -284,7 +284,7 @@ class PostgresStore:
                 summary = CaseSummary.of(_load_case(conn, case_id, self.describe())[0])
             with contextlib.suppress(psycopg.errors.InsufficientPrivilege), self._db() as conn, conn.transaction():
                 conn.execute("UPDATE cg_cases SET summary = %s WHERE id = %s", (Jsonb(summary.to_json()), case_id))
-                _write_report(conn, case_id, None, summary)  # the report's lines, as the summary says
+                _write_report(conn, case_id, summary)  # the report's lines, as the summary says
         return self.list_cases()
 
     def restore_backup(self, case_id: str, *, force: bool = False) -> Path:
@@ -350,6 +350,7 @@ class PostgresStore:
                             f"A case with the id {case.id} is already in the store; import with --replace to "
                             "overwrite it."
                         )
+                    summary = CaseSummary.of(case)  # worked out once: the list's line and the report's
                     before: dict[tuple[str, str], dict[str, Any]] = {}
                     if row is not None:
                         before = _stored(conn, case.id)
@@ -357,14 +358,14 @@ class PostgresStore:
                         conn.execute(
                             "UPDATE cg_cases SET header = %s, summary = %s, version = version + 1, "
                             "updated_at = now(), updated_by = current_user WHERE id = %s",
-                            (Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(_summary(case)), case.id),
+                            (Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(summary.to_json()), case.id),
                         )
                     else:
                         team = conn.execute("SELECT cg_my_team()").fetchone()
                         conn.execute(
                             "INSERT INTO cg_cases (id, header, summary, team, allocated_to) "
                             "VALUES (%s, %s, %s, %s, ARRAY[current_user]::name[])",
-                            (case.id, Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(_summary(case)),
+                            (case.id, Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(summary.to_json()),
                              team[0] if team else ""),
                         )  # fmt: skip
                     records = [
@@ -376,7 +377,7 @@ class PostgresStore:
                         cur.executemany(
                             "INSERT INTO cg_records (case_id, tbl, key, data) VALUES (%s, %s, %s, %s)", records
                         )
-                    _write_report(conn, case.id, case)
+                    _write_report(conn, case.id, summary)
                     for entry in history:
                         conn.execute(
                             "INSERT INTO cg_history (case_id, at, who, machine, changes, imported) "
@@ -387,7 +388,7 @@ class PostgresStore:
                         after = {(t, k): d for t, rows in tables.items() for k, d in rows.items()}
                         found = history_words.changes_between(before, after)
                         if found:
-                            _append_history(conn, case.id, self.machine, found)
+                            _append_entry(conn, case.id, HistoryEntry(now_utc(), self.user, self.machine, tuple(found)))
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, case.id))
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
@@ -417,12 +418,6 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     set_json_loads(orjson.loads, conn)
 
 
-def psycopg_pool_timeout() -> type[Exception]:
-    from psycopg_pool import PoolTimeout
-
-    return PoolTimeout
-
-
 def _cannot_connect(problem: Exception) -> str:
     text = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
     if "password" in text.lower() and "authentication" in text.lower():
@@ -438,10 +433,6 @@ def _journal_root() -> Path:
     return Path(platformdirs.user_state_dir("coregroup", appauthor=False)) / "journal"
 
 
-def _summary(case: Case) -> dict[str, Any]:
-    return CaseSummary.of(case).to_json()
-
-
 def _stored(conn: psycopg.Connection[Any], case_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     rows = conn.execute("SELECT tbl, key, data FROM cg_records WHERE case_id = %s", (case_id,)).fetchall()
     found = {(tbl, key): data for tbl, key, data in rows}
@@ -451,25 +442,13 @@ def _stored(conn: psycopg.Connection[Any], case_id: str) -> dict[tuple[str, str]
     return found
 
 
-def _write_report(
-    conn: psycopg.Connection[Any], case_id: str, case: Case | None, summary: CaseSummary | None = None
-) -> None:
+def _write_report(conn: psycopg.Connection[Any], case_id: str, summary: CaseSummary) -> None:
     """The case's lines of the team manager's report, as dated items (see `domain.report`)."""
-    summary = summary or (CaseSummary.of(case) if case is not None else None)
-    if summary is None:
-        return
     conn.execute("DELETE FROM cg_report_items WHERE case_id = %s", (case_id,))
     items = [(case_id, dt.date.fromisoformat(item["from_date"]), Jsonb(item)) for item in summary.report_items]
     if items:
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO cg_report_items (case_id, from_date, item) VALUES (%s, %s, %s)", items)
-
-
-def _append_history(conn: psycopg.Connection[Any], case_id: str, machine: str, found: list[Any]) -> None:
-    conn.execute(
-        "INSERT INTO cg_history (case_id, machine, changes) VALUES (%s, %s, %s)",
-        (case_id, machine, Jsonb([c.to_json() for c in found])),
-    )
 
 
 def _append_entry(conn: psycopg.Connection[Any], case_id: str, entry: HistoryEntry) -> None:
@@ -584,7 +563,7 @@ class PostgresCase:
         when this returns) and is written when the connection comes back."""
         if self.read_only:
             raise self._read_only()
-        _check(snapshot)
+        snapshot.check()
         with self._write_lock:
             if self._journal.exists():
                 self._journal.append(snapshot, self.version)
@@ -637,7 +616,7 @@ class PostgresCase:
                         (self.case_id, table, doc_id, Jsonb(data)),
                     )
             if snapshot.summary is not None:
-                _write_report(conn, self.case_id, None, snapshot.summary)
+                _write_report(conn, self.case_id, snapshot.summary)
             hidden = conn.execute(
                 "SELECT key FROM cg_records WHERE case_id = %s AND tbl = 'people' AND data->>'restricted' = 'true'",
                 (self.case_id,),
@@ -800,13 +779,3 @@ def _stored_keys(
         if head:
             found[(HEADER_TABLE, str(HEADER_ID))] = head[0]
     return found
-
-
-def _check(snapshot: Snapshot) -> None:
-    for (table, _), data in snapshot.records.items():
-        if data is None:
-            continue
-        if table == HEADER_TABLE:
-            schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
-        else:
-            schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")

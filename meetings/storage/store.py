@@ -713,13 +713,7 @@ class CaseFile:
         thread: it reads only the snapshot, never the open case."""
         if self.read_only:
             raise self._read_only()
-        for (table, _), data in snapshot.records.items():
-            if data is None:
-                continue
-            if table == HEADER_TABLE:
-                schema.load(Case, {**data, **{name: [] for name in COLLECTIONS}})
-            else:
-                schema.load(COLLECTIONS[table][0], data, f"{table}[{data[COLLECTIONS[table][1]]}]")
+        snapshot.check()
         if self._cipher is None and self.store.encrypted:
             raise StoreError(
                 f"The store at {self.store.root} was encrypted while case {self.case_id} was open, so nothing more "
