@@ -141,7 +141,11 @@ class PostgresStore:
             open=False,
         )
         self._pool.open(wait=False)
-        self._check_schema(upgrade=upgrade)
+        try:
+            self._check_schema(upgrade=upgrade)
+        except BaseException:
+            self._pool.close()  # refused (a newer database, no right to set it up): nothing left open
+            raise
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[psycopg.Connection[Any]]:
