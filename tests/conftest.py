@@ -74,7 +74,8 @@ def pg(database: str, tmp_path: Path) -> Iterator[PostgresStore]:
     from meetings.storage.postgres import PostgresStore
 
     store = PostgresStore(url_for(database), journal_dir=tmp_path / "journal")
-    store.import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    # Imported by the server's admin, who has no team of their own: the case goes to team "A".
+    store.import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")), team="A")
     yield store
     store.close()
 

@@ -27,6 +27,7 @@ LOGINS = {
     "minutes": "coregroup_minute_taker",
     "manager": "coregroup_manager",
     "reader": "coregroup_readonly",
+    "unlisted": "coregroup_readonly",  # in a coregroup role, with no cg_staff row in the database
 }
 _SETUP_LOCK = 0x7465737473  # one test process sets up roles at a time
 _template: str | None = None
@@ -86,6 +87,10 @@ def fresh_database() -> Iterator[str]:
     name = f"cgtest_{uuid.uuid4().hex[:12]}"
     with admin() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    with psycopg.connect(url_for(name), autocommit=True) as conn:  # privileges are not copied from a template
+        from meetings.storage import pgschema
+
+        conn.execute(pgschema.DATABASE_PRIVILEGES.replace("@s@", "public").encode())
     try:
         yield name
     finally:

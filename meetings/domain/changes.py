@@ -59,10 +59,15 @@ class HistoryEntry:
     who: str
     machine: str
     changes: tuple[FieldChange, ...]
+    event: str = ""  # "" for a save; else what happened to the case as a whole (EVENTS)
+    imported_by: str = ""  # set: the entry came in a case file (at, who, machine are its claims)
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "who": self.who, "machine": self.machine,
-                "changes": [c.to_json() for c in self.changes]}  # fmt: skip
+        data: dict[str, Any] = {"at": self.at, "who": self.who, "machine": self.machine,
+                                "changes": [c.to_json() for c in self.changes]}  # fmt: skip
+        if self.event:
+            data["event"] = self.event
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HistoryEntry:
@@ -503,3 +508,13 @@ class Gatherer:
         out = [self._gathered] if self._gathered is not None and self._gathered.changes else []
         self._gathered = None
         return out
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    """What checking a case's history found: whether every entry is as the store wrote it, how many
+    there are, and a sentence saying so or naming the first that is not (never case data)."""
+
+    intact: bool
+    entries: int
+    words: str

@@ -24,12 +24,13 @@ kept and reported as a conflict: never dropped.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import os
 import socket
 import threading
-import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..domain import changes as history_words
 from ..domain import report, schema
-from ..domain.changes import HistoryEntry, now_utc
+from ..domain.changes import FieldChange, HistoryCheck, HistoryEntry
 from ..domain.migrations import migrate
 from ..domain.records import COLLECTIONS, Case, check_case_id
 from ..domain.schema import InvalidRecord
@@ -65,7 +66,6 @@ from .base import (
 from .journal import Journal
 
 SCHEMES = ("postgresql://", "postgres://")
-CHANNEL = "cg_case_saved"
 POOL_WAIT = 5.0  # seconds to wait for a connection before saying the server cannot be reached
 _MIGRATION_LOCK = 0x636F726567726F75  # "coregrou": one migrator at a time
 
@@ -96,21 +96,33 @@ def _words(problem: psycopg.Error) -> str:
     return f"the database refused it ({type(problem).__name__})"
 
 
-def _lock_key(case_id: str) -> int:
-    """The advisory lock of a case: 63 bits of a digest of its id (the same on every client)."""
-    return int.from_bytes(hashlib.blake2b(f"coregroup-case:{case_id}".encode(), digest_size=8).digest(), "big") >> 1
+#: What `history` reads of an entry (`_entry`), and what `verify_history` recomputes its hash from.
+_HISTORY_COLUMNS = (
+    "at, who, machine, changes, event, imported, claimed_who, claimed_at, "
+    "id, case_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), changes::text, prev_hash, hash"
+)
+#: Events that record this store's own receipt of a case: not part of the case, so not exported.
+_RECEIPTS = ("imported", "migrated")
 
 
 def _entry(row: tuple[Any, ...]) -> HistoryEntry:
-    at, who, machine, changes = row
-    return HistoryEntry.from_json(
-        {
-            "at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            "who": who,
-            "machine": machine,
-            "changes": changes,
-        }
-    )
+    """A history entry as the store shows it: an imported one by what its file claims, and who imported it."""
+    at, who, machine, changes, event, imported, claimed_who, claimed_at = row[:8]
+    when = at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    entry = HistoryEntry.from_json({"at": claimed_at or when if imported else when,
+                                    "who": claimed_who if imported and claimed_who is not None else who,
+                                    "machine": machine, "changes": changes})  # fmt: skip
+    return dataclasses.replace(entry, event=event or "", imported_by=str(who) if imported else "")
+
+
+def _entry_hash(row: tuple[Any, ...], prev: str) -> str:
+    """The hash the server gave an entry (`cg_entry_hash` in pgschema), recomputed from what it holds."""
+    _at, who, machine, _changes, event, imported, claimed_who, claimed_at, ident, case_id, at_text, changes_text = row[
+        :12
+    ]
+    fields = [prev, str(ident), case_id, at_text, who, machine, event, "true" if imported else "false",
+              claimed_who or "", claimed_at or "", changes_text]  # fmt: skip
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
 class PostgresStore:
@@ -194,16 +206,22 @@ class PostgresStore:
                 conn.execute(pgschema.MIGRATIONS_TABLE)
                 row = conn.execute("SELECT coalesce(max(version), 0) FROM coregroup_migrations").fetchone()
                 have = int(row[0]) if row else 0
+                found = conn.execute("SELECT current_schema()").fetchone()
+                if not found or not found[0]:
+                    raise StoreError(f"The team's store at {self.where} has no schema to hold its tables.")
+                schema_name = sql.Identifier(str(found[0])).as_string(conn)
                 for version, description, statements in pgschema.MIGRATIONS:
                     if version <= have:
                         continue
                     with conn.transaction():
-                        conn.execute(statements.encode())
+                        conn.execute(statements.replace("@s@", schema_name).encode())
                         conn.execute(
                             "INSERT INTO coregroup_migrations (version, description) VALUES (%s, %s)",
                             (version, description),
                         )
                     applied.append(version)
+                if have >= 2 or applied:  # from version 2: who may connect, every time (see pgschema)
+                    conn.execute(pgschema.DATABASE_PRIVILEGES.replace("@s@", schema_name).encode())
         except psycopg.errors.InsufficientPrivilege:
             raise StoreError(
                 f"The team's store at {self.where} needs setting up or upgrading, and your sign-in may not change "
@@ -245,19 +263,24 @@ class PostgresStore:
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
         return PostgresCase(self, case_id, read_only=read_only)
 
-    def create(self, case: Case) -> PostgresCase:
+    def create(self, case: Case, *, team: str | None = None) -> PostgresCase:
         schema.load(Case, schema.dump(case))
-        self._write_whole(case, replace=False, history=[])
+        self._write_whole(case, replace=False, history=[], team=team, event="created")
         return self.open(case.id)
 
-    def import_data(self, data: Any, *, replace: bool = False) -> Case:
+    def import_data(
+        self, data: Any, *, replace: bool = False, team: str | None = None, event: str = "imported"
+    ) -> Case:
+        """Add (or with `replace`, overwrite) a case from a case file. `team`: the team it belongs to
+        (needed when the signed-in person has no team of their own: the store's owner, IT). The
+        history the file carries is kept as what it claims, apart from this store's own."""
         if not isinstance(data, dict):
             raise InvalidRecord("", "the file should hold one case (a JSON object)")
         data = dict(data)
         kept = history_words.history_of_file(data.pop("history", None))
         case = schema.load(Case, migrate(data))
         schema.load(Case, schema.dump(case))
-        self._write_whole(case, replace=replace, history=kept)
+        self._write_whole(case, replace=replace, history=kept, team=team, event=event)
         return case
 
     def export_data(self, case_id: str) -> dict[str, Any]:
@@ -265,7 +288,8 @@ class PostgresStore:
         with self._db() as conn:
             case, _ = _load_case(conn, case_id, self.describe())
         data: dict[str, Any] = schema.dump(case)
-        entries = self.history(case_id)
+        # The entry recording this store's receipt of the case is the store's, not the case's.
+        entries = [e for e in self.history(case_id) if not (e.event in _RECEIPTS and not e.imported_by)]
         if entries:
             data["history"] = [e.to_json() for e in entries]
         return data
@@ -301,9 +325,34 @@ class PostgresStore:
         check_case_id(case_id)
         with self._db() as conn:
             rows = conn.execute(
-                "SELECT at, who, machine, changes FROM cg_history WHERE case_id = %s ORDER BY id", (case_id,)
+                f"SELECT {_HISTORY_COLUMNS} FROM cg_history WHERE case_id = %s ORDER BY id", (case_id,)
             ).fetchall()
         return [_entry(row) for row in rows]
+
+    def verify_history(self, case_id: str) -> HistoryCheck:
+        """Recompute the hash chain of a case's history as the server wrote it, and name the first
+        entry that does not hold (edited, removed or put in by hand, bypassing the server's functions)."""
+        check_case_id(case_id)
+        with self._db() as conn:
+            rows = conn.execute(
+                f"SELECT {_HISTORY_COLUMNS}, server_time FROM cg_history WHERE case_id = %s ORDER BY id", (case_id,)
+            ).fetchall()
+        prev = ""
+        for number, row in enumerate(rows, start=1):
+            when = row[0].astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC")
+            if row[12] != prev:
+                return HistoryCheck(False, len(rows), f"Entry {number} of {len(rows)} ({when}) does not follow the "
+                                    "entry before it: an entry before it was removed or put in by hand.")  # fmt: skip
+            if _entry_hash(row, prev) != row[13]:
+                return HistoryCheck(False, len(rows), f"Entry {number} of {len(rows)} ({when}) was changed after "
+                                    "the server wrote it: what it says is not what was recorded.")  # fmt: skip
+            prev = row[13]
+        early = sum(1 for row in rows if not row[14])
+        note = (f" {early} entries were written before the server kept the time of each change (an earlier "
+                "release): their times are as the computer that saved them said.") if early else ""  # fmt: skip
+        return HistoryCheck(
+            True, len(rows), f"All {len(rows)} entries of the history are as the server wrote them.{note}"
+        )
 
     def report(self, today: dt.date) -> list[report.ReportLine]:
         """The team manager's report, answered by the server: only the lines on the report `today` are
@@ -338,16 +387,20 @@ class PostgresStore:
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may allocate.")
 
     # ----- writing a whole case -----------------------------------------------------------
-    def _write_whole(self, case: Case, *, replace: bool, history: list[HistoryEntry]) -> None:
+    def _write_whole(
+        self, case: Case, *, replace: bool, history: list[HistoryEntry], team: str | None, event: str
+    ) -> None:
         tables = tables_of(case)
         conn = self._connect()
         try:
-            key = _lock_key(case.id)
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            if not got or not got[0]:
+            since = conn.execute("SELECT cg_take_lock(%s, %s, %s)", (case.id, self.machine, os.getpid())).fetchone()
+            if not since or since[0] is None:
                 raise CaseLocked(case.id, _holder(conn, case.id))
             try:
                 with conn.transaction():
+                    # What the server's triggers record of this write: the event, from which machine.
+                    conn.execute("SELECT set_config('coregroup.event', %s, true), set_config('coregroup.machine', %s, "
+                                 "true)", (event, self.machine))  # fmt: skip
                     row = conn.execute("SELECT version FROM cg_cases WHERE id = %s FOR UPDATE", (case.id,)).fetchone()
                     if row is not None and not replace:
                         raise StoreError(
@@ -360,17 +413,25 @@ class PostgresStore:
                         before = _stored(conn, case.id)
                         conn.execute("DELETE FROM cg_records WHERE case_id = %s", (case.id,))
                         conn.execute(
-                            "UPDATE cg_cases SET header = %s, summary = %s, version = version + 1, "
-                            "updated_at = now(), updated_by = current_user WHERE id = %s",
-                            (Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(summary.to_json()), case.id),
-                        )
+                            "UPDATE cg_cases SET header = %s, summary = %s, last_save = %s WHERE id = %s",
+                            (Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(summary.to_json()),
+                             uuid.uuid4().hex, case.id),
+                        )  # fmt: skip
+                        if team is not None:
+                            conn.execute("UPDATE cg_cases SET team = %s WHERE id = %s", (team, case.id))
                     else:
-                        team = conn.execute("SELECT cg_my_team()").fetchone()
+                        mine = conn.execute("SELECT cg_my_team(), cg_is_owner()").fetchone()
+                        my_team, owner = (mine[0], bool(mine[1])) if mine else (None, False)
+                        if team is None and not my_team:
+                            raise StoreError(
+                                f"Case {case.id} needs a team to belong to, and your sign-in has none: give it "
+                                "with --team TEAM (every case in a team's store belongs to a team)."
+                            )
                         conn.execute(
-                            "INSERT INTO cg_cases (id, header, summary, team, allocated_to) "
-                            "VALUES (%s, %s, %s, %s, ARRAY[current_user]::name[])",
+                            "INSERT INTO cg_cases (id, header, summary, team, allocated_to) VALUES "
+                            "(%s, %s, %s, %s, CASE WHEN %s THEN '{}'::name[] ELSE ARRAY[session_user]::name[] END)",
                             (case.id, Jsonb(tables[HEADER_TABLE][str(HEADER_ID)]), Jsonb(summary.to_json()),
-                             team[0] if team else ""),
+                             team if team is not None else my_team, owner),
                         )  # fmt: skip
                     records = [
                         (case.id, name, doc_id, Jsonb(data))
@@ -382,22 +443,31 @@ class PostgresStore:
                             "INSERT INTO cg_records (case_id, tbl, key, data) VALUES (%s, %s, %s, %s)", records
                         )
                     _write_report(conn, case.id, summary)
-                    for entry in history:
+                    for entry in history:  # what the file claims: kept as that, apart from this store's own
                         conn.execute(
-                            "INSERT INTO cg_history (case_id, at, who, machine, changes, imported) "
-                            "VALUES (%s, %s, %s, %s, %s, true)",
-                            (case.id, entry.at, entry.who, entry.machine, Jsonb([c.to_json() for c in entry.changes])),
-                        )
+                            "SELECT cg_log_imported(%s, %s, %s, %s, %s, %s)",
+                            (case.id, entry.at, entry.who, entry.machine,
+                             Jsonb([c.to_json() for c in entry.changes]), entry.event),
+                        )  # fmt: skip
                     if row is not None:
                         after = {(t, k): d for t, rows in tables.items() for k, d in rows.items()}
                         found = history_words.changes_between(before, after)
-                        if found:
-                            _append_entry(conn, case.id, HistoryEntry(now_utc(), self.user, self.machine, tuple(found)))
-                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, case.id))
+                        conn.execute(
+                            "SELECT cg_log(%s, %s, %s, 'replaced')",
+                            (case.id, self.machine, Jsonb([c.to_json() for c in found])),
+                        )
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                if not conn.closed:
+                    conn.execute("SELECT cg_release_lock(%s)", (case.id,))
         except psycopg.errors.InsufficientPrivilege:
             raise StoreError(f"Your sign-in may not write case {case.id}: nothing was changed.") from None
+        except psycopg.errors.UniqueViolation:
+            raise StoreError(
+                f"A case with the id {case.id} is already in {self.describe()} (perhaps in a team you cannot see): "
+                "nothing was changed."
+            ) from None
+        except psycopg.errors.CheckViolation as problem:
+            raise StoreError(f"Case {case.id} was not saved: {_first_line(problem)}.") from None
         except psycopg.Error as problem:
             raise StoreError(f"Case {case.id} was not saved: {_words(problem)}.") from None
         finally:
@@ -420,6 +490,12 @@ class PostgresStore:
 def _configure(conn: psycopg.Connection[Any]) -> None:
     """Every connection reads the stored JSON with orjson: a third of the time of the standard library's."""
     set_json_loads(orjson.loads, conn)
+
+
+def _first_line(problem: psycopg.Error) -> str:
+    """The server's own message (a check this schema raises names a login and a team, never case data)."""
+    diag = problem.diag.message_primary if problem.diag else None
+    return (diag or type(problem).__name__).strip().splitlines()[0]
 
 
 def _cannot_connect(problem: Exception) -> str:
@@ -455,13 +531,9 @@ def _write_report(conn: psycopg.Connection[Any], case_id: str, summary: CaseSumm
             cur.executemany("INSERT INTO cg_report_items (case_id, from_date, item) VALUES (%s, %s, %s)", items)
 
 
-def _append_entry(conn: psycopg.Connection[Any], case_id: str, entry: HistoryEntry) -> None:
-    """One entry of the signed-in person's saves (the database checks it is theirs)."""
-    conn.execute(
-        "INSERT INTO cg_history (case_id, at, machine, changes) VALUES (%s, %s, %s, %s)",
-        (case_id, dt.datetime.fromisoformat(entry.at.replace("Z", "+00:00")), entry.machine,
-         Jsonb([c.to_json() for c in entry.changes])),
-    )  # fmt: skip
+def _append_entry(conn: psycopg.Connection[Any], case_id: str, machine: str, changes: list[FieldChange]) -> None:
+    """One entry of a save's changes: who and when are the server's (`cg_log`, chained by hash)."""
+    conn.execute("SELECT cg_log(%s, %s, %s)", (case_id, machine, Jsonb([c.to_json() for c in changes])))
 
 
 def _holder(conn: psycopg.Connection[Any], case_id: str) -> LockHolder | None:
@@ -490,25 +562,22 @@ class PostgresCase:
         self.connection_state = "connected"
         self.distribution_only = False
         self.on_state: Callable[[str], None] | None = None
-        self._key = _lock_key(case_id)
+        self._channel: str | None = None
         self._since: dt.datetime | None = None  # when this editor first took the case's lock
         self._write_lock = threading.Lock()
         self._journal = store.journal_for(case_id)
-        self._gatherer = history_words.Gatherer(store.user, store.machine)  # typing on in the same fields
         self._reconnecting: threading.Thread | None = None
         self._closed = threading.Event()
         self._conn = store._connect()
         try:
             if read_only:
                 self.locked_by = _holder(self._conn, case_id)
-                self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                self._listen(self._conn)
             else:
                 self._take_lock(self._conn)
             if not read_only:
                 row = self._conn.execute(
-                    "SELECT cg_is('coregroup_minute_taker') AND NOT cg_edits(%s) "
-                    "AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)",
-                    (case_id,),
+                    "SELECT cg_takes_minutes(%s) AND NOT cg_edits(%s)", (case_id, case_id)
                 ).fetchone()
                 #: A minute-taker records who the minutes were sent to, and nothing else of the case.
                 self.distribution_only = bool(row and row[0])
@@ -528,22 +597,24 @@ class PostgresCase:
 
     # ----- opening ----------------------------------------------------------------------------
     def _take_lock(self, conn: psycopg.Connection[Any]) -> None:
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
-        if not got or not got[0]:
-            raise CaseLocked(self.case_id, _holder(conn, self.case_id))
+        """Take the case's lock through the server, which hands it only to who may edit the case (the
+        key is the server's secret). Taken again after a lost connection: still held since first opened."""
         try:
-            with conn.transaction():
-                conn.execute("DELETE FROM cg_holders WHERE case_id = %s", (self.case_id,))
-                row = conn.execute(
-                    "INSERT INTO cg_holders (case_id, machine, pid, since) VALUES (%s, %s, %s, coalesce(%s, now())) "
-                    "RETURNING since",
-                    (self.case_id, self.store.machine, os.getpid(), self._since),
-                ).fetchone()
-                # Taken again after a lost connection: still held since it was first opened.
-                self._since = row[0] if row else self._since
+            row = conn.execute(
+                "SELECT cg_take_lock(%s, %s, %s, %s)", (self.case_id, self.store.machine, os.getpid(), self._since)
+            ).fetchone()
         except psycopg.errors.InsufficientPrivilege:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
             raise ReadOnly(f"Your sign-in may read case {self.case_id} but not edit it.") from None
+        if not row or row[0] is None:
+            raise CaseLocked(self.case_id, _holder(conn, self.case_id))
+        self._since = row[0]
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        """Follow the editor's saves: the case's channel, whose name the server gives only to who may see it."""
+        row = conn.execute("SELECT cg_channel(%s)", (self.case_id,)).fetchone()
+        self._channel = str(row[0]) if row and row[0] else None
+        if self._channel:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
 
     def _load(self, conn: psycopg.Connection[Any]) -> tuple[Case, int]:
         return _load_case(conn, self.case_id, self.store.describe())
@@ -574,7 +645,10 @@ class PostgresCase:
                 self._start_reconnecting()
                 return
             try:
-                self._write_online(self._conn, snapshot)
+                if self.distribution_only:
+                    self._write_distribution(self._conn, snapshot)
+                else:
+                    self._write_online(self._conn, snapshot)
             except psycopg.OperationalError:
                 self._journal.append(snapshot, self.version)
                 self._set_state("offline")
@@ -586,10 +660,19 @@ class PostgresCase:
         if conn.closed:
             raise psycopg.OperationalError("the connection is closed")
         with conn.transaction():
+            keys = list(snapshot.records)
+            before = _stored_keys(conn, self.case_id, keys)  # read before the row changes: what the history compares
             row = conn.execute(
-                "UPDATE cg_cases SET version = version + 1, updated_at = now(), updated_by = current_user, "
-                "summary = coalesce(%s, summary) WHERE id = %s AND version = %s RETURNING version",
-                (Jsonb(snapshot.summary.to_json()) if snapshot.summary else None, self.case_id, self.version),
+                # One update of the case's row (the server counts the version once per update).
+                "UPDATE cg_cases SET last_save = %s, summary = coalesce(%s, summary), header = coalesce(%s, header) "
+                "WHERE id = %s AND version = %s RETURNING version",
+                (
+                    uuid.uuid4().hex,
+                    Jsonb(snapshot.summary.to_json()) if snapshot.summary else None,
+                    Jsonb(header) if (header := snapshot.records.get((HEADER_TABLE, str(HEADER_ID)))) else None,
+                    self.case_id,
+                    self.version,
+                ),
             ).fetchone()
             if row is None:
                 latest = conn.execute(
@@ -597,13 +680,10 @@ class PostgresCase:
                 ).fetchone()
                 raise StaleVersion(self.case_id, self.version, int(latest[0]) if latest else 0,
                                    str(latest[1]) if latest else "")  # fmt: skip
-            keys = list(snapshot.records)
-            before = _stored_keys(conn, self.case_id, keys)
             for (table, doc_id), data in snapshot.records.items():
                 if table == HEADER_TABLE:
-                    if data is not None:
-                        conn.execute("UPDATE cg_cases SET header = %s WHERE id = %s", (Jsonb(data), self.case_id))
-                elif data is None:
+                    continue  # written with the version above
+                if data is None:
                     conn.execute(
                         "DELETE FROM cg_records WHERE case_id = %s AND tbl = %s AND key = %s",
                         (self.case_id, table, doc_id),
@@ -628,10 +708,42 @@ class PostgresCase:
             found = history_words.changes_between(
                 before, dict(snapshot.records), restricted_people=[int(k) for (k,) in hidden if k.isdigit()]
             )
-            for entry in self._gatherer.add(found, time.monotonic()):
-                _append_entry(conn, self.case_id, entry)
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, self.case_id))
+            if found:  # every save's changes, written with the save (gathered only when shown)
+                _append_entry(conn, self.case_id, self.store.machine, found)
         self.version = int(row[0])
+
+    def _write_distribution(self, conn: psycopg.Connection[Any], snapshot: Snapshot) -> None:
+        """A minute-taker's save: only who a meeting's minutes were sent to, through the server's
+        `cg_record_distribution` (a minute-taker may write nothing else)."""
+        if conn.closed:
+            raise psycopg.OperationalError("the connection is closed")
+        meetings = {key: data for (table, key), data in snapshot.records.items() if table == "meetings"}
+        others = [table for (table, _key) in snapshot.records if table != "meetings"]
+        if others or any(data is None for data in meetings.values()):
+            raise StoreError(
+                f"Your sign-in may record only who the minutes of case {self.case_id} were sent to: not saved."
+            )
+        items = [item for item in (snapshot.summary.report_items if snapshot.summary else ())
+                 if item.get("kind") == report.ReportKind.MINUTES_NOT_SENT.value]  # fmt: skip
+        with conn.transaction():
+            before = _stored_keys(conn, self.case_id, [("meetings", key) for key in meetings])
+            for key, data in meetings.items():
+                assert data is not None
+                old = before.get(("meetings", key), {})
+                found = history_words.record_changes("meetings", key, old, data)
+                row = conn.execute(
+                    "SELECT cg_record_distribution(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (self.case_id, key, Jsonb(data.get("distribution", [])), Jsonb(items),
+                     Jsonb([c.to_json() for c in found if c.path.startswith(f"meetings[{key}].distribution")]),
+                     self.version, uuid.uuid4().hex, self.store.machine),
+                ).fetchone()  # fmt: skip
+                if not row or row[0] is None:
+                    latest = conn.execute(
+                        "SELECT version, updated_by FROM cg_cases WHERE id = %s", (self.case_id,)
+                    ).fetchone()
+                    raise StaleVersion(self.case_id, self.version, int(latest[0]) if latest else 0,
+                                       str(latest[1]) if latest else "")  # fmt: skip
+                self.version = int(row[0])
 
     # ----- the journal, when the connection is lost ---------------------------------------------
     def _set_state(self, state: str) -> None:
@@ -704,7 +816,7 @@ class PostgresCase:
         found = False
         with contextlib.suppress(psycopg.Error):
             for note in self._conn.notifies(timeout=0.001, stop_after=100):
-                if note.payload == self.case_id:
+                if note.channel == self._channel:
                     found = True
         return found
 
@@ -726,14 +838,7 @@ class PostgresCase:
         self._closed.set()
         with contextlib.suppress(Exception):
             if not self.read_only and not self._conn.closed:
-                with self._write_lock, self._conn.transaction():
-                    for entry in self._gatherer.flush():
-                        _append_entry(self._conn, self.case_id, entry)
-                with self._conn.transaction():
-                    self._conn.execute(
-                        "DELETE FROM cg_holders WHERE case_id = %s AND backend_pid = pg_backend_pid()", (self.case_id,)
-                    )
-                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+                self._conn.execute("SELECT cg_release_lock(%s)", (self.case_id,))
         with contextlib.suppress(Exception):
             self._conn.close()
 
