@@ -103,3 +103,8 @@ def drop_templates() -> None:
         return
     with contextlib.suppress(psycopg.Error), admin() as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_template)))
+
+
+def ensure_logins() -> None:
+    """The test sign-ins exist on the server (they are made with the template database)."""
+    _setup_template()
