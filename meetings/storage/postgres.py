@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import socket
 import threading
 import time
@@ -423,11 +424,35 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 
 
 def _cannot_connect(problem: Exception) -> str:
-    text = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
-    if "password" in text.lower() and "authentication" in text.lower():
-        return "the server refused the sign-in (check the user name and password)."
-    if "does not exist" in text:
-        return text + "."
+    """Why a connection was refused, in words: the server's message names a role or a database (never
+    a password), and says which of these it is."""
+    text = str(problem).strip()
+    first = text.splitlines()[0] if text else type(problem).__name__
+
+    def named(kind: str) -> str:
+        found = re.search(kind + r' "([^"]*)"', first)
+        return found.group(1) if found else ""
+
+    if "is not permitted to log in" in first:
+        role = named("role")
+        return (
+            f"the role {role} may not sign in (it was made without LOGIN). Sign in as a login of your own, or, if "
+            f"{role} is meant to sign in, a superuser runs: ALTER ROLE {role} LOGIN."
+        )
+    if "authentication failed" in first or "no password supplied" in first or "pg_hba.conf" in first:
+        return (
+            "the server refused the sign-in (check the user name and password, or ask IT whether pg_hba.conf "
+            "lets this login connect from this computer)."
+        )
+    if "does not exist" in first and named("database"):
+        return f"there is no database {named('database')} on that server (check its name in the address)."
+    if "does not exist" in first and named("role"):
+        return f"there is no login {named('role')} on that server (check the user name in the address)."
+    if "permission denied for database" in first:
+        return (
+            f"the login may not connect to the database {named('database')} (only coregroup's roles and its owner "
+            "may: ask IT to add you with `coregroup staff add`)."
+        )
     return "the server did not answer (is it running, and is this computer allowed to connect?)."
 
 
