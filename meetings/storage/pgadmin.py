@@ -338,12 +338,18 @@ def import_case(
     # Until migration V2 (and import_data's `team`) is merged: the case is written, then put in the team.
     case = importer(data, replace=replace)
     if team is not None:
-        with store._db() as conn:
-            conn.execute(
-                "UPDATE cg_cases SET team = %s, allocated_to = CASE WHEN cg_is('coregroup_social_worker') "
-                "THEN allocated_to ELSE '{}' END WHERE id = %s",
-                (team, case.id),
-            )
+        try:
+            with store._db() as conn:
+                conn.execute(
+                    "UPDATE cg_cases SET team = %s, allocated_to = CASE WHEN cg_is('coregroup_social_worker') "
+                    "THEN allocated_to ELSE '{}' END WHERE id = %s",
+                    (team, case.id),
+                )
+        except psycopg.errors.InsufficientPrivilege:
+            raise StoreError(
+                f"Case {case.id} was imported, but your sign-in may not put it in {team}: a team manager or the "
+                f"store's owner may (coregroup allocate {case.id} --team {_quoted(team)} --to LOGIN)."
+            ) from None
     return case
 
 
@@ -405,7 +411,7 @@ def _require_staff_admin(conn: Conn) -> None:
     if not is_owner(conn):
         owner = _one(conn, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('cg_staff')")
         raise StoreError(
-            f"Staff are added and removed by the store's owner ({owner}): sign in as it "
+            f"Staff are listed, added and removed by the store's owner ({owner}): sign in as it "
             f"(--store postgresql://{owner}@HOST/DATABASE). Nothing was changed."
         )
 
