@@ -349,7 +349,7 @@ def test_a_manager_reads_every_case_of_the_team_and_allocates_but_cannot_edit(te
 def test_a_reader_reads_and_changes_nothing(team: str, tmp_path: Path) -> None:
     reader = as_user(team, "reader", tmp_path)
     assert reader.export_data(CASE)["id"] == CASE
-    with pytest.raises(StoreError, match="Only a team manager may allocate"):
+    with pytest.raises(StoreError, match="Only a team manager or the store.s owner may allocate"):
         reader.allocate(CASE, ["cgtest_reader"])
     with psycopg.connect(url_for(team, "reader"), autocommit=True) as conn:
         for statement in (
@@ -449,12 +449,12 @@ def test_migrate_copies_every_case_both_ways_and_checks_them(
     for n in range(3):
         folder.import_data({**DEMO, "id": f"MOVE-{n:04d}"})
     capsys.readouterr()
-    assert main(["migrate", "--from", str(folder.root), "--to", pg.url]) == 0
+    assert main(["migrate", "--from", str(folder.root), "--to", pg.url, "--team", "A"]) == 0
     out = capsys.readouterr().out
     assert out.count("copied and checked") == 4  # three lines and the count
     for n in range(3):
         assert pg.export_data(f"MOVE-{n:04d}") == folder.export_data(f"MOVE-{n:04d}")
-    assert main(["migrate", "--from", str(folder.root), "--to", pg.url]) == 0  # again: nothing to do
+    assert main(["migrate", "--from", str(folder.root), "--to", pg.url, "--team", "A"]) == 0  # again: nothing to do
     assert capsys.readouterr().out.count("already copied, identical") == 3
     back = tmp_path / "back"
     assert main(["migrate", "--from", pg.url, "--to", str(back)]) == 0
@@ -482,7 +482,7 @@ def test_migrate_goes_on_after_a_kill(pg: PostgresStore, tmp_path: Path, capsys:
     assert child.returncode == -signal.SIGKILL
     assert child.stdout.count("copied and checked") == 2
     capsys.readouterr()
-    assert main(["migrate", "--from", str(folder.root), "--to", pg.url]) == 0
+    assert main(["migrate", "--from", str(folder.root), "--to", pg.url, "--team", "A"]) == 0
     out = capsys.readouterr().out
     assert out.count("already copied, identical") == 2  # the two copied before the kill
     assert {s.id for s in pg.list_cases()} == {CASE} | {f"MOVE-{n:04d}" for n in range(5)}

@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -31,11 +31,13 @@ from meetings.session import CaseSession
 from meetings.storage.base import CaseStore, StoreError, use_settings
 from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
-from meetings.storage.exchange import export_text, import_case_file
+from meetings.storage.exchange import export_text, import_case_file, read_case_file
 from meetings.storage.files import atomic_write, os_error_words, remove_stale_temps
 from meetings.storage.store import Store
 
 DEMO_FILE = "demo/demo-case.json"
+ROLE_PASSWORD_ENV = "COREGROUP_ROLE_PASSWORD"
+ROLE_NAMES = ("social_worker", "minute_taker", "manager", "readonly")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     p_import = sub.add_parser("import", help="add a case from a JSON case file")
     p_import.add_argument("file", type=Path)
     p_import.add_argument("--replace", action="store_true", help="overwrite a case with the same id")
+    p_import.add_argument("--team", help="a team's store on PostgreSQL: the team the case belongs to (needed unless "
+                          "you are a social worker listed in a team: the case is then yours, in your team)")  # fmt: skip
     p_export = sub.add_parser("export", help="write a case to a JSON case file")
     p_export.add_argument("case_id")
     p_export.add_argument("--out", type=Path, required=True, help="the file to write ('-' for standard output)")
@@ -171,13 +175,53 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_migrate.add_argument("--from", dest="source", required=True, metavar="DIR|URL")
     p_migrate.add_argument("--to", dest="target", required=True, metavar="DIR|URL")
-    p_db = sub.add_parser("db", help="set up or upgrade the team's PostgreSQL store (for the council's IT team)")
-    p_db.add_argument("action", choices=["upgrade", "version"])
-    p_alloc = sub.add_parser("allocate", help="allocate a case to social workers (a team manager, on PostgreSQL)")
+    p_migrate.add_argument("--team", help="to a team's store on PostgreSQL: the team the cases belong to there "
+                           "(needed unless you are a social worker listed in a team there)")  # fmt: skip
+    p_db = sub.add_parser(
+        "db",
+        help="set up, upgrade or check the team's PostgreSQL store (for the council's IT team)",
+        description="init: as an administrator of the server (a superuser, or a role with CREATEDB and CREATEROLE), "
+        "with --store the administrator's address (e.g. postgresql://postgres@HOST/postgres): create the owner role "
+        "and the database, and set it up as that owner; again, it changes nothing. upgrade: apply what a new release "
+        "of coregroup needs, as the database's owner (--store the team's database). version: say where the database "
+        "is and what an upgrade would apply; changes nothing.",
+    )
+    p_db.add_argument("action", choices=["init", "upgrade", "version"])
+    p_db.add_argument("--database", default="coregroup", help="init: the database to create (default: coregroup)")
+    p_db.add_argument("--owner", default="coregroup_owner",
+                      help="init: the role that owns it and applies upgrades (default: coregroup_owner)")  # fmt: skip
+    p_db.add_argument("--password", action="store_true", help="init: give the owner a password, asked for at a "
+                      f"prompt (or taken from {ROLE_PASSWORD_ENV}); never on the command line")  # fmt: skip
+    p_staff = sub.add_parser(
+        "staff",
+        help="who works in the team's PostgreSQL store: their login, role and team (the store's owner)",
+        description="Run as the store's owner (--store postgresql://OWNER@HOST/DATABASE). Role memberships belong to "
+        "the whole server; the team, and being listed at all, to this database.",
+    )
+    staff_sub = p_staff.add_subparsers(dest="staff_action", metavar="ACTION", required=True)
+    p_staff_add = staff_sub.add_parser(
+        "add", help="a person: their login (made if missing), exactly one coregroup role, and their team"
+    )
+    p_staff_add.add_argument("login")
+    p_staff_add.add_argument("--role", required=True, metavar="|".join(ROLE_NAMES),
+                             help="social_worker (chairs too), minute_taker, manager or readonly")  # fmt: skip
+    p_staff_add.add_argument("--team", required=True, help='e.g. "North team"')
+    p_staff_add.add_argument("--password", action="store_true", help="give a new login a password (or a new one), "
+                             f"asked for at a prompt or taken from {ROLE_PASSWORD_ENV}")  # fmt: skip
+    staff_sub.add_parser("list", help="everyone listed in the store: login, role, team")
+    p_staff_remove = staff_sub.add_parser(
+        "remove",
+        help="take a person out of the store (their listing, coregroup roles and allocations; the login is kept)",
+    )
+    p_staff_remove.add_argument("login")
+    p_alloc = sub.add_parser(
+        "allocate",
+        help="allocate a case to social workers, or move it to a team (a team manager or the owner, on PostgreSQL)",
+    )
     p_alloc.add_argument("case_id")
-    p_alloc.add_argument("--to", dest="logins", action="append", required=True, metavar="LOGIN",
-                         help="a social worker's or chair's sign-in (repeatable)")  # fmt: skip
-    p_alloc.add_argument("--team", help="move the case to this team too")
+    p_alloc.add_argument("--to", dest="logins", action="append", default=[], metavar="LOGIN",
+                         help="a social worker's or chair's sign-in, listed in the case's team (repeatable)")  # fmt: skip
+    p_alloc.add_argument("--team", help="move the case to this team (the store's owner; a manager within their team)")
     sub.add_parser("demo", help="open the app on a throwaway store holding the fictional demo case")
     sub.add_parser("where", help="print where the case store is")
     return parser
@@ -240,6 +284,12 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "migrate":
         return _migrate(args, out)
+    if args.command in ("db", "staff"):
+        if not is_url(spec):
+            raise StoreError(
+                f"`coregroup {args.command}` is for a team's store on PostgreSQL (give --store postgresql://...)."
+            )
+        return _db(spec, args, out) if args.command == "db" else _staff(spec, args, out)
     store = open_store(spec)
     try:
         return _run_on(store, args, out, err)
@@ -249,8 +299,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Console) -> int:
-    if args.command == "db":
-        return _db(store, args, out)
     if args.command in ("encrypt", "passphrase", "restore") and not isinstance(store, Store):
         raise StoreError(
             f"`coregroup {args.command}` is for a store of files. {store.describe().capitalize()} is kept safe by "
@@ -270,8 +318,17 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
     if args.command == "cases":
         _print_cases(store, args)
     elif args.command == "import":
-        case = import_case_file(store, args.file, replace=args.replace)
-        out.print(f"Imported case {case.id} ({case.child_names()}) into {_where(store)}", soft_wrap=True)
+        if isinstance(store, PostgresStore):
+            from meetings.storage import pgadmin
+
+            team = _team_for_import(store, args.team, "import")
+            case = pgadmin.import_case(store, read_case_file(args.file), replace=args.replace, team=team)
+        elif args.team is not None:
+            raise StoreError("--team is for a team's store on PostgreSQL: a store of files is one person's.")
+        else:
+            case = import_case_file(store, args.file, replace=args.replace)
+        in_team = f", in {args.team}" if args.team is not None else ""
+        out.print(f"Imported case {case.id} ({case.child_names()}) into {_where(store)}{in_team}", soft_wrap=True)
     elif args.command == "export":
         text = export_text(store.export_data(args.case_id))
         if isinstance(store, Store) and store.encrypted:
@@ -312,8 +369,14 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
     elif args.command == "allocate":
         if not isinstance(store, PostgresStore):
             raise StoreError("Cases are allocated in a team's store on PostgreSQL; a store of files is one person's.")
+        if not args.logins and args.team is None:
+            raise StoreError(
+                "Say who the case is allocated to (--to LOGIN, repeatable), or which team it moves to (--team TEAM)."
+            )
         store.allocate(args.case_id, args.logins, team=args.team)
-        out.print(f"Case {args.case_id} is allocated to {', '.join(args.logins)}.", soft_wrap=True)
+        said = [f"allocated to {', '.join(dict.fromkeys(args.logins))}"] if args.logins else []
+        said += [f"in {args.team}"] if args.team is not None else []
+        out.print(f"Case {args.case_id} is {' and '.join(said)}.", soft_wrap=True)
     return 0
 
 
@@ -689,11 +752,25 @@ def _migrate(args: argparse.Namespace, out: Console) -> int:
     from meetings.storage.moving import copy_cases
 
     source, target = open_store(args.source), open_store(args.target)
-    _unlock(source, Console(stderr=True, highlight=False, markup=False), ask=True)
-    _unlock(target, Console(stderr=True, highlight=False, markup=False), ask=True)
     all_well = True
     try:
-        for well, line in copy_cases(source, target):
+        _unlock(source, Console(stderr=True, highlight=False, markup=False), ask=True)
+        _unlock(target, Console(stderr=True, highlight=False, markup=False), ask=True)
+        importer = None
+        if isinstance(target, PostgresStore):
+            from meetings.storage import pgadmin
+
+            team = _team_for_import(target, args.team, "migrate")
+            pg_target = target
+
+            def importer(data: Any) -> object:
+                return pgadmin.import_case(pg_target, data, team=team, event="migrated")
+
+        elif args.team is not None:
+            raise StoreError(
+                "--team is for moving cases to a team's store on PostgreSQL: a store of files has no teams."
+            )
+        for well, line in copy_cases(source, target, importer=importer):
             all_well = all_well and well
             out.print(line, soft_wrap=True)
     finally:
@@ -703,16 +780,118 @@ def _migrate(args: argparse.Namespace, out: Console) -> int:
     return 0 if all_well else 1
 
 
-def _db(store: CaseStore, args: argparse.Namespace, out: Console) -> int:
-    if not isinstance(store, PostgresStore):
-        raise StoreError("`coregroup db` is for a team's store on PostgreSQL (give --store postgresql://...).")
-    if args.action == "upgrade":
-        applied = store.upgrade()
-        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}"
-                  + (f" (applied {', '.join(map(str, applied))})." if applied else " (nothing to apply)."),
-                  soft_wrap=True)  # fmt: skip
-    else:
-        out.print(f"{store.describe().capitalize()} is at version {store.schema_version()}.", soft_wrap=True)
+def _team_for_import(store: PostgresStore, team: str | None, command: str) -> str | None:
+    """The team cases brought in belong to: --team, else the signed-in social worker's own (None)."""
+    from meetings.storage import pgadmin
+
+    if team is not None:
+        return pgadmin.check_team(team)
+    if pgadmin.own_team(store) is None:
+        raise StoreError(
+            f"Give the team the cases belong to: coregroup {command} ... --team TEAM. You are signed in as "
+            f"{store.user}, who is not a social worker listed in a team of {store.describe()}, so the cases would "
+            "belong to no team, and nobody could be allocated them. Nothing was changed."
+        )
+    return None
+
+
+def _role_password(who: str) -> str:
+    """A role's new password: from COREGROUP_ROLE_PASSWORD, or typed twice at a prompt (never an argument)."""
+    if os.environ.get(ROLE_PASSWORD_ENV):
+        return os.environ[ROLE_PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise StoreError(
+            f"Give the password of {who} in {ROLE_PASSWORD_ENV}, or run the command on a terminal to be asked for it."
+        )
+    first = getpass.getpass(f"A password for {who}: ")
+    if not first or getpass.getpass("The same password again: ") != first:
+        raise StoreError("The two passwords were not the same (or empty): nothing was changed.")
+    return first
+
+
+def _db(url: str, args: argparse.Namespace, out: Console) -> int:
+    """`coregroup db init|upgrade|version`: the IT team's commands; `version` changes nothing."""
+    from meetings.storage import pgadmin
+    from meetings.storage.pgschema import LATEST
+
+    where = PostgresStore.where_of(url)
+    if args.action == "init":
+        password = (lambda: _role_password(args.owner)) if args.password else None
+        changed = False
+        for step in pgadmin.init(url, database=args.database, owner=args.owner, password=password):
+            changed = changed or step.changed
+            out.print(step.words, soft_wrap=True)
+        team_store = pgadmin.address(url, dbname=args.database, user=args.owner)
+        if not changed:
+            out.print(f"Nothing was changed: the team's store {args.database} was already set up.")
+        out.print(
+            f"Next, as the owner, add each person: coregroup --store {team_store} staff add LOGIN "
+            f"--role {'|'.join(ROLE_NAMES)} --team TEAM",
+            soft_wrap=True,
+        )
+        return 0
+    if args.action == "version":
+        with pgadmin.connect(url) as conn:
+            status = pgadmin.schema_status(conn)
+        if status.newer:
+            out.print(f"The team's store at {where} is at version {status.version}: set up by a newer release of "
+                      f"coregroup (this one knows up to {LATEST}). Install the newer release.", soft_wrap=True)  # fmt: skip
+            return 1
+        out.print(f"The team's store at {where} is at version {status.version}"
+                  + (" (not set up)." if status.version == 0 else "."), soft_wrap=True)  # fmt: skip
+        if status.pending:
+            out.print("Not applied yet (`coregroup db upgrade`, as the database's owner, applies them):")
+            for version, words in status.pending:
+                out.print(f"  {version}: {words}", soft_wrap=True)
+        else:
+            out.print(f"Nothing to apply: {LATEST} is the latest this release knows.")
+        return 0
+    before, applied_by, no_team = pgadmin.upgrade(url)
+    version = before.pending[-1][0] if before.pending else before.version
+    applied = ", ".join(str(v) for v, _ in before.pending)
+    out.print(f"The team's store at {where} is at version {version}"
+              + (f" (applied {applied}, as {applied_by})." if applied else " (nothing to apply)."),
+              soft_wrap=True)  # fmt: skip
+    if no_team:
+        out.print(
+            f"{no_team} case(s) belong to no team, and only the owner can see them: allocate them: "
+            "coregroup allocate CASE --team TEAM --to LOGIN",
+            soft_wrap=True,
+        )
+    return 0
+
+
+def _staff(url: str, args: argparse.Namespace, out: Console) -> int:
+    """`coregroup staff add|list|remove`: run by the store's owner."""
+    from meetings.storage import pgadmin
+
+    if args.staff_action == "add" and args.role not in ROLE_NAMES:
+        raise StoreError(f"There is no role {args.role!r}: choose one of {', '.join(ROLE_NAMES)}. Nothing was changed.")
+    password = _role_password(args.login) if args.staff_action == "add" and args.password else None
+    with pgadmin.connect(url) as conn:
+        if args.staff_action == "add":
+            for line in pgadmin.staff_add(conn, args.login, args.role, args.team, password=password):
+                out.print(line, soft_wrap=True)
+        elif args.staff_action == "remove":
+            for line in pgadmin.staff_remove(conn, args.login):
+                out.print(line, soft_wrap=True)
+        else:
+            listed, others = pgadmin.staff_list(conn)
+            rows = [("login", "role", "team")] + [
+                (m.login + ("" if m.exists else " (no such login)") + ("" if m.can_login or not m.exists else
+                 " (may not sign in)"), m.role_words(), m.team) for m in listed
+            ]  # fmt: skip
+            widths = [max(len(r[i]) for r in rows) for i in range(2)]
+            for login, role, team in rows:
+                out.print(f"{login:<{widths[0]}}  {role:<{widths[1]}}  {team}".rstrip(), soft_wrap=True)
+            if not listed:
+                out.print("(nobody is listed yet: coregroup staff add LOGIN --role ROLE --team TEAM)")
+            if others:
+                out.print(
+                    "In coregroup's roles on this server but not listed here (they see nothing of this store): "
+                    + ", ".join(f"{m.login} ({m.role_words()})" for m in others),
+                    soft_wrap=True,
+                )
     return 0
 
 

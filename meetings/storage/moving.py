@@ -8,15 +8,20 @@ step, and a case already in the target, identical, is skipped when the move is r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..domain.schema import InvalidRecord
 from .base import CaseStore, StoreError
 
 
-def copy_cases(source: CaseStore, target: CaseStore) -> Iterator[tuple[bool, str]]:
+def copy_cases(
+    source: CaseStore, target: CaseStore, *, importer: Callable[[Any], object] | None = None
+) -> Iterator[tuple[bool, str]]:
     """Copy every case of `source` to `target`, saying what happened to each in a line; the last
-    line counts them. Each line comes with whether all is well. A case that differs in the target is left alone and named, never overwritten."""
+    line counts them. Each line comes with whether all is well. A case that differs in the target is left alone and named, never overwritten.
+
+    `importer` writes a case into the target (a team's store: in which team); else its `import_data`."""
     copied = skipped = differ = failed = 0
     for summary in source.list_cases():
         case_id = summary.id
@@ -35,7 +40,7 @@ def copy_cases(source: CaseStore, target: CaseStore) -> Iterator[tuple[bool, str
                     yield False, (f"{case_id}: NOT copied: the target already holds a different version of this case. "
                            "Compare the two (`coregroup export`) and import the right one with --replace.")  # fmt: skip
                 continue
-            target.import_data(data)
+            (importer or target.import_data)(data)
             if target.export_data(case_id) != data:
                 failed += 1
                 yield False, f"{case_id}: copied, but the copy does not match the source when exported: check it"

@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import re
 import socket
 import threading
 import uuid
@@ -373,16 +374,65 @@ class PostgresStore:
 
     # ----- allocation (a team manager's) ------------------------------------------------------
     def allocate(self, case_id: str, logins: list[str], *, team: str | None = None) -> None:
+        """Allocate a case to `logins` (social workers and chairs of its team), and/or move it to
+        `team` (no logins: the case keeps its allocation, who must be of the new team too). A team
+        manager allocates within their own team; the store's owner may do anything. Each login is
+        checked first (it signs in on this server, is a coregroup social worker, is listed in the
+        case's team here), and what is wrong is said in words; nothing is changed then."""
+        from .pgadmin import allocation_problems, is_owner
+
         check_case_id(case_id)
+        logins = list(dict.fromkeys(logins))
+        what = "allocate" if not team else ("move" if not logins else "allocate and move")
+        done_words = {"allocate": "allocated", "move": "moved", "allocate and move": "allocated or moved"}[what]
         try:
-            with self._db() as conn:
+            with self._db() as conn, conn.transaction():
+                owner = is_owner(conn)
+                row = conn.execute(
+                    "SELECT pg_has_role(current_user, 'coregroup_manager', 'MEMBER'), "
+                    "(SELECT team FROM cg_staff WHERE login = current_user)"
+                ).fetchone()
+                manager, my_team = (bool(row[0]), row[1] or "") if row else (False, "")
+                if not (owner or manager):
+                    raise StoreError(
+                        f"Only a team manager or the store's owner may {what} case {case_id}"
+                        + (" to another team" if team and not logins else "")
+                        + f"; {self.user} is neither. Nothing was changed."
+                    )
+                case = conn.execute("SELECT team, allocated_to FROM cg_cases WHERE id = %s", (case_id,)).fetchone()
+                if case is None:
+                    raise StoreError(f"There is no case {case_id} in {self.describe()} that you may allocate.")
+                new_team = team if team is not None else str(case[0])
+                if not new_team:
+                    raise StoreError(
+                        f"Case {case_id} belongs to no team yet: give its team too (--team TEAM). Nothing was changed."
+                    )
+                if not owner and new_team != my_team:
+                    raise StoreError(
+                        f"Case {case_id} was not moved to {new_team}: a team manager allocates cases within their "
+                        f"own team ({my_team or 'you are listed in none'}); the store's owner may move a case to "
+                        "another team. Nothing was changed."
+                    )
+                problems = allocation_problems(conn, logins or list(case[1]), new_team)
+                if problems:
+                    if not logins:
+                        problems.append(f"Give the social workers of {new_team} who take the case on: --to LOGIN.")
+                    raise StoreError(f"Case {case_id} was not {done_words}; nothing was changed. " + " ".join(problems))
                 done = conn.execute(
-                    "UPDATE cg_cases SET allocated_to = %s::name[], team = coalesce(%s, team) WHERE id = %s "
+                    "UPDATE cg_cases SET allocated_to = coalesce(%s::name[], allocated_to), team = %s WHERE id = %s "
                     "RETURNING id",
-                    (logins, team, case_id),
+                    (logins or None, new_team, case_id),
                 ).fetchone()
         except psycopg.errors.InsufficientPrivilege:
-            raise StoreError(f"Only a team manager may allocate case {case_id}: nothing was changed.") from None
+            raise StoreError(
+                f"Only a team manager (of the case's team) or the store's owner may {what} case {case_id}: the database "
+                "refused it. Nothing was changed."
+            ) from None
+        except psycopg.errors.CheckViolation:
+            raise StoreError(
+                f"The database refused to {what} case {case_id}: each login must be a social worker listed in the "
+                "case's team (coregroup staff list). Nothing was changed."
+            ) from None
         if done is None:
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may allocate.")
 
@@ -499,11 +549,35 @@ def _first_line(problem: psycopg.Error) -> str:
 
 
 def _cannot_connect(problem: Exception) -> str:
-    text = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
-    if "password" in text.lower() and "authentication" in text.lower():
-        return "the server refused the sign-in (check the user name and password)."
-    if "does not exist" in text:
-        return text + "."
+    """Why a connection was refused, in words: the server's message names a role or a database (never
+    a password), and says which of these it is."""
+    text = str(problem).strip()
+    first = text.splitlines()[0] if text else type(problem).__name__
+
+    def named(kind: str) -> str:
+        found = re.search(kind + r' "([^"]*)"', first)
+        return found.group(1) if found else ""
+
+    if "is not permitted to log in" in first:
+        role = named("role")
+        return (
+            f"the role {role} may not sign in (it was made without LOGIN). Sign in as a login of your own, or, if "
+            f"{role} is meant to sign in, a superuser runs: ALTER ROLE {role} LOGIN."
+        )
+    if "authentication failed" in first or "no password supplied" in first or "pg_hba.conf" in first:
+        return (
+            "the server refused the sign-in (check the user name and password, or ask IT whether pg_hba.conf "
+            "lets this login connect from this computer)."
+        )
+    if "does not exist" in first and named("database"):
+        return f"there is no database {named('database')} on that server (check its name in the address)."
+    if "does not exist" in first and named("role"):
+        return f"there is no login {named('role')} on that server (check the user name in the address)."
+    if "permission denied for database" in first:
+        return (
+            f"the login may not connect to the database {named('database')} (only coregroup's roles and its owner "
+            "may: ask IT to add you with `coregroup staff add`)."
+        )
     return "the server did not answer (is it running, and is this computer allowed to connect?)."
 
 
