@@ -465,7 +465,9 @@ MIGRATE_AND_DIE = """
 import sys
 from meetings.storage.choose import open_store
 from meetings.storage.moving import copy_cases
-for n, (well, line) in enumerate(copy_cases(open_store(sys.argv[1]), open_store(sys.argv[2]))):
+target = open_store(sys.argv[2])
+into_a = lambda data: target.import_data(data, team="A", event="migrated")
+for n, (well, line) in enumerate(copy_cases(open_store(sys.argv[1]), target, importer=into_a)):
     print(line, flush=True)
     if n == 1:
         import os, signal

@@ -19,7 +19,6 @@ databases and teams, never anything of a case.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -332,25 +331,7 @@ def import_case(
     store: PostgresStore, data: Any, *, replace: bool = False, team: str | None = None, event: str = "imported"
 ) -> Case:
     """A case into the team's store, in `team` (else the importing social worker's own)."""
-    importer: Callable[..., Case] = store.import_data
-    if "team" in inspect.signature(importer).parameters:
-        return importer(data, replace=replace, team=team, event=event)
-    # Until migration V2 (and import_data's `team`) is merged: the case is written, then put in the team.
-    case = importer(data, replace=replace)
-    if team is not None:
-        try:
-            with store._db() as conn:
-                conn.execute(
-                    "UPDATE cg_cases SET team = %s, allocated_to = CASE WHEN cg_is('coregroup_social_worker') "
-                    "THEN allocated_to ELSE '{}' END WHERE id = %s",
-                    (team, case.id),
-                )
-        except psycopg.errors.InsufficientPrivilege:
-            raise StoreError(
-                f"Case {case.id} was imported, but your sign-in may not put it in {team}: a team manager or the "
-                f"store's owner may (coregroup allocate {case.id} --team {_quoted(team)} --to LOGIN)."
-            ) from None
-    return case
+    return store.import_data(data, replace=replace, team=team, event=event)
 
 
 def allocation_problems(conn: Conn, logins: list[str], team: str) -> list[str]:
