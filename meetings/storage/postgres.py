@@ -387,6 +387,8 @@ class PostgresStore:
         done_words = {"allocate": "allocated", "move": "moved", "allocate and move": "allocated or moved"}[what]
         try:
             with self._db() as conn, conn.transaction():
+                # The history entry the server makes of an allocation says from which machine.
+                conn.execute("SELECT set_config('coregroup.machine', %s, true)", (self.machine,))
                 owner = is_owner(conn)
                 row = conn.execute(
                     "SELECT pg_has_role(current_user, 'coregroup_manager', 'MEMBER'), "
