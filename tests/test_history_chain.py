@@ -147,6 +147,19 @@ def test_a_truncated_history_is_found(store: Store, capsys: pytest.CaptureFixtur
     assert code == 1
     assert f"The history of case {CASE} is not as this store wrote it" in words
     assert "ends at entry 3" in words and "records 4 entries: the last one was removed" in words
+    # Shown without --verify, the history says so too.
+    assert main(["--store", str(store.root), "history", CASE]) == 0
+    warned = " ".join(capsys.readouterr().err.split())
+    assert warned.startswith("coregroup: warning: The history of case DEMO-0001 is not as this store wrote it")
+
+
+def test_a_cut_is_not_hidden_by_the_saves_after_it(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    saved_three_times(store)
+    history_file(store).write_bytes(b"".join(lines_of(store)[:-1]))
+    with store.open(CASE) as case_file:
+        case_file.save(dataclasses.replace(case_file.case.actions[3], owner="Zephyr Placeholder"))
+    code, words = verify(store, capsys)
+    assert code == 1 and "1 entry was removed before entry 4 (" in words
 
 
 def test_an_emptied_history_is_found(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

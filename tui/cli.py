@@ -676,6 +676,12 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
         entries, show_restricted=args.restricted, person=args.person, since=args.start, until=args.end
     )
     sys.stdout.write("\n".join(lines) + "\n" if lines else f"No changes of case {args.case_id} recorded.\n")
+    check = store.verify_history(args.case_id)
+    if not check.intact:  # what is shown may not be what the store recorded: say so, each time
+        Console(stderr=True, highlight=False, markup=False).print(
+            f"coregroup: warning: {check.words} (`coregroup history {args.case_id} --verify` checks it again.)",
+            soft_wrap=True,
+        )
 
 
 def _verify_history(store: CaseStore, case_id: str) -> int:

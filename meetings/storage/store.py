@@ -438,6 +438,10 @@ class Store:
         tail = history_tail(self.history_path(case_id), cipher)
         recorded = ChainHead.of_tables(tables)
         if recorded is not None:
+            if tail.count < recorded.count or (tail.count == recorded.count and tail.mac != recorded.mac):
+                # Cut, or its last line replaced: chain on from the end the case file knows, so that
+                # the next save does not hide the break (`verify_history` goes on finding it).
+                return recorded, recorded.count
             return tail, recorded.count
         items = history_items(self.history_path(case_id), cipher)
         return tail, next((i for i, (_, item) in enumerate(items) if "mac" in item), len(items))
