@@ -267,13 +267,16 @@ def test_a_torn_last_line_is_not_tampering(store: Store, capsys: pytest.CaptureF
 def test_an_encrypted_store_chains_its_history_and_finds_a_cut(tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     store.import_data(DEMO)
+    with store.open(CASE) as case_file:  # a line written plain, before the store is encrypted
+        case_file.save(dataclasses.replace(case_file.case.actions[4], owner="Zephyr Placeholder"))
     store.start_encryption(PASSPHRASE)
     store.encrypt_files()
     saved_three_times(store)
     assert b"Placeholder" not in history_file(store).read_bytes()
     unlocked = Store(store.root)
     unlocked.unlock(passphrase=PASSPHRASE)
-    assert unlocked.verify_history(CASE).intact
+    check = unlocked.verify_history(CASE)
+    assert check.intact and check.entries == 5
     history_file(store).write_bytes(b"".join(lines_of(store)[:-1]))
     check = unlocked.verify_history(CASE)
     assert not check.intact and "the last one was removed" in check.words

@@ -44,6 +44,11 @@ def copy_cases(source: CaseStore, target: CaseStore) -> Iterator[tuple[bool, str
                 failed += 1
                 yield False, f"{case_id}: copied, but the copy does not match the source when exported: check it"
                 continue
+            check = target.verify_history(case_id)
+            if not check.intact:
+                failed += 1
+                yield False, f"{case_id}: copied, but its history in the target does not check: {check.words}"
+                continue
             copied += 1
             yield True, f"{case_id}: copied and checked"
         except (StoreError, InvalidRecord) as problem:
