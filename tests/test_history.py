@@ -45,6 +45,11 @@ def changes(store: Store) -> list[FieldChange]:
     return [c for entry in Store(store.root).history(DEMO_ID) for c in entry.changes]
 
 
+def saves(store: Store) -> list[HistoryEntry]:
+    """The case's history, read from disk by another Store, without the entries of events (its import)."""
+    return [e for e in Store(store.root).history(DEMO_ID) if not e.event]
+
+
 def change_at(store: Store, path: str) -> FieldChange:
     found = [c for c in changes(store) if c.path == path]
     assert found, f"no change of {path} in {[c.path for c in changes(store)]}"
@@ -54,9 +59,14 @@ def change_at(store: Store, path: str) -> FieldChange:
 # ----- each kind of change, through the store ---------------------------------------------------
 
 
-def test_an_import_adds_no_history_and_exports_the_same_file(store: Store) -> None:
-    assert Store(store.root).history(DEMO_ID) == []
-    assert not history_file(store).exists()
+def test_an_import_records_only_its_receipt_and_exports_the_same_file(store: Store) -> None:
+    [received] = Store(store.root).history(DEMO_ID)
+    assert (received.event, received.who, received.changes, received.imported_by) == (
+        "imported",
+        getpass.getuser(),
+        (),
+        "",
+    )
     assert export_bytes(store.export_data(DEMO_ID)) == DEMO_BYTES  # no "history" key added
 
 
@@ -67,7 +77,7 @@ def test_a_change_to_the_case_details_names_who_when_where_and_the_field(store: 
         case_file.case.lead_social_worker = "Wren Example"
         case_file.save()
     after = dt.datetime.now(dt.UTC)
-    [entry] = Store(store.root).history(DEMO_ID)
+    [entry] = saves(store)
     assert entry.who == getpass.getuser() and entry.machine == socket.gethostname()
     assert entry.at.endswith("Z") and before <= dt.datetime.fromisoformat(entry.at) <= after
     assert entry.changes == (FieldChange("case.lead_social_worker", old, "Wren Example"),)
@@ -80,7 +90,7 @@ def test_adding_editing_and_deleting_a_record_are_each_in_the_history(store: Sto
         case_file.save(added)
         case_file.save(dataclasses.replace(added, status=ActionStatus.IN_PROGRESS))
         case_file.delete(added)
-    entries = Store(store.root).history(DEMO_ID)
+    entries = saves(store)
     assert [[c.path for c in e.changes] for e in entries] == [
         [f"actions[{number}]"],
         [f"actions[{number}].status"],
@@ -121,7 +131,7 @@ def test_a_save_that_changes_nothing_adds_nothing(store: Store) -> None:
     with store.open(DEMO_ID) as case_file:
         case_file.save(case_file.case.actions[0])
         case_file.save()
-    assert Store(store.root).history(DEMO_ID) == []
+    assert saves(store) == []
 
 
 def test_a_restricted_change_stays_restricted_in_the_history(store: Store) -> None:
@@ -169,23 +179,31 @@ def test_a_record_marked_restricted_is_restricted_whole(store: Store) -> None:
 def test_a_new_case_created_records_its_records_as_added(store: Store) -> None:
     fresh = schema.load(Case, {**DEMO, "id": "SAMPLE-2"})
     store.create(fresh).close()
-    paths = [c.path for e in store.history("SAMPLE-2") for c in e.changes]
+    [created] = store.history("SAMPLE-2")
+    paths = [c.path for c in created.changes]
+    assert created.event == "created" and created.who == getpass.getuser()
     assert paths[0] == "case" and f"actions[{fresh.actions[0].number}]" in paths
 
 
-def test_typing_on_in_one_field_is_one_entry_written_first_at_once(store: Store) -> None:
-    """Saves going on in the same field are gathered: the first is on disk at once, the rest are
-    one entry when the case is closed, from the first's new value to the last's."""
+def test_typing_on_in_one_field_is_every_save_on_disk_and_one_line_shown(store: Store) -> None:
+    """Saves going on in the same field are each on disk when `save` returns; the history shows
+    them gathered into one entry, from the first's old value to the last's new one."""
     with store.open(DEMO_ID) as case_file:
         meeting = case_file.case.meetings[0]
         first = meeting.steps[1].notes
         for typed in ("R", "Ro", "Robin", "Robin was seen"):
             meeting.steps[1].notes = typed
             case_file.save(meeting)
-        on_disk = Store(store.root).history(DEMO_ID)
-        assert [(c.old, c.new) for e in on_disk for c in e.changes] == [(first, "R")]
+            assert changes(store)[-1].new == typed  # on disk before the next save
     path = f"meetings[{meeting.number}].steps[1].notes"
-    assert [(c.path, c.old, c.new) for c in changes(store)] == [(path, first, "R"), (path, "R", "Robin was seen")]
+    assert [(c.old, c.new) for c in changes(store)] == [
+        (first, "R"),
+        ("R", "Ro"),
+        ("Ro", "Robin"),
+        ("Robin", "Robin was seen"),
+    ]
+    shown = [line for line in history_lines(Store(store.root).history(DEMO_ID)) if "steps[1].notes" in line]
+    assert len(shown) == 1 and shown[0].startswith(f"  {path}: ") and shown[0].endswith('→ "Robin was seen"')
 
 
 def test_restoring_a_backup_is_in_the_history(store: Store) -> None:
@@ -195,11 +213,14 @@ def test_restoring_a_backup_is_in_the_history(store: Store) -> None:
     store.restore_backup(DEMO_ID)
     last = Store(store.root).history(DEMO_ID)[-1]
     assert [c.path for c in last.changes] == ["case"] and last.who == getpass.getuser()
+    assert last.event == "restored"
 
 
 def test_a_replacing_import_records_what_it_changed(store: Store) -> None:
     store.import_data({**DEMO, "lead_social_worker": "Wren Example"}, replace=True)
     assert (change_at(store, "case.lead_social_worker").new) == "Wren Example"
+    replaced = Store(store.root).history(DEMO_ID)[-1]
+    assert replaced.event == "replaced" and replaced.who == getpass.getuser() and not replaced.imported_by
 
 
 # ----- the history file ---------------------------------------------------------------------------
@@ -250,14 +271,16 @@ def test_the_export_carries_the_history_and_an_import_keeps_it(store: Store, tmp
     with store.open(DEMO_ID) as case_file:
         case_file.save(dataclasses.replace(case_file.case.actions[0], owner="Lee Placeholder"))
     exported = store.export_data(DEMO_ID)
-    assert exported["history"] == [e.to_json() for e in store.history(DEMO_ID)]
+    assert exported["history"] == [e.to_json() for e in saves(store)]  # not this store's receipt of the case
     again = Store(tmp_path / "elsewhere")
     again.import_data(json.loads(export_bytes(exported)))
-    assert again.history(DEMO_ID) == store.history(DEMO_ID)
+    carried, received = again.history(DEMO_ID)
+    assert carried == dataclasses.replace(saves(store)[0], imported_by=getpass.getuser())  # marked as the file's
+    assert received.event == "imported"
     assert export_bytes(again.export_data(DEMO_ID)) == export_bytes(exported)
-    # Imported again over itself: the history is not doubled.
+    # Imported again over itself: the history is not doubled, and the replace is recorded.
     again.import_data(json.loads(export_bytes(exported)), replace=True)
-    assert again.history(DEMO_ID) == store.history(DEMO_ID)
+    assert [e.event for e in again.history(DEMO_ID)] == ["", "imported", "replaced"]
 
 
 @pytest.mark.parametrize(
@@ -323,6 +346,8 @@ async def test_notes_typed_in_a_meeting_step_are_in_the_history_on_disk(store: S
 def test_a_history_that_cannot_be_written_is_written_with_the_next_save(store: Store) -> None:
     """The save is on disk; its history entry, refused by the disk, is not lost: the save says so
     (the writer tries again) and the entry is written with the next save."""
+    aside = history_file(store).with_name("aside")
+    history_file(store).rename(aside)
     history_file(store).mkdir()  # in the way of the history file: it cannot be written
     with store.open(DEMO_ID) as case_file:
         first, second = case_file.case.actions[0], case_file.case.actions[1]
@@ -331,12 +356,14 @@ def test_a_history_that_cannot_be_written_is_written_with_the_next_save(store: S
         with Store(store.root).open(DEMO_ID, read_only=True) as reader:
             assert reader.case.actions[0].owner == "Lee Placeholder"
         history_file(store).rmdir()
+        aside.rename(history_file(store))
         case_file.save(dataclasses.replace(second, owner="Wren Example"))
     assert [c.path for c in changes(store)] == [f"actions[{first.number}].owner", f"actions[{second.number}].owner"]
+    assert Store(store.root).verify_history(DEMO_ID).intact
 
 
 def test_importing_over_a_damaged_case_file_is_in_the_history(store: Store) -> None:
     (store.root / "cases" / f"{DEMO_ID}.json").write_bytes(b"garbage")
     store.import_data(DEMO, replace=True)
-    [entry] = Store(store.root).history(DEMO_ID)
-    assert [c.path for c in entry.changes] == ["case"]
+    [_, entry] = Store(store.root).history(DEMO_ID)
+    assert [c.path for c in entry.changes] == ["case"] and entry.event == "replaced"

@@ -164,7 +164,7 @@ def test_the_history_says_who_changed_what_for_each_kind_of_change(backend: Case
         case_file.delete(person)
         restricted = next(p for p in case_file.case.people if p.restricted)
         case_file.save(dataclasses.replace(restricted, checks_done="A new address (fictional, restricted)."))
-    entries = [e for e in backend.history(CASE) if not e.event]  # the saves (the import is an event before them)
+    entries = [e for e in backend.history(CASE) if not e.event]  # the saves (not the import of the case)
     paths = [[c.path for c in e.changes] for e in entries]
     assert paths[0] == ["case.lead_social_worker"]
     assert paths[1] == [f"actions[{DEMO['actions'][1]['number']}].outcome"]

@@ -6,14 +6,16 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from tui_helpers import DEMO_ID, burst, human, put, wait_until
 
 from meetings.domain.locations import data_dir
 from meetings.storage.base import CaseStore
 from meetings.storage.postgres import PostgresStore
+from meetings.storage.store import Store
 
 DEMO: dict[str, Any] = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
 
@@ -53,3 +55,29 @@ async def test_the_history_tab_shows_who_changed_what_and_hides_restricted_text(
         put(app.screen, "#f-person", "someone-else-entirely")
         await human(pilot, "ctrl+s")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen" and not rows(app))
+
+
+async def test_the_history_tab_shows_events_and_entries_from_a_case_file_apart_and_warns_of_a_break(
+    tmp_path: Path, make_app: Any
+) -> None:
+    store = Store(tmp_path / "store")
+    claimed = {"at": "2026-03-12T10:00:00Z", "who": "kaur", "machine": "laptop-3", "changes": [
+        {"path": "case.lead_social_worker", "old": "", "new": "Wren Example", "restricted": False}]}  # fmt: skip
+    store.import_data({**DEMO, "history": [claimed]})
+    with store.open(DEMO_ID) as case_file:
+        case_file.save(dataclasses.replace(case_file.case.actions[0], owner="Lee Placeholder"))
+    history = store.root / "cases" / f"{DEMO_ID}.history"
+    history.write_bytes(b"".join(history.read_bytes().splitlines(keepends=True)[:-1]))  # the last save cut off
+    app: Any = make_app(store)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "0")
+        await wait_until(pilot, lambda: any("imported" in r[3] for r in rows(app)))
+        shown = rows(app)
+        assert [r[3] for r in shown if r[1] == getpass.getuser()][-1] == "case imported from a case file"
+        [theirs] = [r for r in shown if r[1].startswith("kaur")]
+        who = f"kaur (from a case file imported by {getpass.getuser()}; not recorded by this store)"
+        assert theirs[1:] == [who, "laptop-3", 'case.lead_social_worker: (empty) → "Wren Example"']
+        said = str(app.screen.query_one("#history-filter", Static).render())
+        assert said.startswith(f"Warning: The history of case {DEMO_ID} is not as this store wrote it")

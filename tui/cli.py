@@ -156,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     p_history.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="changes on or before")
     p_history.add_argument("--restricted", action="store_true",
                            help="show restricted text too (it is hidden otherwise, as in the family copy)")  # fmt: skip
+    p_history.add_argument("--verify", action="store_true",
+                           help="check that the history is whole and as the store recorded it, naming the first "
+                           "break; exits 1 if it is not")  # fmt: skip
     p_report = sub.add_parser(
         "report",
         help="the team manager's report: what is overdue or late across every case you may see",
@@ -363,6 +366,8 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
     elif args.command == "reindex":
         out.print(f"Indexed {len(store.rebuild_index())} cases.")
     elif args.command == "history":
+        if args.verify:
+            return _verify_history(store, args.case_id)
         _print_history(store, args)
     elif args.command == "report":
         _print_report(store, args)
@@ -734,6 +739,19 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
         entries, show_restricted=args.restricted, person=args.person, since=args.start, until=args.end
     )
     sys.stdout.write("\n".join(lines) + "\n" if lines else f"No changes of case {args.case_id} recorded.\n")
+    check = store.verify_history(args.case_id)
+    if not check.intact:  # what is shown may not be what the store recorded: say so, each time
+        Console(stderr=True, highlight=False, markup=False).print(
+            f"coregroup: warning: {check.words} (`coregroup history {args.case_id} --verify` checks it again.)",
+            soft_wrap=True,
+        )
+
+
+def _verify_history(store: CaseStore, case_id: str) -> int:
+    """`coregroup history CASE_ID --verify`: whether the history is whole, in words; 1 on a break."""
+    check = store.verify_history(case_id)
+    sys.stdout.write(check.words + "\n")
+    return 0 if check.intact else 1
 
 
 def _print_report(store: CaseStore, args: argparse.Namespace) -> None:

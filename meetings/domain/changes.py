@@ -15,17 +15,27 @@ from .records import COLLECTIONS
 from .schema import InvalidRecord
 
 __all__ = [
+    "EVENTS",
+    "GATHER_SECONDS",
     "HEADER",
     "FieldChange",
+    "HistoryCheck",
     "HistoryEntry",
     "changes_between",
     "changes_of",
+    "event_words",
+    "export_history",
+    "gathered",
     "history_json_schema",
     "history_lines",
     "history_of_file",
     "merged",
     "now_utc",
     "record_changes",
+    "entry_heading",
+    "from_file_words",
+    "stored_entry",
+    "when_words",
 ]
 
 HEADER = "case"  # the table of the case's own details (children, plan, lead social worker ...)
@@ -51,23 +61,56 @@ class FieldChange:
         return cls(str(data["path"]), data.get("old"), data.get("new"), bool(data.get("restricted", False)))
 
 
+#: What a history entry records besides an ordinary save ("" is an ordinary save): the case was
+#: made in the app, came in a case file, was replaced by an import, was put back from its backup,
+#: was deleted, was allocated to workers, or was moved in from another store (`coregroup migrate`).
+EVENTS = ("created", "imported", "replaced", "restored", "deleted", "allocated", "migrated")
+
+_EVENT_WORDS = {
+    "created": "case created",
+    "imported": "case imported from a case file",
+    "replaced": "case replaced by an import",
+    "restored": "case put back from its backup",
+    "deleted": "case deleted",
+    "allocated": "allocated",
+    "migrated": "case moved in from another store",
+}
+
+#: The events that record a store's own receipt of a case (left out of its export: see `export_history`).
+RECEIPTS = ("imported", "migrated")
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One save of a case: who (their sign-in), when (UTC, ISO 8601), from which machine, what changed."""
+    """One save of a case: who (their sign-in), when (UTC, ISO 8601), from which machine, what changed.
+
+    `event` is "" for an ordinary save, else one of EVENTS (it may carry changes too: a replace
+    lists what it changed). `imported_by` non-empty means the entry came in a case file: its `at`,
+    `who` and `machine` are only what the file claims, and `imported_by` is the sign-in that
+    imported it. That is the store's own provenance, never written to a case file."""
 
     at: str
     who: str
     machine: str
     changes: tuple[FieldChange, ...]
-    event: str = ""  # "" for a save; else what happened to the case as a whole (EVENTS)
-    imported_by: str = ""  # set: the entry came in a case file (at, who, machine are its claims)
+    event: str = ""
+    imported_by: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"at": self.at, "who": self.who, "machine": self.machine,
-                                "changes": [c.to_json() for c in self.changes]}  # fmt: skip
+    @property
+    def from_case_file(self) -> bool:
+        """Whether the entry came in a case file (not recorded by this store)."""
+        return bool(self.imported_by)
+
+    def to_json(self, *, provenance: bool = False) -> dict[str, Any]:
+        """The entry as a case file holds it: at, who, machine, changes, and event when there is
+        one. With `provenance`, also `imported_by` when set (as a store keeps it)."""
+        found: dict[str, Any] = {"at": self.at, "who": self.who, "machine": self.machine,
+                                 "changes": [c.to_json() for c in self.changes]}  # fmt: skip
         if self.event:
-            data["event"] = self.event
-        return data
+            found["event"] = self.event
+        if provenance and self.imported_by:
+            found["imported_by"] = self.imported_by
+        return found
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HistoryEntry:
@@ -76,7 +119,49 @@ class HistoryEntry:
             str(data["who"]),
             str(data.get("machine", "")),
             tuple(FieldChange.from_json(c) for c in data.get("changes", ())),
+            str(data.get("event") or ""),
+            str(data.get("imported_by") or ""),
         )
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    """What checking a case's history found: whether it is `intact`, how many `entries` it holds,
+    and a sentence in words naming the first break (which entry, its date, what is wrong), or
+    saying it is whole. Never case data: no names, no notes."""
+
+    intact: bool
+    entries: int
+    words: str
+
+
+def event_words(event: str) -> str:
+    """An event in the chair's words ("case imported from a case file"); "" for an ordinary save."""
+    return _EVENT_WORDS.get(event, event)
+
+
+def from_file_words(entry: HistoryEntry) -> str:
+    """How an entry that came in a case file is marked wherever it is shown ("" for the store's own)."""
+    if not entry.imported_by:
+        return ""
+    return f"(from a case file imported by {entry.imported_by}; not recorded by this store)"
+
+
+def entry_heading(entry: HistoryEntry) -> str:
+    """Who saved an entry, from where, and what happened to the case if it was more than a save:
+    `kaur on laptop-3`, `admin on laptop-1: case imported from a case file`; an entry that came in
+    a case file is marked as only what the file claims."""
+    where = f" on {entry.machine}" if entry.machine else ""
+    what = f": {event_words(entry.event)}" if entry.event else ""
+    mark = from_file_words(entry)
+    return f"{entry.who}{where}{what}" + (f"  {mark}" if mark else "")
+
+
+def export_history(entries: Iterable[HistoryEntry]) -> list[dict[str, Any]]:
+    """A store's history as a case file carries it: the store's provenance (`imported_by`) left
+    out, and so the entry recording this store's own receipt of the case (an import or a
+    migration it recorded itself): a case file with no history comes back out exactly as it went in."""
+    return [e.to_json() for e in entries if not (e.event in RECEIPTS and not e.imported_by)]
 
 
 def now_utc() -> str:
@@ -247,38 +332,53 @@ def merged(older: HistoryEntry, newer: HistoryEntry) -> HistoryEntry:
 
 def history_of_file(raw: Any) -> list[HistoryEntry]:
     """The "history" of a case file (None when it has none), checked: an InvalidRecord naming the
-    first entry or field that is not as the format describes (docs/case-file-format.md)."""
+    first entry or field that is not as the format describes (docs/case-file-format.md). A case
+    file's entries never carry `imported_by`: that is said by the store that imports them."""
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise InvalidRecord("history", "should be a list of saves, oldest first")
-    entries = []
-    for i, item in enumerate(raw):
-        where = f"history[{i}]"
-        if not isinstance(item, dict):
-            raise InvalidRecord(where, "should be an object with at, who, machine and changes")
-        unknown = sorted(set(item) - {"at", "who", "machine", "changes"})
+    return [_checked_entry(item, f"history[{i}]", _FILE_FIELDS) for i, item in enumerate(raw)]
+
+
+_FILE_FIELDS = frozenset({"at", "who", "machine", "changes", "event"})
+_STORED_FIELDS = _FILE_FIELDS | {"imported_by"}
+
+
+def stored_entry(item: Any, where: str = "history") -> HistoryEntry:
+    """One entry as a store keeps it (a case file's fields, and `imported_by`), checked as
+    `history_of_file` checks a case file's."""
+    return _checked_entry(item, where, _STORED_FIELDS)
+
+
+def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntry:
+    if not isinstance(item, dict):
+        raise InvalidRecord(where, "should be an object with at, who, machine and changes")
+    unknown = sorted(set(item) - fields)
+    if unknown:
+        raise InvalidRecord(f"{where}.{unknown[0][:40]}", "is not a field of a history entry")
+    for name in ("at", "who", "machine"):
+        if not isinstance(item.get(name), str):
+            raise InvalidRecord(f"{where}.{name}", "should be text")
+    if _moment(item["at"]) is None:
+        raise InvalidRecord(f"{where}.at", "should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ")
+    if "event" in item and item["event"] not in EVENTS:
+        raise InvalidRecord(f"{where}.event", "should be one of " + ", ".join(EVENTS))
+    if "imported_by" in item and not (isinstance(item["imported_by"], str) and item["imported_by"]):
+        raise InvalidRecord(f"{where}.imported_by", "should be the sign-in that imported the entry")
+    changes = item.get("changes")
+    if not isinstance(changes, list):
+        raise InvalidRecord(f"{where}.changes", "should be a list of changes")
+    for j, change in enumerate(changes):
+        at = f"{where}.changes[{j}]"
+        if not isinstance(change, dict) or not isinstance(change.get("path"), str) or not change["path"]:
+            raise InvalidRecord(at, "should be an object with a path, old, new and restricted")
+        unknown = sorted(set(change) - {"path", "old", "new", "restricted"})
         if unknown:
-            raise InvalidRecord(f"{where}.{unknown[0][:40]}", "is not a field of a history entry")
-        for name in ("at", "who", "machine"):
-            if not isinstance(item.get(name), str):
-                raise InvalidRecord(f"{where}.{name}", "should be text")
-        if _moment(item["at"]) is None:
-            raise InvalidRecord(f"{where}.at", "should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ")
-        changes = item.get("changes")
-        if not isinstance(changes, list):
-            raise InvalidRecord(f"{where}.changes", "should be a list of changes")
-        for j, change in enumerate(changes):
-            at = f"{where}.changes[{j}]"
-            if not isinstance(change, dict) or not isinstance(change.get("path"), str) or not change["path"]:
-                raise InvalidRecord(at, "should be an object with a path, old, new and restricted")
-            unknown = sorted(set(change) - {"path", "old", "new", "restricted"})
-            if unknown:
-                raise InvalidRecord(f"{at}.{unknown[0][:40]}", "is not a field of a change")
-            if not isinstance(change.get("restricted", False), bool):
-                raise InvalidRecord(f"{at}.restricted", "should be true or false")
-        entries.append(HistoryEntry.from_json(item))
-    return entries
+            raise InvalidRecord(f"{at}.{unknown[0][:40]}", "is not a field of a change")
+        if not isinstance(change.get("restricted", False), bool):
+            raise InvalidRecord(f"{at}.restricted", "should be true or false")
+    return HistoryEntry.from_json(item)
 
 
 def _moment(text: str) -> dt.datetime | None:
@@ -303,7 +403,8 @@ def history_json_schema() -> dict[str, Any]:
         },
     }
     return {
-        "description": "every save of the case, oldest first: when (UTC), who, from which machine, what changed",
+        "description": "every save of the case, oldest first: when (UTC), who, from which machine, what changed; "
+        "an entry that records more than a save says what (event)",
         "type": "array",
         "items": {
             "type": "object",
@@ -314,6 +415,11 @@ def history_json_schema() -> dict[str, Any]:
                 "who": {"type": "string"},
                 "machine": {"type": "string"},
                 "changes": {"type": "array", "items": change},
+                "event": {
+                    "description": "only when the entry records more than a save: the case was created, imported, "
+                    "replaced by an import, restored from its backup, deleted, allocated or migrated",
+                    "enum": list(EVENTS),
+                },
             },
         },
     }
@@ -377,6 +483,17 @@ def change_words(change: FieldChange, *, show_restricted: bool = False) -> str:
     return f"{change.path}: {value_words(change.old)} → {value_words(change.new)}"
 
 
+def _local_words(local: dt.datetime) -> str:
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def when_words(at: Any, tz: dt.tzinfo | None = None) -> str:
+    """When a history entry says it was saved, in words (`12 Mar 2026 10:00`, in `tz`, the
+    computer's own time zone if None); "no readable date" if it says no moment."""
+    moment = _moment(at) if isinstance(at, str) else None
+    return _local_words(moment.astimezone(tz)) if moment is not None else "no readable date"
+
+
 def kept_history(
     entries: Iterable[HistoryEntry],
     *,
@@ -400,7 +517,7 @@ def kept_history(
             continue
         if last is not None and (day is None or day > last):
             continue
-        yield (f"{local.day} {local:%b %Y %H:%M}" if local is not None else entry.at), entry
+        yield (_local_words(local) if local is not None else entry.at), entry
 
 
 def history_lines(
@@ -412,13 +529,14 @@ def history_lines(
     until: dt.date | dt.datetime | str | None = None,
     tz: dt.tzinfo | None = None,
 ) -> list[str]:
-    """A case's history in words, oldest first: for each save, a line saying when, who and from
-    which machine, then a line for each change, indented (see `kept_history` for the filter).
-    Restricted values are shown as "(restricted)" unless `show_restricted`."""
+    """A case's history in words, oldest first, saves typed on in the same fields `gathered`: for
+    each entry, a line saying when, who and from which machine (and what happened to the case, for
+    an event; an entry that came in a case file marked as such), then a line for each change,
+    indented (see `kept_history` for the filter). Restricted values are shown as "(restricted)"
+    unless `show_restricted`."""
     lines: list[str] = []
-    for when, entry in kept_history(entries, person=person, since=since, until=until, tz=tz):
-        where = f" on {entry.machine}" if entry.machine else ""
-        lines.append(f"{when}  {entry.who}{where}")
+    for when, entry in kept_history(gathered(entries), person=person, since=since, until=until, tz=tz):
+        lines.append(f"{when}  {entry_heading(entry)}")
         lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in entry.changes)
     return lines
 
@@ -450,71 +568,62 @@ class HistoryFilter:
     def rows(
         self, entries: Iterable[HistoryEntry], *, show_restricted: bool, tz: dt.tzinfo | None = None
     ) -> list[tuple[str, str, str, str]]:
-        """One row per change, newest save first: when, who, machine, the change in words."""
-        kept = list(kept_history(entries, person=self.person, since=self.start, until=self.end, tz=tz))
-        return [
-            (when, entry.who, entry.machine, change_words(change, show_restricted=show_restricted))
-            for when, entry in reversed(kept)
-            for change in entry.changes
-        ]
+        """One row per change, newest save first (saves typed on in the same fields `gathered`):
+        when, who, machine, the change in words. An event is a row of its own, before its changes;
+        an entry that came in a case file says so after who."""
+        kept = list(kept_history(gathered(entries), person=self.person, since=self.start, until=self.end, tz=tz))
+        rows: list[tuple[str, str, str, str]] = []
+        for when, entry in reversed(kept):
+            who = entry.who
+            if entry.imported_by:
+                who += f" {from_file_words(entry)}"
+            if entry.event:
+                rows.append((when, who, entry.machine, event_words(entry.event)))
+            rows.extend(
+                (when, who, entry.machine, change_words(change, show_restricted=show_restricted))
+                for change in entry.changes
+            )
+        return rows
 
 
 # ----- gathering saves that go on changing the same fields ----------------------------------------
 
-#: Saves that only go on changing the same fields (the chair typing on in one step's notes) within
-#: this many seconds of the first are kept as one history entry: the first save is recorded at
-#: once (who changed the field, and when), the rest are gathered and recorded as one entry when a
-#: save changes anything else, when this time is up, or when the case is closed. A meeting's
-#: history is then a line a minute for each field typed in, not one for every burst of keys.
+#: Saves that only go on changing the same fields (the chair typing on in one step's notes), by the
+#: same person on the same machine, within this many seconds of the first are shown as one entry:
+#: from the first's old values to the last's new ones, at the last's time. Every save is written
+#: to the history as it is made (nothing is held back, so nothing is lost to a crash); they are
+#: only gathered when the history is shown. A meeting's history is then a line a minute for each
+#: field typed in, not one for every burst of keys.
 GATHER_SECONDS = 60.0
 
 
-class Gatherer:
-    """Turns each save's changes into the history entries to record now (both stores use it)."""
-
-    def __init__(self, who: str, machine: str, seconds: float = GATHER_SECONDS) -> None:
-        self.who = who
-        self.machine = machine
-        self.seconds = seconds
-        self._gathered: HistoryEntry | None = None
-        self._since = 0.0
-        self._last_paths: frozenset[str] = frozenset()
-        self._last_written = 0.0
-
-    def add(self, found: list[FieldChange], now: float) -> list[HistoryEntry]:
-        """The entries to record after a save that made `found` changes, at monotonic time `now`."""
-        out: list[HistoryEntry] = []
-        if found:
-            entry = HistoryEntry(now_utc(), self.who, self.machine, tuple(found))
-            paths = frozenset(c.path for c in found)
-            if self._gathered is not None and paths == frozenset(c.path for c in self._gathered.changes):
-                self._gathered = merged(self._gathered, entry)
-            elif self._gathered is None and paths == self._last_paths and now - self._last_written < self.seconds:
-                self._gathered, self._since = entry, now
-            else:
-                out.extend([self._gathered] if self._gathered is not None else [])
-                out.append(entry)
-                self._gathered = None
-                self._last_paths, self._last_written = paths, now
-        if self._gathered is not None and now - self._since >= self.seconds:
-            self._last_paths = frozenset(c.path for c in self._gathered.changes)
-            self._last_written = now
-            out.append(self._gathered)
-            self._gathered = None
-        return [e for e in out if e.changes]
-
-    def flush(self) -> list[HistoryEntry]:
-        """What is gathered, to record now (the case is being closed)."""
-        out = [self._gathered] if self._gathered is not None and self._gathered.changes else []
-        self._gathered = None
-        return out
-
-
-@dataclass(frozen=True)
-class HistoryCheck:
-    """What checking a case's history found: whether every entry is as the store wrote it, how many
-    there are, and a sentence saying so or naming the first that is not (never case data)."""
-
-    intact: bool
-    entries: int
-    words: str
+def gathered(entries: Iterable[HistoryEntry], seconds: float = GATHER_SECONDS) -> list[HistoryEntry]:
+    """The entries as the history shows them: consecutive ordinary saves (no event, not from a
+    case file) by the same who on the same machine, changing the same set of fields, within
+    `seconds` of the first of them, merged into one (see `merged`; a run whose changes were all
+    undone is left out). Everything else is shown as it was recorded."""
+    out: list[HistoryEntry] = []
+    run_paths: frozenset[str] | None = None  # the fields of the run `out[-1]` is, if it is an ordinary save
+    run_start: dt.datetime | None = None
+    runs: list[bool] = []  # whether each entry of `out` is a merged run
+    for entry in entries:
+        moment = _moment(entry.at)
+        paths = frozenset(c.path for c in entry.changes)
+        ordinary = not entry.event and not entry.imported_by and bool(entry.changes)
+        last = out[-1] if out else None
+        if (
+            ordinary
+            and last is not None
+            and run_paths == paths
+            and (last.who, last.machine) == (entry.who, entry.machine)
+            and moment is not None
+            and run_start is not None
+            and dt.timedelta(0) <= moment - run_start < dt.timedelta(seconds=seconds)
+        ):
+            out[-1] = merged(last, entry)
+            runs[-1] = True
+            continue
+        out.append(entry)
+        runs.append(False)
+        run_paths, run_start = (paths, moment) if ordinary else (None, None)
+    return [e for e, run in zip(out, runs, strict=True) if not run or e.changes]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..domain import lifecycle, report, schema
-from ..domain.changes import FieldChange, HistoryEntry  # noqa: F401 - part of the store interface
+from ..domain.changes import FieldChange, HistoryCheck, HistoryEntry  # noqa: F401 - part of the store interface
 from ..domain.records import COLLECTION_OF, COLLECTIONS, Case
 from ..domain.schema import InvalidRecord
 from ..domain.settings import Settings
@@ -310,9 +310,17 @@ class CaseStore(Protocol):
 
     def create(self, case: Case) -> OpenCase: ...
 
-    def import_data(self, data: Any, *, replace: bool = False) -> Case: ...
+    def import_data(self, data: Any, *, replace: bool = False, event: str = "imported") -> Case:
+        """Check a case in the case file format and save it (nothing written if any field is bad).
+        Each entry of the file's history is kept marked as imported (`imported_by`: who imported
+        it); a new case records its receipt as `event`: "imported", or "migrated" by `coregroup
+        migrate`; a replaced case records "replaced", with what the replacement changed."""
+        ...
 
-    def export_data(self, case_id: str) -> dict[str, Any]: ...
+    def export_data(self, case_id: str) -> dict[str, Any]:
+        """The case in the case file format, with its history when it has one, less the store's own
+        provenance: no `imported_by`, and not the entry recording this store's receipt of the case."""
+        ...
 
     def list_cases(self) -> list[CaseSummary]: ...
 
@@ -337,6 +345,10 @@ class CaseStore(Protocol):
 
     def history(self, case_id: str) -> list[HistoryEntry]:
         """Every save of a case, oldest first: who, when, from where, what changed."""
+        ...
+
+    def verify_history(self, case_id: str) -> HistoryCheck:
+        """Whether a case's history is whole and as the store recorded it, in words naming the first break."""
         ...
 
     def report(self, today: dt.date) -> list[report.ReportLine]:

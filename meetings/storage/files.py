@@ -15,6 +15,7 @@ import datetime as dt
 import errno
 import getpass
 import glob
+import hashlib
 import hmac
 import json
 import os
@@ -24,12 +25,14 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb.storages import Storage
 
+from ..domain.changes import HistoryCheck, when_words
 from .base import CaseLocked, DamagedFile, LockHolder, ReadOnly, StoreError
 from .crypto import CASE, INDEX, MAGIC, StoreKey, StoreLocked, Undecryptable
 
@@ -355,31 +358,262 @@ def encrypted_history_line(line: bytes, cipher: StoreKey) -> bytes:
 
 
 def read_history(path: Path, cipher: StoreKey | None) -> list[Any]:
-    """The entries of a history file, oldest first, as JSON; [] when there is none. Lines that
-    cannot be read (torn by a crash, or not of this store) are skipped. StoreLocked if a line is
-    encrypted and the store is not unlocked."""
+    """The entries of a history file, oldest first, as JSON (the chain's fields left out); [] when
+    there is none. Lines that cannot be read (torn by a crash, or not of this store) are skipped.
+    StoreLocked if a line is encrypted and the store is not unlocked."""
+    return [{k: v for k, v in item.items() if k not in CHAIN_FIELDS} for _, item in history_items(path, cipher)]
+
+
+def history_items(path: Path, cipher: StoreKey | None) -> list[tuple[bytes, dict[str, Any]]]:
+    """Each readable line of a history file, oldest first: its plain bytes and what it holds (a
+    JSON object). A line that is not one (torn by a crash, or not of this store) is skipped."""
     try:
         raw = read_bytes(path)
     except FileNotFoundError:
         return []
     found = []
     for line in raw.split(b"\n"):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            if line.startswith(b"{"):
-                found.append(orjson.loads(line))
-                continue
+        item = _history_item(line, cipher, path)
+        if item is not None:
+            found.append(item)
+    return found
+
+
+def _history_item(line: bytes, cipher: StoreKey | None, path: Path) -> tuple[bytes, dict[str, Any]] | None:
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        if line.startswith(b"{"):
+            plain = line
+        else:
             stored = base64.b64decode(line, validate=True)
             if not stored.startswith(MAGIC):
-                continue
+                return None
             if cipher is None:
                 raise StoreLocked(path.parent.parent)
-            found.append(orjson.loads(cipher.decrypt(stored, HISTORY)))
-        except (ValueError, binascii.Error):
+            plain = cipher.decrypt(stored, HISTORY)
+        item = orjson.loads(plain)
+    except (ValueError, binascii.Error):
+        return None
+    return (plain, item) if isinstance(item, dict) else None
+
+
+# ----- the history's chain -----------------------------------------------------------------------
+# Each line a store writes carries, besides its entry: `seq`, its place among the readable lines of
+# the file (1 for the first); `prev`, the `mac` of the line before it (for the first line written
+# after lines of an earlier release, which carry no chain: the SHA-256 of those lines, so that
+# they cannot be changed unseen from then on; "" for the first line of a history); `base`, how
+# many lines the case file recorded when the save that wrote it began; and `mac`, an HMAC-SHA256
+# of all the rest of the line (its JSON with sorted keys) and the case's id, under a key derived
+# from the store's proof secret (`.proof-key`). The case file records the chain's head (how many
+# lines, the last line's mac) in its table `_history`, written after the lines: so a history one
+# save longer than its case file knows is a save interrupted between the two writes, and a
+# history shorter than the head, or without it, has been cut.
+HISTORY_TABLE = "_history"
+CHAIN_FIELDS = frozenset({"seq", "base", "prev", "mac"})
+
+
+def history_key(secret: bytes) -> bytes:
+    """The key of a store's history chains, from its proof secret (not tied to the checking code,
+    so the chains hold across releases)."""
+    return hmac.digest(secret, b"coregroup history chain\0", "sha256")
+
+
+def chain_mac(key: bytes, case_id: str, line: dict[str, Any]) -> str:
+    """The `mac` of a history line: of the line without its mac, and of the case it belongs to."""
+    body = orjson.dumps({k: v for k, v in line.items() if k != "mac"}, option=orjson.OPT_SORT_KEYS)
+    return hmac.digest(key, b"coregroup history\0" + case_id.encode() + b"\0" + body, "sha256").hex()
+
+
+def unchained_digest(lines: list[bytes]) -> str:
+    """What the first chained line holds as `prev` for the lines of an earlier release before it."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line + b"\n")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a history's chain ends: how many readable lines, and what the next line holds as `prev`."""
+
+    count: int = 0
+    mac: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"count": self.count, "mac": self.mac}
+
+    @classmethod
+    def of_tables(cls, tables: Any) -> ChainHead | None:
+        """The head a case file's tables record; None when they record none (an earlier release's)."""
+        table = tables.get(HISTORY_TABLE) if isinstance(tables, dict) else None
+        row = table.get("1") if isinstance(table, dict) else None
+        if not isinstance(row, dict) or not isinstance(row.get("count"), int) or not isinstance(row.get("mac"), str):
+            return None
+        return cls(row["count"], row["mac"])
+
+
+def head_of(items: list[tuple[bytes, dict[str, Any]]]) -> ChainHead:
+    """The head of a history as read: the next line chains on from it."""
+    if not items:
+        return ChainHead()
+    _, last = items[-1]
+    if isinstance(last.get("mac"), str) and isinstance(last.get("seq"), int):
+        return ChainHead(last["seq"], last["mac"])
+    return ChainHead(len(items), unchained_digest([p for p, item in items if "mac" not in item]))
+
+
+def history_tail(path: Path, cipher: StoreKey | None) -> ChainHead:
+    """The head of a history file, read from its end (the whole file only when its last line is
+    of an earlier release's, or the end holds no readable line)."""
+    try:
+        fd = open_nofollow(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return ChainHead()
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        start = max(0, size - 65536)
+        f.seek(start)
+        chunk = f.read()
+    lines = chunk.split(b"\n")
+    if start > 0:
+        lines = lines[1:]  # may be part of a line
+    for line in reversed(lines):
+        item = _history_item(line, cipher, path)
+        if item is None:
             continue
-    return found
+        last = item[1]
+        if isinstance(last.get("mac"), str) and isinstance(last.get("seq"), int):
+            return ChainHead(last["seq"], last["mac"])
+        break
+    return head_of(history_items(path, cipher))
+
+
+def chained(
+    entries: list[dict[str, Any]], head: ChainHead, base: int, key: bytes | None, case_id: str
+) -> tuple[list[dict[str, Any]], ChainHead]:
+    """The lines to append for `entries` after `head`, and the head after them. `base`: how many
+    lines the case file records now. Without a key (the store's secret cannot be read or made) the
+    lines carry no mac, and a check of the history says so."""
+    lines = []
+    for entry in entries:
+        line = {**entry, "seq": head.count + 1, "base": base, "prev": head.mac}
+        line["mac"] = chain_mac(key, case_id, line) if key is not None else ""
+        lines.append(line)
+        head = ChainHead(head.count + 1, line["mac"])
+    return lines, head
+
+
+def check_chain(
+    case_id: str,
+    items: list[tuple[bytes, dict[str, Any]]],
+    head: ChainHead | None,
+    key: bytes | None,
+    *,
+    case_file_problem: str = "",
+) -> HistoryCheck:
+    """Check a history file's lines (`history_items`) against their chain and the head its case
+    file records (None: it records none; `case_file_problem` says why it could not be read, if
+    so). The words name the first break: which entry (counting from 1, oldest first), its date and
+    what is wrong; never what the entry says."""
+    n = len(items)
+
+    def entry(i: int) -> str:
+        return f"entry {i} ({when_words(items[i - 1][1].get('at'))})"
+
+    def broken(words: str) -> HistoryCheck:
+        return HistoryCheck(False, n, f"The history of case {case_id} is not as this store wrote it: {words}")
+
+    unchained: list[bytes] = []
+    first_chained = 0
+    prev = ""
+    for i, (plain, item) in enumerate(items, 1):
+        if "mac" not in item:
+            if first_chained:
+                return broken(
+                    f"{entry(i)} carries no seal, although the history is chained from entry {first_chained} on: "
+                    "it was added by hand or by another program."
+                )
+            unchained.append(plain)
+            continue
+        if key is None:
+            return HistoryCheck(False, n, f"The history of case {case_id} cannot be checked: the store's proof "
+                                "secret (cases/.proof-key) is missing or cannot be read.")  # fmt: skip
+        mac = item.get("mac")
+        if not isinstance(mac, str) or not mac:
+            return broken(
+                f"{entry(i)} carries no seal (it was written when the store's proof secret could not be read)."
+            )
+        if not hmac.compare_digest(chain_mac(key, case_id, item), mac):
+            return broken(
+                f"{entry(i)} was changed after it was written, or does not belong to this case: its seal does not "
+                "match what it says (who, when, from where or what changed)."
+            )
+        seq = item.get("seq")
+        if seq != i:
+            if isinstance(seq, int) and seq > i:
+                return broken(f"{seq - i} {'entry was' if seq - i == 1 else 'entries were'} removed before {entry(i)}.")
+            return broken(f"{entry(i)} was written as entry {seq}: entries were added before it, or it was copied in.")
+        expected = prev if first_chained else (unchained_digest(unchained) if unchained else "")
+        if item.get("prev") != expected:
+            if not first_chained and unchained:
+                return broken(
+                    f"the {len(unchained)} entries written before the history was chained were changed, removed or "
+                    f"added to after the chain began at {entry(i)}."
+                )
+            return broken(f"the entry before {entry(i)} is not the one that was written there: it was replaced.")
+        first_chained = first_chained or i
+        prev = mac
+    if case_file_problem:
+        return HistoryCheck(
+            False, n, f"The end of the history of case {case_id} cannot be checked: {case_file_problem}"
+        )
+    known = head.count if head is not None else len(unchained)
+    if n < known:
+        if n == 0:
+            return broken(f"it holds no entries, but the case file records {known}: it was emptied or removed.")
+        gone = known - n
+        return broken(
+            f"it ends at {entry(n)}, but the case file records {known} entries: the last "
+            + ("one was" if gone == 1 else f"{gone} were")
+            + " removed."
+        )
+    if head is not None and known and head_of(items[:known]).mac != head.mac:
+        return broken(
+            f"{entry(known)} is not the entry the case file records as the last one written: the history was "
+            "replaced or cut and added to."
+        )
+    extra = items[known:]
+    if any(item.get("base") != known for _, item in extra):
+        return broken(
+            f"entries {known + 1} to {n} follow the last one the case file records ({known}) but were not written "
+            "by one save that stopped before its case file was written: the case file is older than its history "
+            "(put back by hand from a backup?), or its record of the history was changed."
+        )
+    if not n:
+        words = f"The history of case {case_id} holds no entries."
+    elif not first_chained:
+        words = (
+            f"The history of case {case_id} holds {n} {'entry' if n == 1 else 'entries'}, all written before the "
+            "history was chained (by an earlier release of coregroup): they cannot be checked one by one. Entries "
+            "from the next save on are chained."
+        )
+    else:
+        said = "its only entry is as this store wrote it" if n == 1 else f"its {n} entries are as this store wrote them"
+        words = f"The history of case {case_id} is intact: {said}, in order, and none is missing at the end."
+        if unchained:
+            words += (
+                f" The first {len(unchained)} were written before the history was chained (by an earlier release) "
+                "and cannot be checked one by one, but none of them has changed since the chain began."
+            )
+    if extra:
+        words += (
+            f" The last {'entry' if len(extra) == 1 else f'{len(extra)} entries'} ({when_words(extra[-1][1].get('at'))})"
+            " recorded a save that was stopped before its case file was written (the program was stopped or the "
+            "computer went off): that is not a sign of tampering."
+        )
+    return HistoryCheck(True, n, words)
 
 
 def append_lines(path: Path, lines: list[bytes]) -> None:

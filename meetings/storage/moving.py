@@ -2,7 +2,11 @@
 
 Every case is copied whole, with its history, through the same export and import as a case file,
 so nothing can be copied that a case file could not hold. Then each case is exported from both
-stores and the two compared. Safe to interrupt at any moment: each case is written in one atomic
+stores and the two compared: every record, and every entry of the history (when, who, from where,
+what changed). The stores' own provenance differs and is not compared: the target marks each
+entry as imported by whoever ran the move (`imported_by`), and records its receipt of the case as
+"migrated"; an export carries neither, so the two exports are equal exactly when the copy holds
+all that the source held. Safe to interrupt at any moment: each case is written in one atomic
 step, and a case already in the target, identical, is skipped when the move is run again.
 """
 
@@ -40,10 +44,18 @@ def copy_cases(
                     yield False, (f"{case_id}: NOT copied: the target already holds a different version of this case. "
                            "Compare the two (`coregroup export`) and import the right one with --replace.")  # fmt: skip
                 continue
-            (importer or target.import_data)(data)
+            if importer is not None:
+                importer(data)
+            else:
+                target.import_data(data, event="migrated")
             if target.export_data(case_id) != data:
                 failed += 1
                 yield False, f"{case_id}: copied, but the copy does not match the source when exported: check it"
+                continue
+            check = target.verify_history(case_id)
+            if not check.intact:
+                failed += 1
+                yield False, f"{case_id}: copied, but its history in the target does not check: {check.words}"
                 continue
             copied += 1
             yield True, f"{case_id}: copied and checked"

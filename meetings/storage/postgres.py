@@ -102,8 +102,6 @@ _HISTORY_COLUMNS = (
     "at, who, machine, changes, event, imported, claimed_who, claimed_at, "
     "id, case_id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), changes::text, prev_hash, hash"
 )
-#: Events that record this store's own receipt of a case: not part of the case, so not exported.
-_RECEIPTS = ("imported", "migrated")
 
 
 def _entry(row: tuple[Any, ...]) -> HistoryEntry:
@@ -289,10 +287,9 @@ class PostgresStore:
         with self._db() as conn:
             case, _ = _load_case(conn, case_id, self.describe())
         data: dict[str, Any] = schema.dump(case)
-        # The entry recording this store's receipt of the case is the store's, not the case's.
-        entries = [e for e in self.history(case_id) if not (e.event in _RECEIPTS and not e.imported_by)]
-        if entries:
-            data["history"] = [e.to_json() for e in entries]
+        exported = history_words.export_history(self.history(case_id))  # not this store's own receipt of it
+        if exported:
+            data["history"] = exported
         return data
 
     def list_cases(self) -> list[CaseSummary]:

@@ -6,7 +6,9 @@ Layout of a store folder (all private to its owner)::
     cases/<id>.json.bak   the previous save, kept by every write
     cases/<id>.lock       held while the case is open for editing; says by whom
     cases/<id>.history    the case's history: one line per save (who, when, from which machine,
-                          what changed), only ever appended (see `files.append_lines`)
+                          what changed), only ever appended (see `files.append_lines`), each line
+                          chained to the one before and sealed (see `files.chained`); the case
+                          file records where the chain ends (its table `_history`)
     cases/<id>.json.damaged-<when>   a damaged file set aside by `restore` or a re-import
     cases/.proof-key      a random secret of this store, for the proof of integrity in each case file
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
@@ -20,6 +22,7 @@ Layout of a store folder (all private to its owner)::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -28,7 +31,6 @@ import hmac
 import os
 import socket
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,7 +40,17 @@ import orjson
 from tinydb import TinyDB
 
 from ..domain import migrations, records, schema, text
-from ..domain.changes import FieldChange, Gatherer, HistoryEntry, changes_between, changes_of, history_of_file, now_utc
+from ..domain.changes import (
+    FieldChange,
+    HistoryCheck,
+    HistoryEntry,
+    changes_between,
+    changes_of,
+    export_history,
+    history_of_file,
+    now_utc,
+    stored_entry,
+)
 from ..domain.migrations import migrate
 from ..domain.records import COLLECTIONS, SCHEMA_VERSION, Case, check_case_id
 from ..domain.report import ReportLine
@@ -68,9 +80,11 @@ from .crypto import (
     passphrase_problem,
 )
 from .files import (
+    HISTORY_TABLE,
     PROOF_TABLE,
     AtomicStorage,
     CaseLocked,
+    ChainHead,
     DamagedFile,
     FileLock,
     LinkInStore,
@@ -80,14 +94,20 @@ from .files import (
     append_lines,
     atomic_write,
     backup_path,
+    chained,
+    check_chain,
     dump_json,
     encrypted_history_line,
     exclusive_lock,
+    history_items,
+    history_key,
     history_line,
     history_path,
+    history_tail,
     make_private_dir,
     plain_bytes,
     proof_key,
+    proven,
     read_bytes,
     read_history,
     read_json,
@@ -131,6 +151,7 @@ class Store:
         if self.cases_dir.is_dir() and not os.access(self.cases_dir, os.R_OK | os.X_OK):
             raise StoreError(f"You cannot read the cases in the store at {self.root}.")
         self._proof_key: bytes | None = None
+        self._history_key: bytes | None = None
         self._key: StoreKey | None = None
         self._key_file: KeyFile | None = None
 
@@ -163,6 +184,16 @@ class Store:
                 return None
             self._proof_key = hmac.digest(secret, b"coregroup case file proof\0" + code, "sha256")
         return self._proof_key
+
+    def history_key(self, *, create: bool) -> bytes | None:
+        """The key that seals the lines of the cases' histories (see `files.chained`), from the
+        store's proof secret; None if the store has no secret yet and `create` is false."""
+        if self._history_key is None:
+            secret = proof_key(self.cases_dir / ".proof-key", create=create)
+            if secret is None:
+                return None
+            self._history_key = history_key(secret)
+        return self._history_key
 
     def describe(self) -> str:
         return f"the folder {self.root}"
@@ -357,7 +388,8 @@ class Store:
 
     def history(self, case_id: str) -> list[HistoryEntry]:
         """Every save of a case, oldest first: who, when, from which machine, what changed. A line
-        of the history file that cannot be read (torn by a crash) is skipped."""
+        of the history file that cannot be read (torn by a crash) is skipped; `verify_history`
+        says whether the lines are as the store wrote them."""
         cipher = self._cipher()
         path = self.history_path(case_id)
         if not path.exists() and not self.case_path(case_id).exists():
@@ -365,15 +397,54 @@ class Store:
         entries = []
         for item in read_history(path, cipher):
             try:
-                entries.extend(history_of_file([item]))
+                entries.append(stored_entry(item))
             except InvalidRecord:
                 continue  # not an entry this store wrote: left out, as a torn line is
         return entries
 
-    def _append_history(self, case_id: str, entries: list[HistoryEntry]) -> None:
-        """Append entries to a case's history; the caller holds the case's lock."""
+    def verify_history(self, case_id: str) -> HistoryCheck:
+        """Whether a case's history is as this store wrote it: every line sealed and in its place
+        in the chain, and none missing at the end (the case file records where it ends)."""
         cipher = self._cipher()
-        append_lines(self.history_path(case_id), [history_line(e.to_json(), cipher) for e in entries])
+        path = self.case_path(case_id)
+        items = history_items(self.history_path(case_id), cipher)
+        head, problem = None, ""
+        try:
+            head = ChainHead.of_tables(orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path)))
+        except FileNotFoundError:
+            if not items:
+                raise StoreError(f"There is no case {case_id} in the store at {self.root}.") from None
+        except (OSError, ValueError, LinkInStore):
+            problem = "its case file cannot be read (`coregroup restore` puts its backup back)."
+        return check_chain(case_id, items, head, self.history_key(create=False), case_file_problem=problem)
+
+    def _append_history(self, case_id: str, entries: list[HistoryEntry], head: ChainHead, base: int) -> ChainHead:
+        """Append entries to a case's history, chained on from `head` (`base`: how many lines the
+        case file records); the caller holds the case's lock. Returns the new head, for the case
+        file to record next."""
+        if not entries:
+            return head
+        cipher = self._cipher()
+        lines, head = chained(
+            [e.to_json(provenance=True) for e in entries], head, base, self.history_key(create=True), case_id
+        )
+        append_lines(self.history_path(case_id), [history_line(line, cipher) for line in lines])
+        return head
+
+    def _history_state(self, case_id: str, tables: Any) -> tuple[ChainHead, int]:
+        """Where a case's history ends on disk, and how many lines its case file (`tables`, None if
+        it has none or cannot be read) records; the caller holds the case's lock."""
+        cipher = self._cipher()
+        tail = history_tail(self.history_path(case_id), cipher)
+        recorded = ChainHead.of_tables(tables)
+        if recorded is not None:
+            if tail.count < recorded.count or (tail.count == recorded.count and tail.mac != recorded.mac):
+                # Cut, or its last line replaced: chain on from the end the case file knows, so that
+                # the next save does not hide the break (`verify_history` goes on finding it).
+                return recorded, recorded.count
+            return tail, recorded.count
+        items = history_items(self.history_path(case_id), cipher)
+        return tail, next((i for i, (_, item) in enumerate(items) if "mac" in item), len(items))
 
     def open(self, case_id: str, *, read_only: bool = False) -> CaseFile:
         """Open a case for editing (taking its lock), or read-only.
@@ -393,16 +464,26 @@ class Store:
         self._write_whole(case, replace=False)
         return self.open(case.id)
 
-    def import_data(self, data: Any, *, replace: bool = False) -> Case:
-        """Check a case in the export format and save it. Nothing is written if any field is bad."""
+    def import_data(self, data: Any, *, replace: bool = False, event: str = "imported") -> Case:
+        """Check a case in the export format and save it. Nothing is written if any field is bad.
+
+        The history the file carries is kept, each entry marked as imported by this computer's
+        user (what it says of who and when is only what the file claims). A new case records its
+        receipt as `event` ("imported", or "migrated" for `coregroup migrate`); a case replaced
+        records "replaced", with what the replacement changed."""
         if not isinstance(data, dict):
             raise InvalidRecord("", "the file should hold one case (a JSON object)")
+        if event not in ("imported", "migrated"):
+            raise ValueError(f"an import records its receipt as imported or migrated, not {event!r}")
         data = dict(data)
-        kept = history_of_file(data.pop("history", None))  # the case's history, kept as it is
+        importer = user_name()
+        kept = [
+            dataclasses.replace(e, imported_by=importer) for e in history_of_file(data.pop("history", None))
+        ]  # the case's history, marked as the file's
         with _gc_paused():
             case = schema.load(Case, migrate(data))
         _validate(case)  # exactly what opening it will accept
-        self._write_whole(case, replace=replace, imported=kept)
+        self._write_whole(case, replace=replace, imported=kept, event=event)
         return case
 
     def export_data(self, case_id: str) -> dict[str, Any]:
@@ -411,23 +492,27 @@ class Store:
         with self.open(case_id, read_only=True) as case_file:
             data: dict[str, Any] = schema.dump(case_file.case)
             entries = self.history(case_id)
-        if entries:
-            data["history"] = [e.to_json() for e in entries]
+        exported = export_history(entries)
+        if exported:
+            data["history"] = exported
         return data
 
-    def _write_whole(self, case: Case, *, replace: bool, imported: list[HistoryEntry] | None = None) -> None:
+    def _write_whole(
+        self, case: Case, *, replace: bool, imported: list[HistoryEntry] | None = None, event: str = "imported"
+    ) -> None:
         """Write a whole case. Without `replace`, only a new one: whether it exists is decided
         under its lock, so of two imports of the same new case at once, one is refused.
 
-        The history: an import keeps the history it carries (`imported`; entries already in the
-        store's history are not added twice) and adds none of its own for a new case; a case made
-        in the app (`imported` None) records its records as added; a replaced case records what
-        the replacement changed."""
+        The history (written first, then the case file recording where it ends): an import keeps
+        the history it carries (`imported`; entries already in the store's history are not added
+        twice) and records `event` for a new case; a case made in the app (`imported` None) is
+        "created", with its records as added; a replaced case is "replaced", with what the
+        replacement changed."""
         if self.read_only:
             raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
         cipher = self._cipher()
         key = self.proof_key(create=True)
-        content = stored_bytes(seal(dump_json(tables_of(case)), key), cipher, CASE)
+        tables = tables_of(case)
         lock = FileLock(self._lock_path(case.id))
         try:
             lock.acquire(case.id)
@@ -442,25 +527,32 @@ class Store:
             backup = None
             before: Any = None  # the case file replaced, as JSON (None: there was none, or it was damaged)
             replaced = path.exists() or path.is_symlink()
+            damaged = False
             if replaced:
                 try:
                     existing = plain_bytes(read_bytes(path), cipher, CASE, path)
                     before = orjson.loads(existing)
                     backup = backup_path(path)
                 except (OSError, ValueError, LinkInStore):
-                    _set_aside(path)  # a damaged file must not push the last good save out of the backup
-            atomic_write(path, content, backup=backup)
-            self.update_index(CaseSummary.of(case))
+                    damaged = True
             entries = self._new_history(case.id, imported)
             if replaced and not isinstance(before, dict):
-                found = [FieldChange(HEADER_TABLE, "a damaged case file", "the case as imported")]
-            elif replaced or imported is None:  # replaced, or made in the app: what it holds is new
-                found = changes_between(_records(before or {}), _records(tables_of(case)))
+                entries.append(
+                    _entry([FieldChange(HEADER_TABLE, "a damaged case file", "the case as imported")], "replaced")
+                )
+            elif replaced:
+                entries.append(_entry(changes_between(_records(before), _records(tables)), "replaced"))
+            elif imported is None:  # made in the app: what it holds is new
+                entries.append(_entry(changes_between({}, _records(tables)), "created"))
             else:
-                found = []  # a new case imported: its history is the one it carries
-            if found:
-                entries.append(_entry(found))
-            self._append_history(case.id, entries)
+                entries.append(_entry([], event))  # a new case imported: its history is the one it carries
+            head, base = self._history_state(case.id, before if isinstance(before, dict) else None)
+            head = self._append_history(case.id, entries, head, base)
+            if damaged:
+                _set_aside(path)  # a damaged file must not push the last good save out of the backup
+            tables[HISTORY_TABLE] = {"1": head.to_json()}
+            atomic_write(path, stored_bytes(seal(dump_json(tables), key), cipher, CASE), backup=backup)
+            self.update_index(CaseSummary.of(case))
         finally:
             lock.release()
 
@@ -507,18 +599,28 @@ class Store:
                 before: Any = orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path))
             except (OSError, ValueError, StoreError):
                 before = None  # damaged: what it held is not known
-            kept = _set_aside(path)
-            # Through the cipher: a backup left plain by a store being encrypted is put back encrypted.
             restored = plain_bytes(read_bytes(backup), cipher, CASE, backup)
-            atomic_write(path, stored_bytes(restored, cipher, CASE))
-            with CaseFile(self, case_id, read_only=True) as case_file:
-                self.update_index(CaseSummary.of(case_file.case))
+            tables = orjson.loads(restored)
+            if not isinstance(tables, dict):
+                raise DamagedFile(backup, "it does not hold a case's tables", None)
             if isinstance(before, dict):
-                found = changes_between(_records(before), _records(orjson.loads(restored)))
+                found = changes_between(_records(before), _records(tables))
             else:
                 found = [FieldChange(HEADER_TABLE, "a damaged case file", "the previous save, put back")]
-            if found:
-                self._append_history(case_id, [_entry(found)])
+            # The history first, then the case file recording where it now ends (the backup's own
+            # record is of the history before its last save).
+            head, base = self._history_state(case_id, before if isinstance(before, dict) else None)
+            head = self._append_history(case_id, [_entry(found, "restored")], head, base)
+            key = self.proof_key(create=True)
+            sealed = proven(restored, key)  # only a backup this store proved is sealed again
+            tables.pop(PROOF_TABLE, None)
+            tables[HISTORY_TABLE] = {"1": head.to_json()}
+            body = dump_json(tables)
+            kept = _set_aside(path)
+            # Through the cipher: a backup left plain by a store being encrypted is put back encrypted.
+            atomic_write(path, stored_bytes(seal(body, key) if sealed else body, cipher, CASE))
+            with CaseFile(self, case_id, read_only=True) as case_file:
+                self.update_index(CaseSummary.of(case_file.case))
             return kept
         finally:
             lock.release()
@@ -614,7 +716,7 @@ class Store:
 class CaseFile:
     """An open case. Edit the records of `case`, then `save` each one; every save is on disk
     (atomically, with the previous save kept) when `save` returns, and in the case's history
-    (see changes.GATHER_SECONDS for a field typed on in)."""
+    before it (the history's line first, then the case file recording where the history ends)."""
 
     def __init__(self, store: Store, case_id: str, *, read_only: bool = False) -> None:
         self.store = store
@@ -641,7 +743,8 @@ class CaseFile:
         self._summary = CaseSummary.of(self.case)
         self._history_lock = threading.Lock()
         self._unwritten: list[HistoryEntry] = []  # entries whose append failed: written with the next save
-        self._gatherer = Gatherer(user_name(), socket.gethostname())  # typing on in the same fields
+        self._history_end: ChainHead | None = None  # where the history file ends (read at the first save)
+        self._history_base = 0  # how many lines of it the case file records
         if not read_only and store.indexed(case_id) != self._summary:
             store.update_index(self._summary)  # a stale entry (a save killed before its index update)
 
@@ -735,31 +838,51 @@ class CaseFile:
             else:
                 rows[doc_id] = data
             tables[table] = rows
-        storage.write(tables)
+        with self._history_lock:
+            unwritten = self._record(found, tables)
+            try:
+                storage.write(tables)
+            except BaseException:
+                self._history_end = None  # the case file still records the end as it was: read both again
+                raise
         self._db.clear_cache()
         if snapshot.summary is not None and snapshot.summary != self._summary:
             self.store.update_index(snapshot.summary)
             self._summary = snapshot.summary
-        self._record(found)
+        if unwritten is not None:
+            raise unwritten
 
-    def _record(self, found: list[FieldChange]) -> None:
-        """Add a save's changes to the case's history (none: nothing is added). An append that
-        fails raises (the save itself is on disk) and is tried again with the next save."""
-        with self._history_lock:
-            self._unwritten.extend(self._gatherer.add(found, time.monotonic()))
-            self._write_history()
-
-    def _write_history(self) -> None:
-        entries = [e for e in self._unwritten if e.changes]
-        if entries:
-            self.store._append_history(self.case_id, entries)
+    def _record(self, found: list[FieldChange], tables: dict[str, Any]) -> OSError | StoreError | None:
+        """Add a save's changes to the case's history (none: nothing is added), before the case file
+        is written, and put in `tables` where the history now ends. An append that fails is
+        returned, to raise once the save itself is on disk; its entries are written with the next
+        save (and the case file records the end as it was)."""
+        self._unwritten.extend([_entry(found)] if found else [])
+        if not self._unwritten:
+            return None
+        try:
+            if self._history_end is None:
+                self._history_end, self._history_base = self.store._history_state(self.case_id, tables)
+            end = self.store._append_history(self.case_id, self._unwritten, self._history_end, self._history_base)
+        except (OSError, StoreError) as problem:
+            self._history_end = None  # part may be on disk: read where it ends again
+            return problem
         self._unwritten = []
+        self._history_end, self._history_base = end, end.count
+        tables[HISTORY_TABLE] = {"1": end.to_json()}
+        return None
 
     def flush_history(self) -> None:
-        """Write the saves gathered for the history now (closing does this)."""
+        """Write the history's entries that could not be written with their saves, now (closing
+        does this; the case file then records the end of the history with the next save)."""
         with self._history_lock:
-            self._unwritten.extend(self._gatherer.flush())
-            self._write_history()
+            if self._unwritten and not self.read_only:
+                if self._history_end is None:
+                    storage = self._db.storage
+                    self._history_end, self._history_base = self.store._history_state(self.case_id, storage.read())
+                end = self.store._append_history(self.case_id, self._unwritten, self._history_end, self._history_base)
+                self._unwritten = []
+                self._history_end = end
 
     def _read_only(self) -> ReadOnly:
         return ReadOnly(
@@ -872,12 +995,14 @@ def _encrypt_history(path: Path, cipher: StoreKey, on_file: Callable[[Path], Non
     return 1
 
 
-def _entry(found: list[FieldChange]) -> HistoryEntry:
-    """A history entry for a save made now, by this computer's user, on this computer."""
-    return HistoryEntry(now_utc(), user_name(), socket.gethostname(), tuple(found))
+def _entry(found: list[FieldChange], event: str = "") -> HistoryEntry:
+    """A history entry for a save (or an `event`) made now, by this computer's user, on this computer."""
+    return HistoryEntry(now_utc(), user_name(), socket.gethostname(), tuple(found), event)
 
 
 def _json_key(entry: HistoryEntry) -> bytes:
+    """An entry as a case file carries it (without the store's provenance): the same save is not
+    kept twice, whoever imported it."""
     return orjson.dumps(entry.to_json(), option=orjson.OPT_SORT_KEYS)
 
 
@@ -887,7 +1012,7 @@ def _records(tables: Any) -> dict[tuple[str, str], dict[str, Any]]:
     if not isinstance(tables, dict):
         return found
     for table, rows in tables.items():
-        if table == PROOF_TABLE or not isinstance(rows, dict):
+        if table in (PROOF_TABLE, HISTORY_TABLE) or not isinstance(rows, dict):
             continue
         for key, row in rows.items():
             if isinstance(row, dict):

@@ -442,11 +442,16 @@ class CaseScreen(Screen[None]):
 
     def _show_history_filter(self) -> None:
         chosen = self.history_filter.words()
-        self.query_one("#history-filter", Static).update(
-            plain(f"Showing changes {chosen}. / changes the filter." if chosen
-                  else "Every change, newest first. / shows one person's changes or a period. "
-                  "Restricted text stays hidden until shown.")
-        )  # fmt: skip
+        said = (f"Showing changes {chosen}. / changes the filter." if chosen
+                else "Every change, newest first. / shows one person's changes or a period. "
+                "Restricted text stays hidden until shown.")  # fmt: skip
+        try:
+            check = self.app.store.verify_history(self.case.id)
+        except StoreError:
+            check = None  # the rows say why the history cannot be read
+        if check is not None and not check.intact:  # what is listed may not be what the store recorded
+            said = f"Warning: {check.words}\n{said}"
+        self.query_one("#history-filter", Static).update(plain(said))
 
     def action_filter_history(self) -> None:
         specs = specs_for(
