@@ -316,8 +316,14 @@ async def test_meeting_three_starts_from_meeting_two(store: Store, make_app: Any
         await burst(pilot, "ctrl+s")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "AttendanceScreen")
         attendance = app.screen
-        assert "ctrl+l: the same core group as meeting 2 (7 people" in str(
-            attendance.query_one("#same-as-last", Static).render()
+        # The hint is filled once the screen has worked out the last meeting: wait for it (under
+        # load the screen is shown a moment before), never read it early.
+        await wait_until(
+            pilot,
+            lambda: (
+                "ctrl+l: the same core group as meeting 2 (7 people"
+                in str(attendance.query_one("#same-as-last", Static).render())
+            ),
         )
         await burst(pilot, "ctrl+l")
         await wait_until(pilot, lambda: len(attendance.meeting.attendees) == 7)
