@@ -1,11 +1,13 @@
 """A case's history that is complete, cannot be forged unseen, and whose damage is found: every
-save on disk as it is made (a kill loses none), events and imported entries said for what they
+save on disk as it is made (a kill loses none), yet a burst of typing kept as one entry (so the
+history stays small), events and imported entries said for what they
 are, and each line of `cases/<id>.history` chained and sealed, so that `coregroup history CASE
 --verify` finds a truncated, edited, shortened or padded history, and names the first break."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import getpass
 import json
 import os
@@ -22,8 +24,9 @@ from meetings.domain.changes import EVENTS, FieldChange, HistoryEntry, gathered,
 from meetings.domain.locations import data_dir
 from meetings.domain.records import Case
 from meetings.domain.schema import InvalidRecord, load
+from meetings.storage import store as store_module
 from meetings.storage.exchange import export_bytes
-from meetings.storage.store import Store
+from meetings.storage.store import CaseFile, Store
 from tui.cli import main
 
 CASE = "DEMO-0001"
@@ -109,11 +112,156 @@ def test_three_saves_of_the_same_notes_then_a_kill_are_all_in_the_history(
             child.kill()
         child.wait()
     notes = f"meetings[{DEMO['meetings'][0]['number']}].steps[1].notes"
+    # The first save of the burst is a line of the history file; the two after it are one entry, held
+    # in the case file, written with each save: the kill loses none, and they are not a line each.
+    assert len(lines_of(store)) == 2  # the import, and the burst's first save
     typed = [c.new for e in Store(store.root).history(CASE) for c in e.changes if c.path == notes]
-    assert typed == ["Robin was", "Robin was seen", "Robin was seen at nursery (fictional)."]
+    assert typed == ["Robin was", "Robin was seen at nursery (fictional)."]
     said = [line for line in shown(store, capsys).splitlines() if notes in line]
     assert len(said) == 1 and said[0].endswith('→ "Robin was seen at nursery (fictional)."')
+    code, words = verify(store, capsys)
+    assert code == 0 and "its 2 entries are as this store wrote them" in words
+    assert "is still being gathered (held in the case file)" in words
+    # Opened for editing (and closed) again: the held entry goes into the chain, as it was saved.
+    Store(store.root).open(CASE).close()
+    assert len(lines_of(store)) == 3
+    assert [c.new for e in Store(store.root).history(CASE) for c in e.changes if c.path == notes] == typed
+    code, words = verify(store, capsys)
+    assert code == 0 and "its 3 entries are as this store wrote them" in words and "gathered" not in words
+    said = [line for line in shown(store, capsys).splitlines() if notes in line]
+    assert len(said) == 1 and said[0].endswith('→ "Robin was seen at nursery (fictional)."')
+
+
+class Clock:
+    """The moment each save records (`store.now_utc`), moved on by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = dt.datetime(2026, 11, 20, 10, 0, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(store_module, "now_utc", lambda: self.now.isoformat().replace("+00:00", "Z"))
+
+    def on(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def type_notes(case_file: CaseFile, *texts: str) -> str:
+    """Save each text as the notes of the first meeting's second step, in turn; the notes' path."""
+    meeting = case_file.case.meetings[0]
+    for text in texts:
+        meeting.steps[1].notes = text
+        case_file.save(meeting)
+    return f"meetings[{meeting.number}].steps[1].notes"
+
+
+def test_typing_on_in_one_note_for_a_minute_is_at_most_two_lines(
+    store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = Clock(monkeypatch)
+    note = "Fictional notes, typed on by the chair. " * 10
+    with store.open(CASE) as case_file:
+        for n in range(1, 201):  # 200 saves within 50 seconds
+            clock.on(0.25)
+            path = type_notes(case_file, note[: 2 * n])
+        assert Store(store.root).history(CASE)[-1].changes[-1].new == note[:400]  # held, on disk
+    assert len(lines_of(store)) - 1 <= 2  # the import's line, then at most two for the 200 saves
+    assert [(c.new) for e in Store(store.root).history(CASE) for c in e.changes if c.path == path][-1] == note[:400]
+    code, words = verify(store, capsys)
+    assert code == 0 and "gathered" not in words
+    said = [line for line in shown(store, capsys).splitlines() if path in line]
+    assert len(said) == 1 and said[0].endswith('…"')
+
+
+def test_a_change_to_another_field_writes_the_burst_first(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    with store.open(CASE) as case_file:
+        notes = type_notes(case_file, "Robin was", "Robin was seen", "Robin was seen at nursery (fictional).")
+        assert len(lines_of(store)) == 2
+        clock.on(5)
+        case_file.save(dataclasses.replace(case_file.case.actions[0], owner="Lee Placeholder"))
+        owner = f"actions[{case_file.case.actions[0].number}].owner"
+        # The burst's entry, then the new save's, in the history file before the save returned.
+        written = [json.loads(line)["changes"] for line in lines_of(store)[1:]]
+        assert [[(c["path"], c["new"]) for c in changes] for changes in written] == [
+            [(notes, "Robin was")],
+            [(notes, "Robin was seen at nursery (fictional).")],
+            [(owner, "Lee Placeholder")],
+        ]
+    assert len(lines_of(store)) == 4  # closing had nothing more to write
     assert Store(store.root).verify_history(CASE).intact
+
+
+def test_a_burst_a_minute_old_is_ended_by_the_next_save(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    with store.open(CASE) as case_file:
+        notes = type_notes(case_file, "Robin was")
+        clock.on(30)
+        type_notes(case_file, "Robin was seen")
+        assert len(lines_of(store)) == 2  # the second save is held in the case file
+        clock.on(31)  # 61 seconds after the burst began
+        type_notes(case_file, "Robin was seen at nursery (fictional).")
+        written = [json.loads(line) for line in lines_of(store)[1:]]
+        assert [(e["at"][-3:], e["changes"][0]["new"]) for e in written] == [
+            ("00Z", "Robin was"),
+            ("30Z", "Robin was seen"),
+            ("01Z", "Robin was seen at nursery (fictional)."),
+        ]
+    history = Store(store.root).history(CASE)
+    assert [c.new for e in history for c in e.changes if c.path == notes] == [
+        "Robin was",
+        "Robin was seen",
+        "Robin was seen at nursery (fictional).",
+    ]
+    assert len(gathered(history)) == 3  # the import, and a line for each minute's burst, as shown before
+
+
+def killed(case_file: CaseFile) -> None:
+    """Leave an open case as a kill does: its lock freed, nothing written on the way out."""
+    case_file._lock.release()
+
+
+def test_a_held_entry_is_exported_imported_and_kept_by_a_restore(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Clock(monkeypatch)
+    case_file = store.open(CASE)
+    notes = type_notes(case_file, "Robin was", "Robin was seen", "Robin was seen at nursery (fictional).")
+    killed(case_file)
+    exported = store.export_data(CASE)
+    assert [c["new"] for e in exported["history"] for c in e["changes"] if c["path"] == notes] == [
+        "Robin was",
+        "Robin was seen at nursery (fictional).",
+    ]
+    elsewhere = Store(tmp_path / "elsewhere")
+    elsewhere.import_data(json.loads(export_bytes(exported)))
+    assert elsewhere.export_data(CASE) == exported
+    assert elsewhere.verify_history(CASE).intact
+
+    # The case file damaged: its backup (the save before) is put back, with the entry it held.
+    store.case_path(CASE).write_bytes(b'{"case": ')
+    store.restore_backup(CASE)
+    history = Store(store.root).history(CASE)
+    assert [c.new for e in history for c in e.changes if c.path == notes] == ["Robin was", "Robin was seen"]
+    assert history[-1].event == "restored"
+    code, words = verify(store, capsys)
+    assert code == 0 and "gathered" not in words
+
+
+def test_an_encrypted_store_holds_the_burst_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Clock(monkeypatch)
+    store = Store(tmp_path / "store")
+    store.import_data(DEMO)
+    store.start_encryption(PASSPHRASE)
+    store.encrypt_files()
+    case_file = store.open(CASE)
+    notes = type_notes(case_file, "Robin was", "Robin was seen at nursery (fictional).")
+    killed(case_file)
+    assert b"nursery" not in store.case_path(CASE).read_bytes() + history_file(store).read_bytes()
+    unlocked = Store(store.root)
+    unlocked.unlock(passphrase=PASSPHRASE)
+    assert unlocked.history(CASE)[-1].changes[0].new == "Robin was seen at nursery (fictional)."
+    assert "still being gathered" in unlocked.verify_history(CASE).words
+    unlocked.open(CASE).close()
+    assert len(lines_of(store)) == 3 and unlocked.verify_history(CASE).intact
+    assert [c.new for e in unlocked.history(CASE) for c in e.changes if c.path == notes][-1].endswith("(fictional).")
 
 
 def test_saves_are_gathered_only_for_the_same_person_fields_and_minute() -> None:
@@ -251,6 +399,38 @@ def test_a_kill_between_the_history_and_the_case_file_is_not_tampering(
         case_file.save(dataclasses.replace(case_file.case.actions[2], owner="Quill Placeholder"))
     code, words = verify(store, capsys)
     assert code == 0 and "its 4 entries are as this store wrote them" in words and "stopped" not in words
+
+
+KILLED_ENDING_A_BURST = """
+import dataclasses, os, signal, sys
+from meetings.storage import files
+from meetings.storage.store import Store
+
+case_file = Store(sys.argv[1]).open("DEMO-0001")
+meeting = case_file.case.meetings[0]
+for typed in ("Robin was", "Robin was seen"):
+    meeting.steps[1].notes = typed
+    case_file.save(meeting)
+# The burst's entry and the next save's are on disk in the history; the case file is not written.
+files.AtomicStorage.write = lambda self, data: os.kill(os.getpid(), signal.SIGKILL)
+case_file.save(dataclasses.replace(case_file.case.actions[1], owner="Wren Example"))
+"""
+
+
+def test_a_kill_after_a_burst_is_written_neither_loses_nor_doubles_it(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_ENDING_A_BURST, str(store.root)], capture_output=True, timeout=60
+    )
+    assert child.returncode == -signal.SIGKILL
+    expected = ["Robin was", "Robin was seen", "Wren Example"]
+    assert [c.new for e in Store(store.root).history(CASE) for c in e.changes] == expected
+    code, words = verify(store, capsys)
+    assert code == 0 and "stopped before its case file was written" in words and "gathered" not in words
+    Store(store.root).open(CASE).close()  # the entry the case file held is already in the history: not again
+    assert [c.new for e in Store(store.root).history(CASE) for c in e.changes] == expected
+    assert len(lines_of(store)) == 4 and verify(store, capsys)[0] == 0
 
 
 def test_a_torn_last_line_is_not_tampering(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

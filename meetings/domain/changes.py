@@ -18,6 +18,7 @@ __all__ = [
     "EVENTS",
     "GATHER_SECONDS",
     "HEADER",
+    "Burst",
     "FieldChange",
     "HistoryCheck",
     "HistoryEntry",
@@ -590,11 +591,56 @@ class HistoryFilter:
 
 #: Saves that only go on changing the same fields (the chair typing on in one step's notes), by the
 #: same person on the same machine, within this many seconds of the first are shown as one entry:
-#: from the first's old values to the last's new ones, at the last's time. Every save is written
-#: to the history as it is made (nothing is held back, so nothing is lost to a crash); they are
-#: only gathered when the history is shown. A meeting's history is then a line a minute for each
-#: field typed in, not one for every burst of keys.
+#: from the first's old values to the last's new ones, at the last's time. A meeting's history is
+#: then a line a minute for each field typed in, not one for every burst of keys. The file store
+#: keeps them so too (see `Burst`): the first save of a burst is a line of the history at once, the
+#: saves after it are merged into one entry held in the case file, written with each save (so a
+#: kill loses none), and added to the history when the burst ends.
 GATHER_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Saves going on in the same fields: who made the first, on which machine, when, and the
+    fields it changed. A save `continues` it as `gathered` would show them as one entry."""
+
+    began: str
+    who: str
+    machine: str
+    paths: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> Burst:
+        """The burst an ordinary save begins."""
+        return cls(entry.at, entry.who, entry.machine, tuple(sorted({c.path for c in entry.changes})))
+
+    def continues(self, entry: HistoryEntry, seconds: float = GATHER_SECONDS) -> bool:
+        """Whether `entry` (an ordinary save) goes on with the burst: the same who and machine, the
+        same fields, within `seconds` of the burst's first save."""
+        began, moment = _moment(self.began), _moment(entry.at)
+        return (
+            not entry.event
+            and not entry.imported_by
+            and bool(entry.changes)
+            and (entry.who, entry.machine) == (self.who, self.machine)
+            and tuple(sorted({c.path for c in entry.changes})) == self.paths
+            and began is not None
+            and moment is not None
+            and dt.timedelta(0) <= moment - began < dt.timedelta(seconds=seconds)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"began": self.began, "who": self.who, "machine": self.machine, "paths": list(self.paths)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Burst | None:
+        """A burst as `to_json` wrote it; None if it is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("paths"), list):
+            return None
+        fields = (data.get("began"), data.get("who"), data.get("machine"))
+        if not all(isinstance(f, str) for f in fields) or not all(isinstance(p, str) for p in data["paths"]):
+            return None
+        return cls(str(data["began"]), str(data["who"]), str(data["machine"]), tuple(data["paths"]))
 
 
 def gathered(entries: Iterable[HistoryEntry], seconds: float = GATHER_SECONDS) -> list[HistoryEntry]:

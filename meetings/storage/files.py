@@ -411,6 +411,11 @@ def _history_item(line: bytes, cipher: StoreKey | None, path: Path) -> tuple[byt
 # save longer than its case file knows is a save interrupted between the two writes, and a
 # history shorter than the head, or without it, has been cut.
 HISTORY_TABLE = "_history"
+#: The case file's table of the entries it holds that are not in the history file yet: the saves
+#: of a burst after its first, merged into one entry, while the burst goes on (and any entry whose
+#: line could not be written); see `store.CaseFile`. Written in the same atomic write as the save
+#: that made it, and sealed by the file's proof.
+PENDING_TABLE = "_pending_history"
 CHAIN_FIELDS = frozenset({"seq", "base", "prev", "mac"})
 
 

@@ -8,7 +8,9 @@ Layout of a store folder (all private to its owner)::
     cases/<id>.history    the case's history: one line per save (who, when, from which machine,
                           what changed), only ever appended (see `files.append_lines`), each line
                           chained to the one before and sealed (see `files.chained`); the case
-                          file records where the chain ends (its table `_history`)
+                          file records where the chain ends (its table `_history`), and holds
+                          the saves of a burst of typing after its first, merged into one entry
+                          (its table `_pending_history`) until the burst ends (see `CaseFile`)
     cases/<id>.json.damaged-<when>   a damaged file set aside by `restore` or a re-import
     cases/.proof-key      a random secret of this store, for the proof of integrity in each case file
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
@@ -41,6 +43,7 @@ from tinydb import TinyDB
 
 from ..domain import migrations, records, schema, text
 from ..domain.changes import (
+    Burst,
     FieldChange,
     HistoryCheck,
     HistoryEntry,
@@ -48,8 +51,10 @@ from ..domain.changes import (
     changes_of,
     export_history,
     history_of_file,
+    merged,
     now_utc,
     stored_entry,
+    when_words,
 )
 from ..domain.migrations import migrate
 from ..domain.records import COLLECTIONS, SCHEMA_VERSION, Case, check_case_id
@@ -80,7 +85,9 @@ from .crypto import (
     passphrase_problem,
 )
 from .files import (
+    CHAIN_FIELDS,
     HISTORY_TABLE,
+    PENDING_TABLE,
     PROOF_TABLE,
     AtomicStorage,
     CaseLocked,
@@ -387,9 +394,11 @@ class Store:
         return history_path(self.case_path(case_id))
 
     def history(self, case_id: str) -> list[HistoryEntry]:
-        """Every save of a case, oldest first: who, when, from which machine, what changed. A line
-        of the history file that cannot be read (torn by a crash) is skipped; `verify_history`
-        says whether the lines are as the store wrote them."""
+        """Every save of a case, oldest first: who, when, from which machine, what changed: the
+        history file's entries, then those its case file holds that are not in it yet (the saves of
+        a burst still being gathered, even after a kill). A line of the history file that cannot be
+        read (torn by a crash) is skipped; `verify_history` says whether the lines are as the store
+        wrote them."""
         cipher = self._cipher()
         path = self.history_path(case_id)
         if not path.exists() and not self.case_path(case_id).exists():
@@ -400,7 +409,34 @@ class Store:
                 entries.append(stored_entry(item))
             except InvalidRecord:
                 continue  # not an entry this store wrote: left out, as a torn line is
-        return entries
+        tables = self._tables(case_id)
+        return entries + self._not_in_history(case_id, _Pending.of_tables(tables).entries, tables)
+
+    def _tables(self, case_id: str) -> Any:
+        """A case file's tables as stored (None when it is missing or cannot be read)."""
+        path = self.case_path(case_id)
+        try:
+            return orjson.loads(plain_bytes(read_bytes(path), self._cipher(), CASE, path))
+        except (OSError, ValueError, LinkInStore):
+            return None
+
+    def _not_in_history(self, case_id: str, entries: list[HistoryEntry], tables: Any) -> list[HistoryEntry]:
+        """Of the `entries` a case file (`tables`) holds for its history, those not in the history
+        file yet: a save stopped between its two writes leaves them written after the end the case
+        file records, and they are not written (or shown) twice."""
+        if not entries:
+            return []
+        recorded = ChainHead.of_tables(tables)
+        count = recorded.count if recorded is not None else 0
+        cipher = self._cipher()
+        path = self.history_path(case_id)
+        if history_tail(path, cipher).count <= count:
+            return entries
+        written = {
+            orjson.dumps({k: v for k, v in item.items() if k not in CHAIN_FIELDS}, option=orjson.OPT_SORT_KEYS)
+            for _, item in history_items(path, cipher)[count:]
+        }
+        return [e for e in entries if _json_key(e, provenance=True) not in written]
 
     def verify_history(self, case_id: str) -> HistoryCheck:
         """Whether a case's history is as this store wrote it: every line sealed and in its place
@@ -408,15 +444,27 @@ class Store:
         cipher = self._cipher()
         path = self.case_path(case_id)
         items = history_items(self.history_path(case_id), cipher)
-        head, problem = None, ""
+        head, problem, tables = None, "", None
         try:
-            head = ChainHead.of_tables(orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path)))
+            tables = orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path))
+            head = ChainHead.of_tables(tables)
         except FileNotFoundError:
             if not items:
                 raise StoreError(f"There is no case {case_id} in the store at {self.root}.") from None
         except (OSError, ValueError, LinkInStore):
             problem = "its case file cannot be read (`coregroup restore` puts its backup back)."
-        return check_chain(case_id, items, head, self.history_key(create=False), case_file_problem=problem)
+        check = check_chain(case_id, items, head, self.history_key(create=False), case_file_problem=problem)
+        held = self._not_in_history(case_id, _Pending.of_tables(tables).entries, tables)
+        if not held:
+            return check
+        words = (
+            f" The last entry ({when_words(held[-1].at)}) is still being gathered (held in the case file): the "
+            "latest saves of a burst of typing, written with each save and sealed with the case file, added to the "
+            "history when the burst ends or the case is closed or next opened."
+        )
+        if len(held) > 1:
+            words += f" {len(held) - 1} more before it could not be written to the history yet and are held there too."
+        return dataclasses.replace(check, words=check.words + words)
 
     def _append_history(self, case_id: str, entries: list[HistoryEntry], head: ChainHead, base: int) -> ChainHead:
         """Append entries to a case's history, chained on from `head` (`base`: how many lines the
@@ -535,7 +583,9 @@ class Store:
                     backup = backup_path(path)
                 except (OSError, ValueError, LinkInStore):
                     damaged = True
-            entries = self._new_history(case.id, imported)
+            # Saves the replaced case file held for its history (a burst being gathered) go in first.
+            entries = self._not_in_history(case.id, _Pending.of_tables(before).entries, before)
+            entries += self._new_history(case.id, imported)
             if replaced and not isinstance(before, dict):
                 entries.append(
                     _entry([FieldChange(HEADER_TABLE, "a damaged case file", "the case as imported")], "replaced")
@@ -605,15 +655,22 @@ class Store:
                 raise DamagedFile(backup, "it does not hold a case's tables", None)
             if isinstance(before, dict):
                 found = changes_between(_records(before), _records(tables))
+                # The saves the case file held for its history (a burst being gathered) were made:
+                # they go in first (the backup's are in the history, or are part of these).
+                held = self._not_in_history(case_id, _Pending.of_tables(before).entries, before)
             else:
                 found = [FieldChange(HEADER_TABLE, "a damaged case file", "the previous save, put back")]
+                # What the damaged file held is lost; what the backup held goes in, unless the save
+                # after it already wrote it to the history.
+                held = self._not_in_history(case_id, _Pending.of_tables(tables).entries, tables)
             # The history first, then the case file recording where it now ends (the backup's own
             # record is of the history before its last save).
             head, base = self._history_state(case_id, before if isinstance(before, dict) else None)
-            head = self._append_history(case_id, [_entry(found, "restored")], head, base)
+            head = self._append_history(case_id, [*held, _entry(found, "restored")], head, base)
             key = self.proof_key(create=True)
             sealed = proven(restored, key)  # only a backup this store proved is sealed again
             tables.pop(PROOF_TABLE, None)
+            tables.pop(PENDING_TABLE, None)
             tables[HISTORY_TABLE] = {"1": head.to_json()}
             body = dump_json(tables)
             kept = _set_aside(path)
@@ -715,8 +772,16 @@ class Store:
 
 class CaseFile:
     """An open case. Edit the records of `case`, then `save` each one; every save is on disk
-    (atomically, with the previous save kept) when `save` returns, and in the case's history
-    before it (the history's line first, then the case file recording where the history ends)."""
+    (atomically, with the previous save kept) when `save` returns, and in the case's history with it.
+
+    Saves typed on in the same fields (a `Burst`: the same person and machine, the same fields,
+    within `GATHER_SECONDS` of the first) are kept as the history shows them: the first as a line of
+    the history file, the ones after it merged into one entry that the case file holds (its table
+    `_pending_history`), written in the same atomic write as each save, so durable exactly when the
+    save is. The save that ends the burst (other fields, another person, the minute up) appends
+    that entry, then its own, to the history file, before its case file is written; so does closing
+    the case, and opening it for editing after a kill. Lines go first, then the case file recording
+    where the history ends: a kill between the two is found as one save stopped, not tampering."""
 
     def __init__(self, store: Store, case_id: str, *, read_only: bool = False) -> None:
         self.store = store
@@ -742,9 +807,13 @@ class CaseFile:
             raise
         self._summary = CaseSummary.of(self.case)
         self._history_lock = threading.Lock()
-        self._unwritten: list[HistoryEntry] = []  # entries whose append failed: written with the next save
         self._history_end: ChainHead | None = None  # where the history file ends (read at the first save)
         self._history_base = 0  # how many lines of it the case file records
+        if not read_only:
+            # Saves held in the case file by a run that was killed (or could not write them): into
+            # the history now, with their own time and author. If that fails, they stay held.
+            with contextlib.suppress(OSError, StoreError):
+                self.flush_history()
         if not read_only and store.indexed(case_id) != self._summary:
             store.update_index(self._summary)  # a stale entry (a save killed before its index update)
 
@@ -853,36 +922,69 @@ class CaseFile:
             raise unwritten
 
     def _record(self, found: list[FieldChange], tables: dict[str, Any]) -> OSError | StoreError | None:
-        """Add a save's changes to the case's history (none: nothing is added), before the case file
-        is written, and put in `tables` where the history now ends. An append that fails is
-        returned, to raise once the save itself is on disk; its entries are written with the next
-        save (and the case file records the end as it was)."""
-        self._unwritten.extend([_entry(found)] if found else [])
-        if not self._unwritten:
+        """Add a save's changes to the case's history (none: nothing is added), in `tables`, the
+        case file about to be written: merged into the entry the case file holds if they go on with
+        its burst; else that entry, then theirs (the first of a new burst) appended to the history
+        file before the case file is written, and `tables` recording where the history now ends.
+        An append that fails is returned, to raise once the save itself is on disk; its entries
+        stay held in the case file, and are written with the next save (or on closing)."""
+        pending = _Pending.of_tables(tables)
+        entry = _entry(found) if found else None
+        if entry is None:
+            return self._write_held(list(pending.held), None, dataclasses.replace(pending, held=()), tables)
+        if pending.burst is not None and pending.burst.continues(entry):
+            gathering = merged(pending.gathering, entry) if pending.gathering is not None else entry
+            return self._write_held(list(pending.held), None, _Pending((), gathering, pending.burst), tables)
+        return self._write_held(pending.entries, entry, _Pending((), None, Burst.of(entry)), tables)
+
+    def _write_held(
+        self, earlier: list[HistoryEntry], new: HistoryEntry | None, keep: _Pending, tables: dict[str, Any]
+    ) -> OSError | StoreError | None:
+        """Append `earlier` (entries the case file held) and then `new` to the history file, and put
+        in `tables` where it now ends and `keep`, what the case file goes on holding. If the append
+        fails, `tables` holds them as well (and the end as it was) and the problem is returned. The
+        caller holds `_history_lock`."""
+        if not earlier and new is None:
+            keep.put(tables)
             return None
         try:
             if self._history_end is None:
                 self._history_end, self._history_base = self.store._history_state(self.case_id, tables)
-            end = self.store._append_history(self.case_id, self._unwritten, self._history_end, self._history_base)
+                earlier = self.store._not_in_history(self.case_id, earlier, tables)  # a save stopped midway
+            lines = [*earlier, *(e for e in (new,) if e is not None)]
+            end = self.store._append_history(self.case_id, lines, self._history_end, self._history_base)
         except (OSError, StoreError) as problem:
-            self._history_end = None  # part may be on disk: read where it ends again
+            self._history_end = None  # part may be on disk: read where it ends again (none is written twice)
+            dataclasses.replace(keep, held=(*earlier, *(e for e in (new,) if e is not None))).put(tables)
             return problem
-        self._unwritten = []
         self._history_end, self._history_base = end, end.count
         tables[HISTORY_TABLE] = {"1": end.to_json()}
+        keep.put(tables)
         return None
 
     def flush_history(self) -> None:
-        """Write the history's entries that could not be written with their saves, now (closing
-        does this; the case file then records the end of the history with the next save)."""
+        """Append the entries the case file holds for the history (the burst being gathered, and
+        any that could not be written) to the history file, then write the case file without them,
+        recording where the history now ends. Closing does this, and so does opening the case for
+        editing (after a kill, the saves held are written with their own time and author)."""
         with self._history_lock:
-            if self._unwritten and not self.read_only:
-                if self._history_end is None:
-                    storage = self._db.storage
-                    self._history_end, self._history_base = self.store._history_state(self.case_id, storage.read())
-                end = self.store._append_history(self.case_id, self._unwritten, self._history_end, self._history_base)
-                self._unwritten = []
-                self._history_end = end
+            if self.read_only:
+                return
+            storage = self._db.storage
+            assert isinstance(storage, AtomicStorage)
+            tables = dict(storage.read() or {})
+            pending = _Pending.of_tables(tables)
+            if not pending.entries:
+                return
+            problem = self._write_held(pending.entries, None, _Pending(), tables)
+            if problem is not None:
+                raise problem
+            try:
+                storage.write(tables)
+            except BaseException:
+                self._history_end = None  # the case file still records the end as it was: read both again
+                raise
+            self._db.clear_cache()
 
     def _read_only(self) -> ReadOnly:
         return ReadOnly(
@@ -1000,10 +1102,57 @@ def _entry(found: list[FieldChange], event: str = "") -> HistoryEntry:
     return HistoryEntry(now_utc(), user_name(), socket.gethostname(), tuple(found), event)
 
 
-def _json_key(entry: HistoryEntry) -> bytes:
+def _json_key(entry: HistoryEntry, *, provenance: bool = False) -> bytes:
     """An entry as a case file carries it (without the store's provenance): the same save is not
-    kept twice, whoever imported it."""
-    return orjson.dumps(entry.to_json(), option=orjson.OPT_SORT_KEYS)
+    kept twice, whoever imported it. With `provenance`, as a line of the history file holds it."""
+    return orjson.dumps(entry.to_json(provenance=provenance), option=orjson.OPT_SORT_KEYS)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pending:
+    """What a case file holds for its history that is not in the history file yet (its table
+    `_pending_history`): `held`, entries whose lines could not be written (a full disk), oldest
+    first; `gathering`, the saves of the current burst after its first, merged into one entry;
+    `burst`, the burst the next save may go on with."""
+
+    held: tuple[HistoryEntry, ...] = ()
+    gathering: HistoryEntry | None = None
+    burst: Burst | None = None
+
+    @property
+    def entries(self) -> list[HistoryEntry]:
+        """The entries to add to the history, in order (a burst whose changes were all undone adds none)."""
+        return [*self.held, *(e for e in (self.gathering,) if e is not None and e.changes)]
+
+    @classmethod
+    def of_tables(cls, tables: Any) -> _Pending:
+        """What a case file's tables hold (nothing, for a file written before there was a pending
+        table; a part that is not as written is left out)."""
+        table = tables.get(PENDING_TABLE) if isinstance(tables, dict) else None
+        row = table.get("1") if isinstance(table, dict) else None
+        if not isinstance(row, dict):
+            return cls()
+        held = []
+        for item in row.get("held") or ():
+            with contextlib.suppress(InvalidRecord):
+                held.append(stored_entry(item, PENDING_TABLE))
+        gathering = None
+        if row.get("gathering") is not None:
+            with contextlib.suppress(InvalidRecord):
+                gathering = stored_entry(row["gathering"], PENDING_TABLE)
+        return cls(tuple(held), gathering, Burst.from_json(row.get("burst")))
+
+    def put(self, tables: dict[str, Any]) -> None:
+        """Put this in a case file's `tables` (the table left out when there is nothing to hold)."""
+        if not self.held and self.gathering is None and self.burst is None:
+            tables.pop(PENDING_TABLE, None)
+            return
+        row = {
+            "held": [e.to_json(provenance=True) for e in self.held],
+            "gathering": self.gathering.to_json(provenance=True) if self.gathering is not None else None,
+            "burst": self.burst.to_json() if self.burst is not None else None,
+        }
+        tables[PENDING_TABLE] = {"1": row}
 
 
 def _records(tables: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -1012,7 +1161,7 @@ def _records(tables: Any) -> dict[tuple[str, str], dict[str, Any]]:
     if not isinstance(tables, dict):
         return found
     for table, rows in tables.items():
-        if table in (PROOF_TABLE, HISTORY_TABLE) or not isinstance(rows, dict):
+        if table in (PROOF_TABLE, HISTORY_TABLE, PENDING_TABLE) or not isinstance(rows, dict):
             continue
         for key, row in rows.items():
             if isinstance(row, dict):
