@@ -541,3 +541,21 @@ def test_the_report_follows_the_councils_visit_rule(
     assert {k: v for k, v in backend.export_data(CASE).items() if k != "history"} == {
         k: v for k, v in exported.items() if k != "history"
     }
+
+
+def test_typing_on_in_one_field_is_gathered_on_the_server_not_kept_save_by_save(pg: PostgresStore) -> None:
+    """Fifty saves of a note growing as the chair types: the history holds the first save and one
+    gathered entry, not fifty copies of the growing text (a five-year case would hold hundreds of MB)."""
+    with pg.open(CASE) as case_file:
+        text = ""
+        for n in range(50):
+            text += f"Word {n} (fictional). "
+            case_file.save(dataclasses.replace(case_file.case.actions[1], outcome=text))
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        [(saves,)] = conn.execute(
+            "SELECT count(*) FROM cg_history WHERE case_id = %s AND event = ''", (CASE,)
+        ).fetchall()
+    assert saves == 2  # the first save, and the rest gathered (written when the case was closed)
+    changes = [c for e in pg.history(CASE) for c in e.changes if c.path.endswith(".outcome")]
+    assert changes[-1].new.strip() == text.strip()  # the last text typed
+    assert pg.verify_history(CASE).intact

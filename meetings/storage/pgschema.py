@@ -16,6 +16,8 @@ What the database enforces, whatever program connects (the app, `psql`, a script
 
 from __future__ import annotations
 
+from ..domain.changes import GATHER_SECONDS  # the same minute as the file store's
+
 ROLES = {
     "social_worker": "coregroup_social_worker",
     "minute_taker": "coregroup_minute_taker",
@@ -375,14 +377,17 @@ BEGIN
     RAISE EXCEPTION 'the history of changes is append-only' USING ERRCODE = 'insufficient_privilege';
 END $$;
 
--- One entry, chained to the case's last: the only way an entry is written.
-CREATE FUNCTION @s@.cg_append_history(p_case text, p_machine text, p_changes jsonb, p_event text,
-                                      p_imported boolean, p_claimed_who text, p_claimed_at text)
+-- One entry, chained to the case's last: the only way an entry is written. `p_who` and `p_at` are
+-- given only when a gathered entry (below) is written: its author and the time of its last save,
+-- as the server recorded them then; otherwise the session's login and the server's clock.
+CREATE FUNCTION @s@.cg_chain(p_case text, p_machine text, p_changes jsonb, p_event text, p_imported boolean,
+                             p_claimed_who text, p_claimed_at text, p_who text, p_at timestamptz)
     RETURNS void LANGUAGE plpgsql SECURITY DEFINER {_FIXED} AS $$
 DECLARE
     prev text;
     new_id bigint;
-    moment timestamptz := clock_timestamp();
+    moment timestamptz := coalesce(p_at, clock_timestamp());
+    author text := coalesce(p_who, session_user);
 BEGIN
     IF p_event NOT IN ('', 'created', 'imported', 'replaced', 'restored', 'deleted', 'allocated', 'migrated') THEN
         RAISE EXCEPTION 'not an event of a case''s history' USING ERRCODE = 'invalid_parameter_value';
@@ -396,16 +401,58 @@ BEGIN
     new_id := nextval('@s@.cg_history_id_seq');
     INSERT INTO @s@.cg_history (id, case_id, at, who, machine, changes, imported, recorded_by, event,
                                 claimed_who, claimed_at, server_time, prev_hash, hash)
-    VALUES (new_id, p_case, moment, session_user, coalesce(p_machine, ''), p_changes, p_imported, session_user,
+    VALUES (new_id, p_case, moment, author, coalesce(p_machine, ''), p_changes, p_imported, session_user,
             p_event, p_claimed_who, p_claimed_at, true, prev,
-            @s@.cg_entry_hash(prev, new_id, p_case, moment, session_user, coalesce(p_machine, ''), p_event,
+            @s@.cg_entry_hash(prev, new_id, p_case, moment, author, coalesce(p_machine, ''), p_event,
                               p_imported, p_claimed_who, p_claimed_at, p_changes));
 END $$;
-REVOKE ALL ON FUNCTION @s@.cg_append_history(text, text, jsonb, text, boolean, text, text) FROM PUBLIC;
+
+-- Typing on in the same fields: the saves of one person, from one machine, changing the same
+-- fields within a minute of the first are gathered into one entry (a line a minute for each field
+-- typed in, not one for every burst of keys). The entry being gathered is kept here, written in
+-- the same transaction as each save (so nothing is lost when the editor is killed), and goes into
+-- the chain when a save changes anything else, when its minute is up, when anything else is
+-- recorded, and when the case is closed or next opened. `coregroup history` shows it as the last.
+CREATE TABLE @s@.cg_gathering (
+    case_id text PRIMARY KEY,
+    who text NOT NULL,
+    machine text NOT NULL,
+    started timestamptz NOT NULL,
+    at timestamptz NOT NULL,
+    changes jsonb NOT NULL
+);
+ALTER TABLE @s@.cg_gathering ENABLE ROW LEVEL SECURITY;
+CREATE POLICY see ON @s@.cg_gathering FOR SELECT USING (EXISTS (SELECT 1 FROM @s@.cg_cases c WHERE c.id = case_id));
+
+CREATE FUNCTION @s@.cg_flush_gathered(p_case text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER {_FIXED} AS $$
+DECLARE
+    g record;
+BEGIN
+    DELETE FROM @s@.cg_gathering WHERE case_id = p_case RETURNING * INTO g;
+    IF FOUND AND g.changes <> '[]'::jsonb THEN
+        PERFORM @s@.cg_chain(p_case, g.machine, g.changes, '', false, NULL, NULL, g.who, g.at);
+    END IF;
+END $$;
+
+-- Everything but a save's own changes: what was gathered goes first, so the order is kept.
+CREATE FUNCTION @s@.cg_append_history(p_case text, p_machine text, p_changes jsonb, p_event text,
+                                      p_imported boolean, p_claimed_who text, p_claimed_at text)
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER {_FIXED} AS $$
+BEGIN
+    PERFORM @s@.cg_flush_gathered(p_case);
+    PERFORM @s@.cg_chain(p_case, p_machine, p_changes, p_event, p_imported, p_claimed_who, p_claimed_at, NULL, NULL);
+END $$;
+
+-- The paths a list of changes touches, in order: what decides whether a save goes on the last.
+CREATE FUNCTION @s@.cg_paths(p_changes jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE {_FIXED} AS $$
+    SELECT coalesce(array_agg(c->>'path' ORDER BY c->>'path'), '{{}}') FROM jsonb_array_elements(p_changes) c
+$$;
 
 -- What an editor's save changed (worked out by the client; who and when are the server's).
 CREATE FUNCTION @s@.cg_log(p_case text, p_machine text, p_changes jsonb, p_event text DEFAULT '')
     RETURNS void LANGUAGE plpgsql SECURITY DEFINER {_FIXED} AS $$
+DECLARE
+    g record;
 BEGIN
     IF NOT @s@.cg_edits(p_case) THEN
         RAISE EXCEPTION 'your sign-in may not record changes to this case' USING ERRCODE = 'insufficient_privilege';
@@ -413,7 +460,45 @@ BEGIN
     IF p_event NOT IN ('', 'replaced', 'restored') THEN
         RAISE EXCEPTION 'not an event an editor records' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM @s@.cg_append_history(p_case, p_machine, p_changes, p_event, false, NULL, NULL);
+    IF jsonb_typeof(p_changes) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'the changes should be a list' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_event <> '' THEN
+        PERFORM @s@.cg_append_history(p_case, p_machine, p_changes, p_event, false, NULL, NULL);
+        RETURN;
+    END IF;
+    IF p_changes = '[]'::jsonb THEN
+        RETURN;
+    END IF;
+    SELECT * INTO g FROM @s@.cg_gathering WHERE case_id = p_case FOR UPDATE;
+    IF FOUND AND g.who = session_user AND g.machine = coalesce(p_machine, '')
+       AND @s@.cg_paths(g.changes) = @s@.cg_paths(p_changes)
+       AND clock_timestamp() - g.started < interval '{GATHER_SECONDS} seconds' THEN
+        -- The old values of the first save, the new of this one; a change undone vanishes.
+        UPDATE @s@.cg_gathering SET at = clock_timestamp(), changes = (
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'path', o->>'path', 'old', o->'old', 'new', n->'new',
+                       'restricted', coalesce((o->>'restricted')::boolean, false)
+                                     OR coalesce((n->>'restricted')::boolean, false)) ORDER BY k), '[]')
+            FROM jsonb_array_elements(g.changes) WITH ORDINALITY AS a(o, k)
+            JOIN jsonb_array_elements(p_changes) n ON n->>'path' = o->>'path'
+            WHERE (o->'old') IS DISTINCT FROM (n->'new'))
+        WHERE case_id = p_case;
+    ELSE
+        PERFORM @s@.cg_flush_gathered(p_case);
+        -- The first save of a burst goes into the chain at once (who changed the field, and when);
+        -- the saves that go on changing the same fields after it are gathered.
+        SELECT h.who, h.machine, h.at, h.changes, h.event, h.imported INTO g FROM @s@.cg_history h
+            WHERE h.case_id = p_case ORDER BY h.id DESC LIMIT 1;
+        IF FOUND AND g.who = session_user AND g.machine = coalesce(p_machine, '') AND g.event = '' AND NOT g.imported
+           AND @s@.cg_paths(g.changes) = @s@.cg_paths(p_changes)
+           AND clock_timestamp() - g.at < interval '{GATHER_SECONDS} seconds' THEN
+            INSERT INTO @s@.cg_gathering (case_id, who, machine, started, at, changes)
+                VALUES (p_case, session_user, coalesce(p_machine, ''), clock_timestamp(), clock_timestamp(), p_changes);
+        ELSE
+            PERFORM @s@.cg_chain(p_case, p_machine, p_changes, '', false, NULL, NULL, NULL, NULL);
+        END IF;
+    END IF;
 END $$;
 
 -- An entry carried in an imported case file: kept as what the file claims, apart from who imported it.
@@ -528,6 +613,7 @@ BEGIN
         RETURN NULL;
     END IF;
     DELETE FROM @s@.cg_holders WHERE case_id = p_case;
+    PERFORM @s@.cg_flush_gathered(p_case);  -- what a killed editor was typing goes into the chain now
     INSERT INTO @s@.cg_holders (case_id, who, machine, pid, since, backend_pid)
         VALUES (p_case, session_user, coalesce(p_machine, ''), coalesce(p_pid, 0), coalesce(p_since, now()),
                 pg_backend_pid())
@@ -538,6 +624,9 @@ END $$;
 CREATE FUNCTION @s@.cg_release_lock(p_case text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER {_FIXED} AS $$
 BEGIN
     DELETE FROM @s@.cg_holders WHERE case_id = p_case AND backend_pid = pg_backend_pid();
+    IF EXISTS (SELECT 1 FROM @s@.cg_cases c WHERE c.id = p_case) THEN
+        PERFORM @s@.cg_flush_gathered(p_case);
+    END IF;
     WHILE pg_advisory_unlock(@s@.cg_lock_key(p_case)) LOOP
     END LOOP;
 END $$;
@@ -594,7 +683,7 @@ REVOKE ALL ON @s@.cg_cases, @s@.cg_records, @s@.cg_history, @s@.cg_report_items,
     @s@.coregroup_migrations FROM PUBLIC, {_SIGNED_IN};
 REVOKE ALL ON SEQUENCE @s@.cg_record_position, @s@.cg_history_id_seq FROM PUBLIC, {_SIGNED_IN};
 GRANT SELECT ON @s@.cg_cases, @s@.cg_records, @s@.cg_history, @s@.cg_report_items, @s@.cg_holders, @s@.cg_staff,
-    @s@.coregroup_migrations TO {_SIGNED_IN};
+    @s@.cg_gathering, @s@.coregroup_migrations TO {_SIGNED_IN};
 GRANT INSERT (id, header, summary, team, allocated_to, last_save), UPDATE (header, summary, last_save)
     ON @s@.cg_cases TO coregroup_social_worker;
 GRANT UPDATE (team, allocated_to) ON @s@.cg_cases TO coregroup_manager;

@@ -320,12 +320,20 @@ class PostgresStore:
         )
 
     def history(self, case_id: str) -> list[HistoryEntry]:
+        """Every entry of the case's history, oldest first; the last may be the one still being
+        gathered (typing on in the same fields: `cg_gathering` in pgschema), which is on the server too."""
         check_case_id(case_id)
-        with self._db() as conn:
+        with self._db() as conn, conn.transaction():
             rows = conn.execute(
                 f"SELECT {_HISTORY_COLUMNS} FROM cg_history WHERE case_id = %s ORDER BY id", (case_id,)
             ).fetchall()
-        return [_entry(row) for row in rows]
+            gathering = conn.execute(
+                "SELECT at, who, machine, changes FROM cg_gathering WHERE case_id = %s AND changes <> '[]'", (case_id,)
+            ).fetchall()
+        entries = [_entry(row) for row in rows]
+        for at, who, machine, changes in gathering:
+            entries.append(_entry((at, who, machine, changes, "", False, None, None)))
+        return entries
 
     def verify_history(self, case_id: str) -> HistoryCheck:
         """Recompute the hash chain of a case's history as the server wrote it, and name the first
@@ -345,11 +353,15 @@ class PostgresStore:
                 return HistoryCheck(False, len(rows), f"Entry {number} of {len(rows)} ({when}) was changed after "
                                     "the server wrote it: what it says is not what was recorded.")  # fmt: skip
             prev = row[13]
+        with self._db() as conn:
+            gathering = conn.execute("SELECT 1 FROM cg_gathering WHERE case_id = %s", (case_id,)).fetchone()
+        still = (" The last change is still being gathered (typing on in the same fields) and goes into the chain "
+                 "next.") if gathering else ""  # fmt: skip
         early = sum(1 for row in rows if not row[14])
         note = (f" {early} entries were written before the server kept the time of each change (an earlier "
                 "release): their times are as the computer that saved them said.") if early else ""  # fmt: skip
         return HistoryCheck(
-            True, len(rows), f"All {len(rows)} entries of the history are as the server wrote them.{note}"
+            True, len(rows), f"All {len(rows)} entries of the history are as the server wrote them.{note}{still}"
         )
 
     def report(self, today: dt.date) -> list[report.ReportLine]:
