@@ -1,17 +1,23 @@
 """Saves kept on this computer while the team's store cannot be reached.
 
-One file per case: each save is one line (the records that changed, and the version of the case
-they were based on), appended and flushed to the disk before the save returns, so a crash, a kill
-or a closed lid loses nothing that was saved. A line torn by a crash while it was being written is
-the only one that can be incomplete, and it is skipped. The file is private to its owner, and
-removed once everything in it is on the server.
+One file per case: each save is one line (the records that changed, the version of the case they
+were based on, and the save's own id), appended and flushed to the disk before the save returns,
+so a crash, a kill or a closed lid loses nothing that was saved. A line torn by a crash while it
+was being written is the only one that can be incomplete, and it is skipped. The file is private
+to its owner, and removed once everything in it is on the server.
+
+A save's id is what the server keeps of the last save written to a case (`cg_cases.last_save`):
+when the answer to a save is lost on the way back, the journal says which of its saves the server
+already holds. Lines written by an earlier release have no id, and are read as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,24 @@ import orjson
 
 from .base import CaseSummary, Snapshot
 from .files import FILE_MODE, make_private_dir
+
+CONFLICT = ".conflict-"  # what a journal set aside is called: `<case>.journal.conflict-<when>`
+
+
+@dataclass(frozen=True)
+class Line:
+    """One kept save: the version it was based on, its id (None from an earlier release), its records."""
+
+    based_on: int
+    save: str | None
+    snapshot: Snapshot
+
+
+def merged(lines: list[Line]) -> Snapshot | None:
+    """Every save of `lines` as one snapshot (the newest copy of each record wins)."""
+    if not lines:
+        return None
+    return functools.reduce(lambda older, newer: older.then(newer), (line.snapshot for line in lines))
 
 
 class Journal:
@@ -28,11 +52,12 @@ class Journal:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def append(self, snapshot: Snapshot, based_on: int) -> None:
+    def append(self, snapshot: Snapshot, based_on: int, save: str | None = None) -> None:
         make_private_dir(self.path.parent)
         line = orjson.dumps(
             {
                 "based_on": based_on,
+                "save": save,
                 "records": [[table, key, data] for (table, key), data in snapshot.records.items()],
                 "summary": snapshot.summary.to_json() if snapshot.summary else None,
             }
@@ -44,34 +69,45 @@ class Journal:
         finally:
             os.close(fd)
 
+    def lines(self) -> list[Line]:
+        """Every kept save, oldest first (a torn line skipped)."""
+        with contextlib.suppress(FileNotFoundError):
+            return lines_of(self.path.read_bytes())
+        return []
+
     def read(self) -> tuple[int, Snapshot | None]:
         """The version the first kept save was based on, and every kept save as one snapshot (the
         newest copy of each record wins)."""
-        based_on = 0
-        merged: Snapshot | None = None
-        with contextlib.suppress(FileNotFoundError):
-            for raw in self.path.read_bytes().split(b"\n"):
-                try:
-                    line: dict[str, Any] = orjson.loads(raw)
-                    snapshot = Snapshot(
-                        {(str(t), str(k)): d for t, k, d in line["records"]},
-                        CaseSummary.from_json(line["summary"]) if line.get("summary") else None,
-                    )
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line torn by a crash as it was written (or an empty last line)
-                if merged is None:
-                    based_on = int(line["based_on"])
-                    merged = snapshot
-                else:
-                    merged = merged.then(snapshot)
-        return based_on, merged
+        kept = self.lines()
+        return (kept[0].based_on if kept else 0), merged(kept)
 
     def set_aside(self) -> Path:
         """Keep the journal under another name (it could not be written: a conflict), out of the way."""
-        kept = self.path.with_name(f"{self.path.name}.conflict-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        kept = self.path.with_name(f"{self.path.name}{CONFLICT}{dt.datetime.now():%Y%m%d-%H%M%S}")
         self.path.rename(kept)
         return kept
 
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+def lines_of(raw: bytes) -> list[Line]:
+    found: list[Line] = []
+    for text in raw.split(b"\n"):
+        try:
+            line: dict[str, Any] = orjson.loads(text)
+            save = line.get("save")
+            found.append(
+                Line(
+                    int(line["based_on"]),
+                    str(save) if save else None,
+                    Snapshot(
+                        {(str(t), str(k)): d for t, k, d in line["records"]},
+                        CaseSummary.from_json(line["summary"]) if line.get("summary") else None,
+                    ),
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a line torn by a crash as it was written (or an empty last line)
+    return found

@@ -186,9 +186,30 @@ GRANT USAGE ON SEQUENCE cg_record_position, cg_history_id_seq TO coregroup_socia
 """
 )
 
+#: Each save carries an id made by the client, kept as the case's `last_save` in the same
+#: transaction: a client whose answer to a save was lost on the way back asks which save the
+#: server holds, instead of taking its own save for someone else's. A change of version made
+#: without a new id (a script, `psql`, a save that sets none) clears it, so an old id never
+#: vouches for a case someone else has changed since.
+V2_SAVE_IDS = """
+ALTER TABLE cg_cases ADD COLUMN last_save text;
+GRANT UPDATE (last_save) ON cg_cases TO coregroup_social_worker;
+
+CREATE FUNCTION cg_forget_last_save() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.version IS DISTINCT FROM OLD.version AND NEW.last_save IS NOT DISTINCT FROM OLD.last_save THEN
+        NEW.last_save := NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER cg_forget_last_save BEFORE UPDATE ON cg_cases
+    FOR EACH ROW EXECUTE FUNCTION cg_forget_last_save();
+"""
+
 #: (version, what it does, SQL). Append only.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "cases, records, append-only history, holders, report items; roles and row-level security", V1),
+    (2, "client save ids", V2_SAVE_IDS),
 ]
 LATEST = MIGRATIONS[-1][0]
 

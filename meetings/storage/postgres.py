@@ -30,6 +30,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,33 @@ from .base import (
     tables_of,
     take_record,
 )
-from .journal import Journal
+from .journal import Journal, merged
 
 SCHEMES = ("postgresql://", "postgres://")
 CHANNEL = "cg_case_saved"
 POOL_WAIT = 5.0  # seconds to wait for a connection before saying the server cannot be reached
+
+# ----- the network: every wait of a connection to the server, in one place -------------------------
+# A network can fail loudly (a reset: at once) or silently (packets dropped, nothing said). These
+# make a silent failure count as "offline" within seconds on this computer (so a save goes to the
+# journal instead of waiting), and make the server end a vanished editor's session, and with it
+# the case's lock, within about a minute.
+CONNECT_TIMEOUT = 5  # seconds to open a connection (libpq's connect_timeout)
+KEEPALIVE_IDLE = 5  # seconds of silence on a connection before this computer asks if the server is there
+KEEPALIVE_INTERVAL = 2  # seconds between those questions
+KEEPALIVE_COUNT = 3  # unanswered questions before the connection counts as gone (about 11 s)
+TCP_USER_TIMEOUT_MS = 5_000  # data sent and not acknowledged for this long: the connection is gone
+SAVE_DEADLINE = 6.0  # seconds a save (or a viewer's check) waits for the server's answer before giving up
+REPLAY_DEADLINE = 20.0  # the same, for writing back what the journal kept (it may hold many records)
+LOAD_DEADLINE = 30.0  # the same, for a read-only view reading the whole case again
+FOLLOW_CHECK = 3.0  # seconds between a read-only view's checks that its connection still answers
+RECONNECT_EVERY = 2.0  # seconds between attempts to reach the server again
+STATEMENT_TIMEOUT_MS = 15_000  # the server stops any one statement of this program after this long
+SERVER_KEEPALIVE_IDLE = 15  # the server's side: seconds of silence before it asks if this computer is there
+SERVER_KEEPALIVE_INTERVAL = 5
+SERVER_KEEPALIVE_COUNT = 6  # so a vanished editor's session ends within about 45 s (15 + 6 x 5)
+SERVER_TCP_USER_TIMEOUT_MS = 45_000  # the server's unacknowledged data: gone after this long
+IDLE_IN_TRANSACTION_MS = 60_000  # a transaction left open by a vanished client is ended after this long
 _MIGRATION_LOCK = 0x636F726567726F75  # "coregrou": one migrator at a time
 
 
@@ -94,6 +117,77 @@ def _words(problem: psycopg.Error) -> str:
     if isinstance(problem, psycopg.OperationalError):
         return "the PostgreSQL server cannot be reached"
     return f"the database refused it ({type(problem).__name__})"
+
+
+def connection_settings(url: str) -> dict[str, Any]:
+    """What every connection of this program is opened with (the pool's, a case's lock, a
+    reconnection, a read-only view's): the waits above, on both sides. The server's are session
+    settings any sign-in may set, passed at connection (added to any `options` of the address)."""
+    server = {
+        "statement_timeout": STATEMENT_TIMEOUT_MS,
+        "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_MS,
+        "tcp_keepalives_idle": SERVER_KEEPALIVE_IDLE,
+        "tcp_keepalives_interval": SERVER_KEEPALIVE_INTERVAL,
+        "tcp_keepalives_count": SERVER_KEEPALIVE_COUNT,
+        "tcp_user_timeout": SERVER_TCP_USER_TIMEOUT_MS,
+    }
+    try:
+        given = str(conninfo_to_dict(url).get("options") or "")
+    except psycopg.ProgrammingError:
+        given = ""
+    options = " ".join([given, *(f"-c {name}={value}" for name, value in server.items())]).strip()
+    return {
+        "application_name": "coregroup",
+        "connect_timeout": CONNECT_TIMEOUT,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE,
+        "keepalives_interval": KEEPALIVE_INTERVAL,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        "options": options,
+    }
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A connection of its own (autocommit), with every setting above; psycopg.Error when the server
+    cannot be reached."""
+    conn = psycopg.connect(url, autocommit=True, **connection_settings(url))
+    _configure(conn)
+    return conn
+
+
+@contextlib.contextmanager
+def answered_within(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
+    """If the server has not answered what is asked of `conn` within `seconds`, the connection is cut
+    on this computer: the waiting call fails at once (psycopg.OperationalError) instead of waiting on
+    a network that has gone silent. A cut connection ends on the server too (and any lock it held)."""
+    if conn.closed:
+        yield
+        return
+    fd = conn.pgconn.socket
+    guard = threading.Lock()
+    over = False
+
+    def cut() -> None:
+        with guard:
+            if over:
+                return
+            with contextlib.suppress(OSError):
+                sock = socket.socket(fileno=fd)  # the connection's own socket, borrowed: never closed here
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                finally:
+                    sock.detach()
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            over = True
+        timer.cancel()
 
 
 def _lock_key(case_id: str) -> int:
@@ -126,7 +220,7 @@ class PostgresStore:
         self.machine = socket.gethostname()
         self.journal_dir = journal_dir
         try:  # one connection first, so a server that is not there is said at once, in words
-            with psycopg.connect(url, connect_timeout=10, application_name="coregroup") as first:
+            with connect(url) as first:
                 row = first.execute("SELECT current_user").fetchone()
                 self.user = str(row[0]) if row else ""
         except psycopg.Error as problem:
@@ -135,7 +229,7 @@ class PostgresStore:
             url,
             min_size=1,
             max_size=4,
-            kwargs={"autocommit": True, "application_name": "coregroup"},
+            kwargs={"autocommit": True, **connection_settings(url)},
             configure=_configure,
             check=ConnectionPool.check_connection,
             open=False,
@@ -190,6 +284,7 @@ class PostgresStore:
         applied: list[int] = []
         try:
             with self._db() as conn, conn.transaction():
+                conn.execute("SET LOCAL statement_timeout = 0")  # a migration takes as long as it takes
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                 conn.execute(pgschema.MIGRATIONS_TABLE)
                 row = conn.execute("SELECT coalesce(max(version), 0) FROM coregroup_migrations").fetchone()
@@ -243,7 +338,13 @@ class PostgresStore:
         check_case_id(case_id)
         if not self.exists(case_id):  # before any lock is taken on a case this sign-in cannot see
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
-        return PostgresCase(self, case_id, read_only=read_only)
+        try:
+            return PostgresCase(self, case_id, read_only=read_only)
+        except psycopg.OperationalError:  # the network went while it was being opened
+            raise StoreError(
+                f"Cannot reach {self.describe()}: the connection was lost while case {case_id} was being opened. "
+                "Try again when the network is back."
+            ) from None
 
     def create(self, case: Case) -> PostgresCase:
         schema.load(Case, schema.dump(case))
@@ -405,11 +506,9 @@ class PostgresStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
-            conn = psycopg.connect(self.url, autocommit=True, application_name="coregroup", connect_timeout=10)
+            return connect(self.url)
         except psycopg.Error as problem:
             raise StoreError(f"Cannot reach {self.describe()}: {_cannot_connect(problem)}") from None
-        _configure(conn)
-        return conn
 
     def journal_for(self, case_id: str) -> Journal:
         folder = self.journal_dir or _journal_root()
@@ -497,6 +596,9 @@ class PostgresCase:
         self._gatherer = history_words.Gatherer(store.user, store.machine)  # typing on in the same fields
         self._reconnecting: threading.Thread | None = None
         self._closed = threading.Event()
+        self._following: threading.Thread | None = None
+        self._fresh_lock = threading.Lock()
+        self._fresh: tuple[Case, int, LockHolder | None] | None = None  # a read-only view's newer copy
         self._conn = store._connect()
         try:
             if read_only:
@@ -525,6 +627,9 @@ class PostgresCase:
         except BaseException:
             self._conn.close()
             raise
+        if read_only:  # from now on the view's connection is its follower's alone
+            self._following = threading.Thread(target=self._follow, name="coregroup-follow", daemon=True)
+            self._following.start()
 
     # ----- opening ----------------------------------------------------------------------------
     def _take_lock(self, conn: psycopg.Connection[Any]) -> None:
@@ -568,29 +673,39 @@ class PostgresCase:
         if self.read_only:
             raise self._read_only()
         snapshot.check()
+        save = new_save_id()
         with self._write_lock:
             if self._journal.exists():
-                self._journal.append(snapshot, self.version)
+                self._journal.append(snapshot, self.version, save)
                 self._start_reconnecting()
                 return
             try:
-                self._write_online(self._conn, snapshot)
+                with answered_within(self._conn, SAVE_DEADLINE):
+                    self._write_online(self._conn, snapshot, save)
             except psycopg.OperationalError:
-                self._journal.append(snapshot, self.version)
+                # Not answered, or the answer lost: perhaps written, perhaps not. The save's id
+                # in the journal tells which when the connection is back.
+                self._journal.append(snapshot, self.version, save)
+                with contextlib.suppress(Exception):
+                    self._conn.close()  # cut: on the server it ends, and the lock with it
                 self._set_state("offline")
                 self._start_reconnecting()
             except psycopg.errors.InsufficientPrivilege:
                 raise StoreError(f"Your sign-in may not change this part of case {self.case_id}: not saved.") from None
 
-    def _write_online(self, conn: psycopg.Connection[Any], snapshot: Snapshot) -> None:
+    def _write_online(self, conn: psycopg.Connection[Any], snapshot: Snapshot, save: str) -> None:
         if conn.closed:
             raise psycopg.OperationalError("the connection is closed")
         with conn.transaction():
+            # The save's id, in the same transaction (a minute-taker's sign-in may not set it: the
+            # server clears it for them, see pgschema).
             row = conn.execute(
                 "UPDATE cg_cases SET version = version + 1, updated_at = now(), updated_by = current_user, "
-                "summary = coalesce(%s, summary) WHERE id = %s AND version = %s RETURNING version",
-                (Jsonb(snapshot.summary.to_json()) if snapshot.summary else None, self.case_id, self.version),
-            ).fetchone()
+                "summary = coalesce(%s, summary)" + ("" if self.distribution_only else ", last_save = %s")
+                + " WHERE id = %s AND version = %s RETURNING version",
+                (Jsonb(snapshot.summary.to_json()) if snapshot.summary else None,
+                 *(() if self.distribution_only else (save,)), self.case_id, self.version),
+            ).fetchone()  # fmt: skip
             if row is None:
                 latest = conn.execute(
                     "SELECT version, updated_by FROM cg_cases WHERE id = %s", (self.case_id,)
@@ -645,11 +760,14 @@ class PostgresCase:
         self._reconnecting = threading.Thread(target=self._reconnect_loop, name="coregroup-reconnect", daemon=True)
         self._reconnecting.start()
 
-    def _reconnect_loop(self, every: float = 2.0) -> None:
+    def _reconnect_loop(self) -> None:
+        every = RECONNECT_EVERY
         while not self._closed.is_set() and self._journal.exists():
             try:
                 self.reconnect()
                 return
+            except _HeldByMe:
+                self._closed.wait(every)  # this computer's own lost connection, ended on the server: soon gone
             except StoreError:
                 return  # a conflict: reported by reconnect, the journal kept
             except psycopg.Error:
@@ -658,62 +776,136 @@ class PostgresCase:
     def reconnect(self) -> bool:
         """Connect again, take the case's lock again, and write the journal: True when all is written.
         Raises psycopg.Error while the server cannot be reached; a conflict (someone else holds or
-        changed the case meanwhile) is reported as the state, and the journal kept."""
-        with self._write_lock:
-            if not self._journal.exists():
-                return True
-            conn = psycopg.connect(self.store.url, autocommit=True, application_name="coregroup", connect_timeout=5)
-            try:
-                try:
-                    self._take_lock(conn)
-                except CaseLocked as locked:
-                    self._set_state("conflict: " + str(locked) + " Your changes are kept on this computer.")
-                    conn.close()
-                    raise
-                self._replay(conn)
-            except psycopg.Error:
-                conn.close()
-                raise
-            old, self._conn = self._conn, conn
-            with contextlib.suppress(Exception):
-                old.close()
-            self._set_state("connected")
+        changed the case meanwhile) is reported as the state, and the journal kept. Whatever
+        happens, no connection is left open but the one the case goes on with."""
+        if not self._journal.exists():
             return True
+        conn = connect(self.store.url)  # outside the save lock: a save never waits for a connection
+        try:
+            with self._write_lock:
+                if self._closed.is_set() or not self._journal.exists():
+                    conn.close()
+                    return not self._journal.exists()
+                with answered_within(conn, REPLAY_DEADLINE):
+                    try:
+                        self._take_lock(conn)
+                    except CaseLocked as locked:
+                        if self._held_by_me(conn, locked):
+                            raise _HeldByMe(str(locked)) from None
+                        self._set_state("conflict: " + str(locked) + " Your changes are kept on this computer.")
+                        raise
+                    self._replay(conn)
+                old, self._conn = self._conn, conn
+        except BaseException:
+            conn.close()  # never left to the garbage collector: it may hold the case's lock
+            raise
+        with contextlib.suppress(Exception):
+            old.close()
+        self._set_state("connected")
+        return True
+
+    def _held_by_me(self, conn: psycopg.Connection[Any], locked: CaseLocked) -> bool:
+        """The case is held by this very program, on a connection it has given up for lost that the
+        server has not noticed has gone (a silent outage): end that one, and take the lock again."""
+        holder = locked.holder
+        if holder is None or holder.user != self.store.user or holder.host != self.store.machine:
+            return False
+        if holder.pid != os.getpid():
+            return False
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(
+                "SELECT pg_terminate_backend(backend_pid) FROM cg_holders WHERE case_id = %s AND who = current_user "
+                "AND machine = %s AND pid = %s AND backend_pid <> pg_backend_pid()",
+                (self.case_id, self.store.machine, os.getpid()),
+            )
+        return True
 
     def _replay(self, conn: psycopg.Connection[Any]) -> None:
-        based_on, snapshot = self._journal.read()
-        if snapshot is None:
+        """Write what the journal kept. A save of its own that reached the server though its answer
+        was lost is recognised by its id (the server then holds every kept save up to it) and is
+        never taken for someone else's change; anything else changed meanwhile is a conflict."""
+        kept = self._journal.lines()
+        if not kept:
             self._journal.remove()
             return
-        latest = conn.execute("SELECT version FROM cg_cases WHERE id = %s", (self.case_id,)).fetchone()
-        if latest is None or int(latest[0]) != based_on:
-            problem = StaleVersion(self.case_id, based_on, int(latest[0]) if latest else 0)
+        row = conn.execute("SELECT version, last_save FROM cg_cases WHERE id = %s", (self.case_id,)).fetchone()
+        version = int(row[0]) if row else 0
+        ids = [line.save for line in kept]
+        if row is not None and row[1] is not None and row[1] in ids:
+            rest = kept[ids.index(row[1]) + 1 :]  # the server holds every kept save up to its last
+        elif row is not None and version == kept[0].based_on:
+            rest = kept
+        else:
+            problem = StaleVersion(self.case_id, kept[0].based_on, version)
             self._set_state(
                 f"conflict: {problem} The changes typed while the connection was lost are kept at {self._journal.path}."
             )
             raise problem
-        self.version = based_on
-        self._write_online(conn, snapshot)
+        self.version = version
+        snapshot = merged(rest)
+        if snapshot is not None:
+            # Under the id of the journal's last save: if this answer is lost too, it is recognised.
+            self._write_online(conn, snapshot, kept[-1].save or new_save_id())
         self._journal.remove()
 
     # ----- read-only views ------------------------------------------------------------------------
+    def _follow(self) -> None:
+        """A read-only view's own thread: it listens for the editor's saves and reads the case again
+        after each (and after the connection came back: saves may have been missed meanwhile),
+        checks now and then that the server still answers, and connects again when it does not.
+        `refresh` then takes the newer copy, without waiting on the network."""
+        conn: psycopg.Connection[Any] | None = self._conn
+        checked = time.monotonic()
+        while not self._closed.is_set():
+            try:
+                if conn is None or conn.closed:
+                    conn = connect(self.store.url)
+                    with answered_within(conn, LOAD_DEADLINE):
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+                        self._read_again(conn, always=False)
+                    self._set_state("connected")
+                    checked = time.monotonic()
+                saved = any(note.payload == self.case_id for note in conn.notifies(timeout=0.5, stop_after=100))
+                if saved:
+                    with answered_within(conn, LOAD_DEADLINE):
+                        self._read_again(conn, always=True)
+                elif time.monotonic() - checked > FOLLOW_CHECK:
+                    with answered_within(conn, SAVE_DEADLINE):
+                        conn.execute("SELECT 1")
+                    checked = time.monotonic()
+            except (psycopg.Error, StoreError):
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                conn = None
+                if not self._closed.is_set():
+                    self._set_state("offline")
+                    self._closed.wait(RECONNECT_EVERY)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _read_again(self, conn: psycopg.Connection[Any], *, always: bool) -> None:
+        case, version = self._load(conn)
+        holder = _holder(conn, self.case_id)
+        with self._fresh_lock:
+            current = self._fresh[1] if self._fresh else self.version
+            if always or version != current:
+                self._fresh = (case, version, holder)
+
     def changed(self) -> bool:
         """Whether the case was saved by its editor since this view read it (without waiting)."""
-        if not self.read_only or self._conn.closed:
-            return False
-        found = False
-        with contextlib.suppress(psycopg.Error):
-            for note in self._conn.notifies(timeout=0.001, stop_after=100):
-                if note.payload == self.case_id:
-                    found = True
-        return found
+        with self._fresh_lock:
+            return self.read_only and self._fresh is not None
 
     def refresh(self) -> bool:
-        """Read the case again if its editor saved it: True when `case` is a new copy."""
-        if not self.changed():
+        """Take the newer copy read since the editor saved: True when `case` is a new copy. Never
+        waits on the network (the view's own thread reads it)."""
+        with self._fresh_lock:
+            fresh, self._fresh = self._fresh, None
+        if fresh is None or not self.read_only:
             return False
-        self.case, self.version = self._load(self._conn)
-        self.locked_by = _holder(self._conn, self.case_id)
+        self.case, self.version, self.locked_by = fresh
         return True
 
     def _read_only(self) -> ReadOnly:
@@ -724,7 +916,10 @@ class PostgresCase:
 
     def close(self) -> None:
         self._closed.set()
-        with contextlib.suppress(Exception):
+        if self._following is not None:
+            self._following.join(timeout=2.0)  # it closes the view's connection as it ends (or soon after)
+            return
+        with contextlib.suppress(Exception), answered_within(self._conn, SAVE_DEADLINE):
             if not self.read_only and not self._conn.closed:
                 with self._write_lock, self._conn.transaction():
                     for entry in self._gatherer.flush():
@@ -742,6 +937,14 @@ class PostgresCase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _HeldByMe(StoreError):
+    """The case's lock is still held on the server by this program's own lost connection."""
+
+
+def new_save_id() -> str:
+    return str(uuid.uuid4())
 
 
 def _load_case(conn: psycopg.Connection[Any], case_id: str, where: str) -> tuple[Case, int]:

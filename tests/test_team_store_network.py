@@ -1,0 +1,214 @@
+"""The team's store through a bad network: a proxy on this computer (tests/net_proxy.py) resets
+connections, goes silent, or loses the server's answer to a COMMIT. Nothing typed is lost, a
+save of one's own is never taken for someone else's, no lock outlives its connection, a silent
+network is said to be "offline" within seconds, and a read-only view follows again afterwards."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from net_proxy import Proxy
+from pg_helpers import ADMIN, url_for
+
+from meetings.storage import postgres
+from meetings.storage.postgres import PostgresCase, PostgresStore
+
+CASE = "DEMO-0001"
+SILENT_TO_OFFLINE = 10.0  # seconds: a silent network is "offline", and the save journaled, within this
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
+    """Wait until `condition` holds (polling, no fixed sleep); the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, f"{what}: not within {timeout} s"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def proxy() -> Iterator[Proxy]:
+    bad = Proxy(ADMIN)
+    yield bad
+    bad.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app tries again every two seconds; the tests need not wait so long between tries."""
+    monkeypatch.setattr(postgres, "RECONNECT_EVERY", 0.2, raising=False)
+
+
+@pytest.fixture
+def through(pg: PostgresStore, database: str, proxy: Proxy, tmp_path: Path) -> Iterator[PostgresStore]:
+    """The demo case's store, signed in as the server's admin, through the bad network."""
+    store = PostgresStore(proxy.url(database), journal_dir=tmp_path / "journal")
+    yield store
+    store.close()
+
+
+def outcome_on_server(pg: PostgresStore, index: int) -> str:
+    return str(pg.export_data(CASE)["actions"][index]["outcome"])
+
+
+def recorded(case_file: PostgresCase) -> list[str]:
+    states: list[str] = []
+    case_file.on_state = states.append
+    return states
+
+
+def test_a_lost_answer_to_a_save_is_not_taken_for_someone_elses_change(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    with through.open(CASE) as case_file:
+        states = recorded(case_file)
+        proxy.drop_commit_replies = 1  # this save reaches the database; its answer does not come back
+        case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Committed, answer lost (fictional)."))
+        assert proxy.dropped == 1 and states[:1] == ["offline"]
+        wait_for(lambda: case_file.connection_state == "connected", 15, "the journal written back")
+        assert not any(s.startswith("conflict") for s in states), states
+        assert not case_file._journal.exists()
+        # Typing goes on, online: nothing stays on the laptop.
+        case_file.save(dataclasses.replace(case_file.case.actions[2], outcome="And online again (fictional)."))
+        assert not case_file._journal.exists()
+    assert outcome_on_server(pg, 1) == "Committed, answer lost (fictional)."
+    assert outcome_on_server(pg, 2) == "And online again (fictional)."
+    [row] = psycopg.connect(pg.url, autocommit=True).execute("SELECT version FROM cg_cases").fetchall()
+    assert row[0] == 3  # imported at 1, one save (not two: the lost answer's save was not written again), one more
+
+
+def test_a_lost_answer_to_the_journals_own_replay_is_recognised_too(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    with through.open(CASE) as case_file:
+        states = recorded(case_file)
+        proxy.drop_commit_replies = 2  # the save's answer, then the replay's
+        case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Written once (fictional)."))
+        wait_for(lambda: case_file.connection_state == "connected", 15, "the journal written back")
+        assert proxy.dropped == 2 and not any(s.startswith("conflict") for s in states), states
+    assert outcome_on_server(pg, 1) == "Written once (fictional)."
+
+
+def test_no_edit_is_lost_through_random_resets_while_saving(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    with through.open(CASE) as case_file:
+        states = recorded(case_file)
+        proxy.chaos = (random.Random(8), 0.25, 0.15)  # a quarter of answers to a COMMIT lost, some resets
+        typed = ""
+        for n in range(40):
+            typed += f"{n} "
+            case_file.save(dataclasses.replace(case_file.case.actions[1], outcome=typed))
+            if n % 4 == 3:  # now and then the typist pauses long enough for the journal to go back
+                wait_for(lambda: not case_file._journal.exists(), 20, "the journal written back")
+        proxy.chaos = None
+        wait_for(lambda: not case_file._journal.exists(), 20, "the journal written back")
+        assert proxy.dropped > 0 and proxy.resets > 0
+        assert not any(s.startswith("conflict") for s in states), states
+    assert outcome_on_server(pg, 1) == typed
+
+
+def test_a_failed_replay_leaves_no_lock_behind(pg: PostgresStore, database: str, proxy: Proxy, tmp_path: Path) -> None:
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO cg_staff (login, team) VALUES ('cgtest_sw_one', 'A'), ('cgtest_sw_two', 'A')")
+    pg.allocate(CASE, ["cgtest_sw_one", "cgtest_sw_two"], team="A")
+    laptop = PostgresStore(proxy.url(database, "sw_one"), journal_dir=tmp_path / "laptop")
+    gc.disable()  # a lock left to the garbage collector would be released by it: not here
+    try:
+        case_file = laptop.open(CASE)
+        states = recorded(case_file)
+        proxy.refusing = True
+        proxy.reset()  # the server sees the laptop's connection go, and its lock with it
+        case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Typed offline (fictional)."))
+        assert case_file.connection_state == "offline"
+        with psycopg.connect(pg.url, autocommit=True) as conn:  # someone changes the case meanwhile
+            conn.execute("UPDATE cg_cases SET version = version + 1 WHERE id = %s", (CASE,))
+        proxy.refusing = False
+        wait_for(lambda: any(s.startswith("conflict") for s in states), 15, "the conflict reported")
+        for who, folder in (("sw_two", "another"), ("sw_one", "same-user-elsewhere")):
+            other = PostgresStore(url_for(database, who), journal_dir=tmp_path / folder)
+            with other.open(CASE) as opened:  # at once: no CaseLocked
+                assert opened.case.id == CASE
+            other.close()
+        case_file.close()
+    finally:
+        gc.enable()
+    laptop.close()
+
+
+def test_a_silent_network_is_offline_within_seconds_and_the_save_is_kept(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    with through.open(CASE) as case_file:
+        states = recorded(case_file)
+        proxy.silence()
+        took: list[float] = []
+
+        def save() -> None:
+            start = time.monotonic()
+            case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Typed into silence (fictional)."))
+            took.append(time.monotonic() - start)
+
+        saving = threading.Thread(target=save, daemon=True)
+        saving.start()
+        saving.join(SILENT_TO_OFFLINE)
+        if saving.is_alive():
+            proxy.close()  # let it go, so that the case can be closed and the test fail in words
+            saving.join()
+            pytest.fail("the save still waited on a silent network")
+        assert took[0] < SILENT_TO_OFFLINE and states[:1] == ["offline"]
+        assert case_file._journal.exists()  # on the disk: a kill now loses nothing
+        print(f"silent network to offline (save journaled): {took[0]:.1f} s")
+        proxy.resume()  # the server still holds the old connection (and the lock): it is ended, and taken again
+        wait_for(lambda: case_file.connection_state == "connected", 20, "the journal written back")
+    assert outcome_on_server(pg, 1) == "Typed into silence (fictional)."
+
+
+def test_a_read_only_view_follows_again_after_a_reset(pg: PostgresStore, through: PostgresStore, proxy: Proxy) -> None:
+    with pg.open(CASE) as editor, through.open(CASE, read_only=True) as viewer:
+        proxy.reset()
+        wait_for(lambda: len(proxy.links) > 0, 10, "the view connected again")
+        editor.save(dataclasses.replace(editor.case.actions[1], outcome="Seen after the reset (fictional)."))
+        wait_for(viewer.refresh, 15, "the viewer told of the save")
+        assert viewer.case.actions[1].outcome == "Seen after the reset (fictional)."
+        assert viewer.connection_state == "connected"
+
+
+def test_a_read_only_view_that_cannot_reach_the_server_says_so(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    with pg.open(CASE) as editor, through.open(CASE, read_only=True) as viewer:
+        proxy.silence()
+        took = wait_for(lambda: viewer.connection_state == "offline", SILENT_TO_OFFLINE, "the view says offline")
+        print(f"silent network to a viewer's offline: {took:.1f} s")
+        editor.save(dataclasses.replace(editor.case.actions[1], outcome="Saved while the view was away (fictional)."))
+        proxy.resume()
+        wait_for(viewer.refresh, 15, "the view read the case again")  # the save it missed
+        assert viewer.case.actions[1].outcome == "Saved while the view was away (fictional)."
+        assert viewer.connection_state == "connected"
+
+
+def test_every_connection_says_how_long_to_wait(pg: PostgresStore, through: PostgresStore) -> None:
+    def settings_of(conn: psycopg.Connection[Any]) -> tuple[object, ...]:
+        row = conn.execute(
+            "SELECT current_setting('tcp_keepalives_idle'), current_setting('tcp_user_timeout'), "
+            "current_setting('statement_timeout')"
+        ).fetchone()
+        assert row is not None
+        return (conn.info.get_parameters().get("keepalives_idle"), *row)
+
+    expected = (str(postgres.KEEPALIVE_IDLE), str(postgres.SERVER_KEEPALIVE_IDLE),
+                str(postgres.SERVER_TCP_USER_TIMEOUT_MS), f"{postgres.STATEMENT_TIMEOUT_MS // 1000}s")  # fmt: skip
+    with through._db() as pooled:
+        assert settings_of(pooled) == expected
+    with through.open(CASE) as case_file:
+        assert settings_of(case_file._conn) == expected
