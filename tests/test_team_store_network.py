@@ -212,3 +212,47 @@ def test_every_connection_says_how_long_to_wait(pg: PostgresStore, through: Post
         assert settings_of(pooled) == expected
     with through.open(CASE) as case_file:
         assert settings_of(case_file._conn) == expected
+
+
+# ----- the app ----------------------------------------------------------------------------------
+async def test_a_colleagues_read_only_walk_through_follows_the_editor_through_a_reset_and_an_outage(
+    pg: PostgresStore, database: str, proxy: Proxy, make_app: Any, tmp_path: Path
+) -> None:
+    from textual.widgets import TextArea
+    from tui_helpers import burst, human, shown_body, wait_until
+
+    editor = pg.open(CASE)
+    viewer_store = PostgresStore(proxy.url(database), journal_dir=tmp_path / "viewer-journal")
+    app: Any = make_app(viewer_store)
+
+    def notes_shown() -> str:
+        return str(shown_body(app.screen).query_one("#notes", TextArea).text)
+
+    def editor_writes(text: str) -> None:
+        meeting = next(m for m in editor.case.meetings if m.number == 2)
+        meeting.steps[app.screen.index].notes = text
+        editor.save(meeting)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await burst(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "enter")  # "Open read-only"
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "c")  # meeting 2
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen" and app.screen.ready)
+        editor_writes("Typed by the chair (fictional).")
+        await wait_until(pilot, lambda: notes_shown() == "Typed by the chair (fictional).", timeout=15)
+        assert any("you are seeing the latest" in n for n in app.notices)
+        proxy.reset()
+        editor_writes("Typed after the reset (fictional).")
+        await wait_until(pilot, lambda: notes_shown() == "Typed after the reset (fictional).", timeout=15)
+        proxy.silence()
+        await wait_until(pilot, lambda: "OFFLINE: not following the editor's saves" in str(app.screen.sub_title),
+                         timeout=SILENT_TO_OFFLINE)  # fmt: skip
+        assert any("may not be the latest" in n for n in app.notices)
+        editor_writes("Typed while the colleague was away (fictional).")
+        proxy.resume()
+        await wait_until(pilot, lambda: notes_shown() == "Typed while the colleague was away (fictional).", timeout=15)
+        await wait_until(pilot, lambda: "OFFLINE" not in str(app.screen.sub_title))
+    editor.close()
+    viewer_store.close()
