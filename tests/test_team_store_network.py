@@ -6,7 +6,10 @@ network is said to be "offline" within seconds, and a read-only view follows aga
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gc
+import hashlib
+import json
 import random
 import threading
 import time
@@ -20,6 +23,7 @@ from net_proxy import Proxy
 from pg_helpers import ADMIN, url_for
 
 from meetings.storage import postgres
+from meetings.storage.base import Snapshot, StoreError
 from meetings.storage.postgres import PostgresCase, PostgresStore
 
 CASE = "DEMO-0001"
@@ -219,14 +223,15 @@ async def test_a_colleagues_read_only_walk_through_follows_the_editor_through_a_
     pg: PostgresStore, database: str, proxy: Proxy, make_app: Any, tmp_path: Path
 ) -> None:
     from textual.widgets import TextArea
-    from tui_helpers import burst, human, shown_body, wait_until
+    from tui_helpers import burst, human, wait_until
 
     editor = pg.open(CASE)
     viewer_store = PostgresStore(proxy.url(database), journal_dir=tmp_path / "viewer-journal")
     app: Any = make_app(viewer_store)
 
     def notes_shown() -> str:
-        return str(shown_body(app.screen).query_one("#notes", TextArea).text)
+        body = app.screen.body  # None while the step is built again
+        return str(body.query_one("#notes", TextArea).text) if body is not None else ""
 
     def editor_writes(text: str) -> None:
         meeting = next(m for m in editor.case.meetings if m.number == 2)
@@ -256,3 +261,73 @@ async def test_a_colleagues_read_only_walk_through_follows_the_editor_through_a_
         await wait_until(pilot, lambda: "OFFLINE" not in str(app.screen.sub_title))
     editor.close()
     viewer_store.close()
+
+
+# ----- where the journal is kept, and what is set aside -------------------------------------------
+def kept_save(store: PostgresStore, outcome: str, *, based_on: int) -> None:
+    """A save kept on this computer, as a lost connection leaves one."""
+    with store.open(CASE, read_only=True) as view:
+        action = dataclasses.replace(view.case.actions[1], outcome=outcome)
+        view.case.actions[1] = action
+        store.journal_for(CASE).append(Snapshot.of(view.case, [action]), based_on, postgres.new_save_id())
+
+
+def test_the_journal_is_the_servers_however_its_address_is_spelt(pg: PostgresStore, database: str) -> None:
+    assert pg.journal_dir is not None
+    by_name = PostgresStore(pg.url.replace("@127.0.0.1", "@localhost"), journal_dir=pg.journal_dir)
+    assert by_name.where != pg.where
+    kept_save(by_name, "Kept under localhost (fictional).", based_on=1)
+    with pg.open(CASE) as case_file:  # the same server, spelt 127.0.0.1: the journal is found and written
+        assert case_file.case.actions[1].outcome == "Kept under localhost (fictional)."
+    by_name.close()
+
+
+def test_a_journal_an_earlier_release_kept_under_the_address_is_still_written(pg: PostgresStore) -> None:
+    assert pg.journal_dir is not None
+    action = {**pg.export_data(CASE)["actions"][1], "outcome": "Kept by the earlier release (fictional)."}
+    line = {"based_on": 1, "records": [["actions", str(action["number"]), action]], "summary": None}
+    earlier = pg.journal_dir / hashlib.sha256(pg.where.encode()).hexdigest()[:16]
+    earlier.mkdir(parents=True)
+    (earlier / f"{CASE}.journal").write_bytes(json.dumps(line).encode() + b"\n")  # as that release wrote it
+    with pg.open(CASE) as case_file:
+        assert case_file.case.actions[1].outcome == "Kept by the earlier release (fictional)."
+    assert not earlier.exists()
+
+
+def test_saves_that_could_not_be_written_are_listed_reviewed_and_discarded(pg: PostgresStore) -> None:
+    kept_save(pg, "Typed while someone else changed it (fictional).", based_on=0)  # not the server's version
+    with pytest.raises(StoreError, match="could not be written, and are kept at"):
+        pg.open(CASE)
+    [copy] = pg.conflicts()
+    assert copy.case_id == CASE and copy.saves == 1
+    assert abs((dt.datetime.now() - copy.when).total_seconds()) < 120
+    words = pg.conflict_changes(copy)
+    assert any("outcome" in w and "Typed while someone else changed it" in w for w in words), words
+    pg.discard_conflict(copy)
+    assert pg.conflicts() == []
+    with pg.open(CASE) as case_file:  # opens without it from now on
+        assert case_file.case.actions[1].outcome != "Typed while someone else changed it (fictional)."
+
+
+async def test_the_chair_reviews_and_discards_kept_saves_from_the_case_list(pg: PostgresStore, make_app: Any) -> None:
+    from textual.widgets import Static
+    from tui_helpers import human, wait_until
+
+    kept_save(pg, "Kept aside (fictional).", based_on=0)
+    with pytest.raises(StoreError):
+        pg.open(CASE)
+    app: Any = make_app(pg)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen")
+        await wait_until(pilot, lambda: any("f7 shows what they hold" in n for n in app.notices))
+        await human(pilot, "f7")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConflictsScreen")
+        shown = str(app.screen.query_one("#conflict-changes", Static).render())
+        assert "Kept aside (fictional)." in shown and "outcome" in shown
+        await human(pilot, "d")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "y")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConflictsScreen" and not app.screen.copies)
+        assert pg.conflicts() == []
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen")

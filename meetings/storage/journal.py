@@ -19,7 +19,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -90,6 +90,44 @@ class Journal:
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+@dataclass(frozen=True)
+class ConflictCopy:
+    """A journal set aside because it could not be written (the case changed meanwhile)."""
+
+    case_id: str
+    when: dt.datetime  # when it was set aside
+    saves: int
+    path: Path
+
+
+@runtime_checkable
+class KeepsConflicts(Protocol):
+    """A store that sets aside saves it could not write (the team's store): listed, reviewed, discarded."""
+
+    def conflicts(self) -> list[ConflictCopy]: ...
+
+    def conflict_changes(self, copy: ConflictCopy, *, show_restricted: bool = False) -> list[str]: ...
+
+    def discard_conflict(self, copy: ConflictCopy) -> None: ...
+
+
+def conflict_copies(folder: Path) -> list[ConflictCopy]:
+    """The journals set aside in `folder`, newest first."""
+    found: list[ConflictCopy] = []
+    with contextlib.suppress(FileNotFoundError):
+        for path in folder.iterdir():
+            name, _, stamp = path.name.partition(CONFLICT)
+            if not stamp or not name.endswith(".journal") or not path.is_file():
+                continue
+            try:
+                when = dt.datetime.strptime(stamp[:15], "%Y%m%d-%H%M%S")
+            except ValueError:
+                when = dt.datetime.fromtimestamp(path.stat().st_mtime)
+            found.append(ConflictCopy(name.removesuffix(".journal"), when, len(Journal(path).lines()), path))
+    found.sort(key=lambda c: (c.when, c.case_id), reverse=True)
+    return found
 
 
 def lines_of(raw: bytes) -> list[Line]:

@@ -63,7 +63,8 @@ from .base import (
     tables_of,
     take_record,
 )
-from .journal import Journal, merged
+from .files import make_private_dir
+from .journal import CONFLICT, ConflictCopy, Journal, conflict_copies, merged
 
 SCHEMES = ("postgresql://", "postgres://")
 CHANNEL = "cg_case_saved"
@@ -223,6 +224,7 @@ class PostgresStore:
             with connect(url) as first:
                 row = first.execute("SELECT current_user").fetchone()
                 self.user = str(row[0]) if row else ""
+                self.server_identity = _server_identity(first, self.user) or self.where
         except psycopg.Error as problem:
             raise StoreError(f"Cannot open the team's store at {self.where}: {_cannot_connect(problem)}") from None
         self._pool = ConnectionPool(
@@ -510,10 +512,44 @@ class PostgresStore:
         except psycopg.Error as problem:
             raise StoreError(f"Cannot reach {self.describe()}: {_cannot_connect(problem)}") from None
 
+    @property
+    def journal_folder(self) -> Path:
+        """Where this computer keeps the saves it could not write to this server: named after the
+        server itself (its system identifier), the database and the sign-in, not after how its
+        address was spelt (`localhost` and `127.0.0.1` are the same server)."""
+        root = self.journal_dir or _journal_root()
+        folder = root / hashlib.sha256(self.server_identity.encode()).hexdigest()[:16]
+        earlier = root / hashlib.sha256(self.where.encode()).hexdigest()[:16]  # an earlier release's name
+        if earlier != folder and earlier.is_dir():
+            _adopt(earlier, folder)
+        return folder
+
     def journal_for(self, case_id: str) -> Journal:
-        folder = self.journal_dir or _journal_root()
-        digest = hashlib.sha256(self.where.encode()).hexdigest()[:16]
-        return Journal(folder / digest / f"{case_id}.journal")
+        return Journal(self.journal_folder / f"{case_id}.journal")
+
+    # ----- saves that could not be written (conflict copies) -------------------------------------
+    def conflicts(self) -> list[ConflictCopy]:
+        """The saves kept on this computer that could not be written (the case was changed by someone
+        else meanwhile), set aside: newest first."""
+        return conflict_copies(self.journal_folder)
+
+    def conflict_changes(self, copy: ConflictCopy, *, show_restricted: bool = False) -> list[str]:
+        """What a conflict copy would change in the case as the team's store holds it now, in words
+        (restricted text hidden unless asked)."""
+        kept = merged(Journal(copy.path).lines())
+        if kept is None:
+            return []
+        with self._db() as conn:
+            stored = _stored(conn, copy.case_id)
+        before = {key: stored[key] for key in kept.records if key in stored}
+        found = history_words.changes_between(before, dict(kept.records))
+        return [history_words.change_words(change, show_restricted=show_restricted) for change in found]
+
+    def discard_conflict(self, copy: ConflictCopy) -> None:
+        """Delete a conflict copy (after the person has seen what it holds, and said so)."""
+        if copy.path.parent != self.journal_folder or CONFLICT not in copy.path.name:
+            raise StoreError("That is not one of this store's conflict copies: nothing was deleted.")
+        copy.path.unlink(missing_ok=True)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -528,6 +564,30 @@ def _cannot_connect(problem: Exception) -> str:
     if "does not exist" in text:
         return text + "."
     return "the server did not answer (is it running, and is this computer allowed to connect?)."
+
+
+def _server_identity(conn: psycopg.Connection[Any], user: str) -> str | None:
+    """Which server and database this is, however its address is spelt: None if it will not say."""
+    try:
+        row = conn.execute("SELECT system_identifier, current_database() FROM pg_control_system()").fetchone()
+    except psycopg.Error:
+        return None
+    return f"postgresql-system:{row[0]}/{row[1]}/{user}" if row else None
+
+
+def _adopt(earlier: Path, folder: Path) -> None:
+    """Move the journals an earlier release kept under the address's name into the server's folder
+    (one whose case has a journal there already is kept as a conflict copy: listed, never lost)."""
+    make_private_dir(folder)
+    for kept in earlier.iterdir():
+        target = folder / kept.name
+        if target.exists():  # both names held a journal of the case: the earlier one is kept aside
+            target = folder / f"{kept.name.partition(CONFLICT)[0]}{CONFLICT}{dt.datetime.now():%Y%m%d-%H%M%S}-earlier"
+        if kept.is_file() and not target.exists():
+            with contextlib.suppress(OSError):
+                kept.rename(target)
+    with contextlib.suppress(OSError):
+        earlier.rmdir()
 
 
 def _journal_root() -> Path:

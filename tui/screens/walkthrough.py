@@ -297,7 +297,7 @@ class WalkthroughScreen(Screen[None]):
         if same is None:  # the meeting is gone from the case (deleted as entered in error)
             return False
         self.meeting = same
-        self.run_worker(self._show_again(), exclusive=True, group="follow")
+        self.run_worker(self._show_again(), group="follow")  # never cut short: each waits its turn
         return True
 
     async def _show_again(self) -> None:
