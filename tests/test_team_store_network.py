@@ -331,3 +331,26 @@ async def test_the_chair_reviews_and_discards_kept_saves_from_the_case_list(pg: 
         assert pg.conflicts() == []
         await human(pilot, "escape")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen")
+
+
+def test_the_journal_is_encrypted_when_this_computer_has_a_journal_key(
+    pg: PostgresStore, through: PostgresStore, proxy: Proxy
+) -> None:
+    recovery_key = through.encrypt_journal("a fictional passphrase")
+    with through.open(CASE) as case_file:
+        proxy.refusing = True
+        proxy.reset()
+        case_file.save(dataclasses.replace(case_file.case.actions[1], outcome="Kept encrypted (fictional)."))
+        raw = case_file._journal.path.read_bytes()
+        assert b"Kept encrypted" not in raw and raw.startswith(b"enc:")
+        case_file._closed.set()  # the laptop is shut: the journal stays on the disk
+    later = PostgresStore(pg.url.replace("@127.0.0.1", "@localhost"), journal_dir=through.journal_dir)
+    assert later.locked
+    with pytest.raises(StoreError, match="encrypted"):
+        later.open(CASE)  # a save may need the journal: not before its key is unlocked
+    with pytest.raises(StoreError, match="does not open"):
+        later.unlock(passphrase="not the passphrase")
+    later.unlock(recovery_key=recovery_key)
+    with later.open(CASE) as case_file:
+        assert case_file.case.actions[1].outcome == "Kept encrypted (fictional)."
+    later.close()

@@ -63,7 +63,18 @@ from .base import (
     tables_of,
     take_record,
 )
-from .files import make_private_dir
+from .crypto import (
+    KEY_FILE,
+    KeyFile,
+    StoreKey,
+    StoreLocked,
+    WrongSecret,
+    keyring_get,
+    keyring_put,
+    looks_like_recovery_key,
+    passphrase_problem,
+)
+from .files import make_private_dir, write_new
 from .journal import CONFLICT, ConflictCopy, Journal, conflict_copies, merged
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -213,13 +224,13 @@ class PostgresStore:
 
     kind = "postgresql"
     read_only = False
-    encrypted = False
 
     def __init__(self, url: str, *, journal_dir: Path | None = None, upgrade: bool = True) -> None:
         self.url = url
         self.where = _where(url)
         self.machine = socket.gethostname()
         self.journal_dir = journal_dir
+        self._journal_key: StoreKey | None = None
         try:  # one connection first, so a server that is not there is said at once, in words
             with connect(url) as first:
                 row = first.execute("SELECT current_user").fetchone()
@@ -313,12 +324,66 @@ class PostgresStore:
     def describe(self) -> str:
         return f"the team's store at {self.where}"
 
+    # ----- this computer's journal key (when the council requires encryption) -------------------
+    # The server keeps the cases (its disks and backups are IT's); what this program keeps on the
+    # laptop is the journal. Its key is this computer's, kept in `store-key.json` in the journal's
+    # root folder, locked by a passphrase and a recovery key as a store of files' key is.
+    @property
+    def key_path(self) -> Path:
+        return (self.journal_dir or _journal_root()) / KEY_FILE
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this computer's journal is encrypted (it has a journal key)."""
+        return self.key_path.exists()
+
     @property
     def locked(self) -> bool:
-        return False
+        """The journal is encrypted and its key not unlocked yet: cases open read-only only."""
+        return self._journal_key is None and self.encrypted
+
+    def _key_file(self) -> KeyFile:
+        return KeyFile.parse(self.key_path.read_bytes(), self.key_path)
 
     def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
-        return None
+        """Unlock this computer's journal key (WrongSecret if the passphrase does not open it)."""
+        if not self.encrypted:
+            return
+        key_file = self._key_file()
+        try:
+            self._journal_key = key_file.unlock(passphrase=passphrase, recovery_key=recovery_key,
+                                                where=self.key_path.parent)  # fmt: skip
+        except WrongSecret:
+            if passphrase is None or not looks_like_recovery_key(passphrase):
+                raise
+            self._journal_key = key_file.unlock(recovery_key=passphrase, where=self.key_path.parent)
+
+    def unlock_from_keyring(self) -> bool:
+        if not self.encrypted or self._journal_key is not None:
+            return self._journal_key is not None
+        key_file = self._key_file()
+        if key_file.keyring:
+            self._journal_key = keyring_get(key_file.store_id, key_file.check)
+        return self._journal_key is not None
+
+    def encrypt_journal(self, passphrase: str, *, keyring: bool = False) -> str:
+        """Give this computer's journal a key, locked by `passphrase`: every save kept from now on is
+        encrypted. Returns the recovery key, to show once. A journal already written stays readable."""
+        if self.encrypted:
+            raise StoreError(f"The journal of this computer at {self.key_path.parent} is already encrypted.")
+        problem = passphrase_problem(passphrase)
+        if problem:
+            raise StoreError(problem)
+        key = StoreKey.generate()
+        key_file, recovery_key = KeyFile.new(key, passphrase)
+        if keyring:
+            keyring_put(key_file.store_id, key)
+            key_file = key_file.with_keyring(True)
+        make_private_dir(self.key_path.parent)
+        if not write_new(self.key_path, key_file.dump()):
+            raise StoreError(f"The journal at {self.key_path.parent} was given a key by another process just now.")
+        self._journal_key = key
+        return recovery_key
 
     def warnings(self) -> list[str]:
         with self._db() as conn:
@@ -338,6 +403,8 @@ class PostgresStore:
 
     def open(self, case_id: str, *, read_only: bool = False) -> PostgresCase:
         check_case_id(case_id)
+        if self.locked and not read_only:  # a save may need the journal: its key first
+            raise StoreLocked(self.key_path.parent)
         if not self.exists(case_id):  # before any lock is taken on a case this sign-in cannot see
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
         try:
@@ -525,7 +592,7 @@ class PostgresStore:
         return folder
 
     def journal_for(self, case_id: str) -> Journal:
-        return Journal(self.journal_folder / f"{case_id}.journal")
+        return Journal(self.journal_folder / f"{case_id}.journal", self._journal_key)
 
     # ----- saves that could not be written (conflict copies) -------------------------------------
     def conflicts(self) -> list[ConflictCopy]:
@@ -536,7 +603,7 @@ class PostgresStore:
     def conflict_changes(self, copy: ConflictCopy, *, show_restricted: bool = False) -> list[str]:
         """What a conflict copy would change in the case as the team's store holds it now, in words
         (restricted text hidden unless asked)."""
-        kept = merged(Journal(copy.path).lines())
+        kept = merged(Journal(copy.path, self._journal_key).lines())
         if kept is None:
             return []
         with self._db() as conn:
