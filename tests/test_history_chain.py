@@ -213,18 +213,37 @@ def test_a_burst_a_minute_old_is_ended_by_the_next_save(store: Store, monkeypatc
     assert len(gathered(history)) == 3  # the import, and a line for each minute's burst, as shown before
 
 
-def killed(case_file: CaseFile) -> None:
-    """Leave an open case as a kill does: its lock freed, nothing written on the way out."""
-    case_file._lock.release()
+KILLED_WHILE_TYPING = """
+import os, signal, sys
+from meetings.storage.store import Store
+
+store = Store(sys.argv[1])
+if os.environ.get("COREGROUP_PASSPHRASE"):
+    store.unlock(passphrase=os.environ["COREGROUP_PASSPHRASE"])
+case_file = store.open("DEMO-0001")
+meeting = case_file.case.meetings[0]
+for typed in sys.argv[2:]:
+    meeting.steps[1].notes = typed
+    case_file.save(meeting)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def typed_then_killed(store: Store, *texts: str, passphrase: str = "") -> str:
+    """A chair's app saving each text as the notes of the first meeting's second step, in turn
+    (within a second: one burst), then killed (a real process, SIGKILL); the notes' path."""
+    env = {**os.environ, "COREGROUP_PASSPHRASE": passphrase} if passphrase else dict(os.environ)
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_TYPING, str(store.root), *texts], env=env, timeout=60, check=False
+    )
+    assert child.returncode == -signal.SIGKILL
+    return f"meetings[{DEMO['meetings'][0]['number']}].steps[1].notes"
 
 
 def test_a_held_entry_is_exported_imported_and_kept_by_a_restore(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    Clock(monkeypatch)
-    case_file = store.open(CASE)
-    notes = type_notes(case_file, "Robin was", "Robin was seen", "Robin was seen at nursery (fictional).")
-    killed(case_file)
+    notes = typed_then_killed(store, "Robin was", "Robin was seen", "Robin was seen at nursery (fictional).")
     exported = store.export_data(CASE)
     assert [c["new"] for e in exported["history"] for c in e["changes"] if c["path"] == notes] == [
         "Robin was",
@@ -246,14 +265,11 @@ def test_a_held_entry_is_exported_imported_and_kept_by_a_restore(
 
 
 def test_an_encrypted_store_holds_the_burst_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    Clock(monkeypatch)
     store = Store(tmp_path / "store")
     store.import_data(DEMO)
     store.start_encryption(PASSPHRASE)
     store.encrypt_files()
-    case_file = store.open(CASE)
-    notes = type_notes(case_file, "Robin was", "Robin was seen at nursery (fictional).")
-    killed(case_file)
+    notes = typed_then_killed(store, "Robin was", "Robin was seen at nursery (fictional).", passphrase=PASSPHRASE)
     assert b"nursery" not in store.case_path(CASE).read_bytes() + history_file(store).read_bytes()
     unlocked = Store(store.root)
     unlocked.unlock(passphrase=PASSPHRASE)

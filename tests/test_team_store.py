@@ -237,7 +237,7 @@ def test_the_lock_goes_when_the_holders_connection_is_killed(pg: PostgresStore) 
         pg.open(CASE)
     with psycopg.connect(pg.url, autocommit=True) as conn:
         [(backend_pid,)] = conn.execute("SELECT backend_pid FROM cg_holders WHERE case_id = %s", (CASE,)).fetchall()
-        conn.execute("SELECT pg_terminate_backend(%s)", (backend_pid,))
+        conn.execute("SELECT pg_terminate_backend(%s, 5000)", (backend_pid,))  # and wait for it to go
     with pg.open(CASE) as case_file:
         assert case_file.case.id == CASE
     holder.close()

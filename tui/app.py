@@ -378,7 +378,18 @@ class CoreGroupApp(App[None]):
         if state == self._connection_state:
             return
         self._connection_state = state
-        if state == "offline":
+        if state == "offline" and session.read_only:
+            self.notify(
+                "The team's store cannot be reached: what you see may not be the latest. It follows the "
+                "editor's saves again when the connection comes back.",
+                title="Offline",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        elif state == "connected" and session.read_only:
+            self.notify("Connected again: you are seeing the latest, and following the editor's saves.", timeout=6)
+        elif state == "offline":
             self.notify(
                 "The connection to the team's store is lost. Keep typing: every change is kept on this computer "
                 "and written to the store when the connection comes back.",

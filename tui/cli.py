@@ -302,6 +302,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Console) -> int:
+    if isinstance(store, PostgresStore) and args.command == "encrypt":
+        return _encrypt_journal(store, args.keyring, out)
     if args.command in ("encrypt", "passphrase", "restore") and not isinstance(store, Store):
         raise StoreError(
             f"`coregroup {args.command}` is for a store of files. {store.describe().capitalize()} is kept safe by "
@@ -602,8 +604,17 @@ PROMPT_TRIES = 3
 
 
 def _require_encryption(store: CaseStore) -> None:
-    """A council that requires encryption: no command and not the app on a plain store of files (a
-    team's store on PostgreSQL is encrypted by the server and its connection: IT's settings)."""
+    """A council that requires encryption: no command and not the app on a plain store of files, nor
+    on a team's store whose journal on this computer is plain (the server's own data is encrypted
+    by the server and its connection: IT's settings)."""
+    if isinstance(store, PostgresStore):
+        if not store.encrypted and load_settings().require_encryption:
+            raise StoreError(
+                "Your council's settings require encryption, and the saves this computer keeps when the "
+                f"connection to {store.describe()} is lost would not be encrypted. Run `coregroup --store URL "
+                "encrypt` once on this computer to give them a passphrase."
+            )
+        return
     if not isinstance(store, Store):
         return
     if not store.encrypted and load_settings().require_encryption:
@@ -614,6 +625,14 @@ def _require_encryption(store: CaseStore) -> None:
 
 
 def _unlock(store: CaseStore, err: Console, *, ask: bool) -> None:
+    if isinstance(store, PostgresStore):
+        if not store.encrypted or store.unlock_from_keyring():
+            return
+        if os.environ.get(PASSPHRASE_ENV):
+            store.unlock(passphrase=os.environ[PASSPHRASE_ENV])
+        elif os.environ.get(RECOVERY_ENV):
+            store.unlock(recovery_key=os.environ[RECOVERY_ENV])
+        return  # a command that saves says it is locked; the app asks for the passphrase itself
     if not isinstance(store, Store):
         return
     _unlock_files(store, err, ask=ask)
@@ -670,6 +689,27 @@ def _show_recovery_key(out: Console, recovery_key: str) -> None:
         "the passphrase is forgotten. Without the passphrase or the recovery key nobody can read these cases "
         "again: not you, not your IT service, not the makers of coregroup.\n"
     )
+
+
+def _encrypt_journal(store: PostgresStore, keyring: bool, out: Console) -> int:
+    """`coregroup --store URL encrypt`: a key for the saves this computer keeps while the server is
+    out of reach (the server's data is IT's to encrypt)."""
+    if keyring and not keyring_available():
+        raise StoreError(
+            "There is no keyring on this computer to keep the journal key in (it needs the `keyring` package: "
+            "pip install 'coregroup[keyring]'). Nothing was changed."
+        )
+    if store.encrypted:
+        out.print(f"The journal of this computer at {store.key_path.parent} is already encrypted.", soft_wrap=True)
+        return 0
+    recovery_key = store.encrypt_journal(_new_passphrase(PASSPHRASE_ENV), keyring=keyring)
+    out.print(
+        f"The saves this computer keeps when {store.describe()} is out of reach are now encrypted under your "
+        "passphrase.",
+        soft_wrap=True,
+    )
+    _show_recovery_key(out, recovery_key)
+    return 0
 
 
 def _encrypt(store: Store, keyring: bool, out: Console, err: Console) -> int:

@@ -522,6 +522,13 @@ BEGIN
         NEW.id := OLD.id;
         IF (NEW.header, NEW.summary, NEW.last_save) IS DISTINCT FROM (OLD.header, OLD.summary, OLD.last_save) THEN
             NEW.version := OLD.version + 1;
+            -- Each save carries an id made by the client (`last_save`), so a client whose answer to a
+            -- save was lost asks which save the server holds instead of taking its own save for
+            -- someone else's. A change made without a new id (psql, a script) clears it, so an old
+            -- id never vouches for a case someone else has changed since.
+            IF NEW.last_save IS NOT DISTINCT FROM OLD.last_save THEN
+                NEW.last_save := NULL;
+            END IF;
         ELSE
             NEW.version := OLD.version;  -- an allocation does not change what the editor holds
         END IF;

@@ -31,6 +31,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,10 +65,44 @@ from .base import (
     tables_of,
     take_record,
 )
-from .journal import Journal
+from .crypto import (
+    KEY_FILE,
+    KeyFile,
+    StoreKey,
+    StoreLocked,
+    WrongSecret,
+    keyring_get,
+    keyring_put,
+    looks_like_recovery_key,
+    passphrase_problem,
+)
+from .files import make_private_dir, write_new
+from .journal import CONFLICT, ConflictCopy, Journal, conflict_copies, merged
 
 SCHEMES = ("postgresql://", "postgres://")
 POOL_WAIT = 5.0  # seconds to wait for a connection before saying the server cannot be reached
+
+# ----- the network: every wait of a connection to the server, in one place -------------------------
+# A network can fail loudly (a reset: at once) or silently (packets dropped, nothing said). These
+# make a silent failure count as "offline" within seconds on this computer (so a save goes to the
+# journal instead of waiting), and make the server end a vanished editor's session, and with it
+# the case's lock, within about a minute.
+CONNECT_TIMEOUT = 5  # seconds to open a connection (libpq's connect_timeout)
+KEEPALIVE_IDLE = 5  # seconds of silence on a connection before this computer asks if the server is there
+KEEPALIVE_INTERVAL = 2  # seconds between those questions
+KEEPALIVE_COUNT = 3  # unanswered questions before the connection counts as gone (about 11 s)
+TCP_USER_TIMEOUT_MS = 5_000  # data sent and not acknowledged for this long: the connection is gone
+SAVE_DEADLINE = 6.0  # seconds a save (or a viewer's check) waits for the server's answer before giving up
+REPLAY_DEADLINE = 20.0  # the same, for writing back what the journal kept (it may hold many records)
+LOAD_DEADLINE = 30.0  # the same, for a read-only view reading the whole case again
+FOLLOW_CHECK = 3.0  # seconds between a read-only view's checks that its connection still answers
+RECONNECT_EVERY = 2.0  # seconds between attempts to reach the server again
+STATEMENT_TIMEOUT_MS = 15_000  # the server stops any one statement of this program after this long
+SERVER_KEEPALIVE_IDLE = 15  # the server's side: seconds of silence before it asks if this computer is there
+SERVER_KEEPALIVE_INTERVAL = 5
+SERVER_KEEPALIVE_COUNT = 6  # so a vanished editor's session ends within about 45 s (15 + 6 x 5)
+SERVER_TCP_USER_TIMEOUT_MS = 45_000  # the server's unacknowledged data: gone after this long
+IDLE_IN_TRANSACTION_MS = 60_000  # a transaction left open by a vanished client is ended after this long
 _MIGRATION_LOCK = 0x636F726567726F75  # "coregrou": one migrator at a time
 
 
@@ -95,6 +130,77 @@ def _words(problem: psycopg.Error) -> str:
     if isinstance(problem, psycopg.OperationalError):
         return "the PostgreSQL server cannot be reached"
     return f"the database refused it ({type(problem).__name__})"
+
+
+def connection_settings(url: str) -> dict[str, Any]:
+    """What every connection of this program is opened with (the pool's, a case's lock, a
+    reconnection, a read-only view's): the waits above, on both sides. The server's are session
+    settings any sign-in may set, passed at connection (added to any `options` of the address)."""
+    server = {
+        "statement_timeout": STATEMENT_TIMEOUT_MS,
+        "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_MS,
+        "tcp_keepalives_idle": SERVER_KEEPALIVE_IDLE,
+        "tcp_keepalives_interval": SERVER_KEEPALIVE_INTERVAL,
+        "tcp_keepalives_count": SERVER_KEEPALIVE_COUNT,
+        "tcp_user_timeout": SERVER_TCP_USER_TIMEOUT_MS,
+    }
+    try:
+        given = str(conninfo_to_dict(url).get("options") or "")
+    except psycopg.ProgrammingError:
+        given = ""
+    options = " ".join([given, *(f"-c {name}={value}" for name, value in server.items())]).strip()
+    return {
+        "application_name": "coregroup",
+        "connect_timeout": CONNECT_TIMEOUT,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE,
+        "keepalives_interval": KEEPALIVE_INTERVAL,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        "options": options,
+    }
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A connection of its own (autocommit), with every setting above; psycopg.Error when the server
+    cannot be reached."""
+    conn = psycopg.connect(url, autocommit=True, **connection_settings(url))
+    _configure(conn)
+    return conn
+
+
+@contextlib.contextmanager
+def answered_within(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
+    """If the server has not answered what is asked of `conn` within `seconds`, the connection is cut
+    on this computer: the waiting call fails at once (psycopg.OperationalError) instead of waiting on
+    a network that has gone silent. A cut connection ends on the server too (and any lock it held)."""
+    if conn.closed:
+        yield
+        return
+    fd = conn.pgconn.socket
+    guard = threading.Lock()
+    over = False
+
+    def cut() -> None:
+        with guard:
+            if over:
+                return
+            with contextlib.suppress(OSError):
+                sock = socket.socket(fileno=fd)  # the connection's own socket, borrowed: never closed here
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                finally:
+                    sock.detach()
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            over = True
+        timer.cancel()
 
 
 #: What `history` reads of an entry (`_entry`), and what `verify_history` recomputes its hash from.
@@ -129,24 +235,25 @@ class PostgresStore:
 
     kind = "postgresql"
     read_only = False
-    encrypted = False
 
     def __init__(self, url: str, *, journal_dir: Path | None = None, upgrade: bool = True) -> None:
         self.url = url
         self.where = _where(url)
         self.machine = socket.gethostname()
         self.journal_dir = journal_dir
+        self._journal_key: StoreKey | None = None
         try:  # one connection first, so a server that is not there is said at once, in words
-            with psycopg.connect(url, connect_timeout=10, application_name="coregroup") as first:
+            with connect(url) as first:
                 row = first.execute("SELECT current_user").fetchone()
                 self.user = str(row[0]) if row else ""
+                self.server_identity = _server_identity(first, self.user) or self.where
         except psycopg.Error as problem:
             raise StoreError(f"Cannot open the team's store at {self.where}: {_cannot_connect(problem)}") from None
         self._pool = ConnectionPool(
             url,
             min_size=1,
             max_size=4,
-            kwargs={"autocommit": True, "application_name": "coregroup"},
+            kwargs={"autocommit": True, **connection_settings(url)},
             configure=_configure,
             check=ConnectionPool.check_connection,
             open=False,
@@ -201,6 +308,7 @@ class PostgresStore:
         applied: list[int] = []
         try:
             with self._db() as conn, conn.transaction():
+                conn.execute("SET LOCAL statement_timeout = 0")  # a migration takes as long as it takes
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                 conn.execute(pgschema.MIGRATIONS_TABLE)
                 row = conn.execute("SELECT coalesce(max(version), 0) FROM coregroup_migrations").fetchone()
@@ -233,12 +341,66 @@ class PostgresStore:
     def describe(self) -> str:
         return f"the team's store at {self.where}"
 
+    # ----- this computer's journal key (when the council requires encryption) -------------------
+    # The server keeps the cases (its disks and backups are IT's); what this program keeps on the
+    # laptop is the journal. Its key is this computer's, kept in `store-key.json` in the journal's
+    # root folder, locked by a passphrase and a recovery key as a store of files' key is.
+    @property
+    def key_path(self) -> Path:
+        return (self.journal_dir or _journal_root()) / KEY_FILE
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this computer's journal is encrypted (it has a journal key)."""
+        return self.key_path.exists()
+
     @property
     def locked(self) -> bool:
-        return False
+        """The journal is encrypted and its key not unlocked yet: cases open read-only only."""
+        return self._journal_key is None and self.encrypted
+
+    def _key_file(self) -> KeyFile:
+        return KeyFile.parse(self.key_path.read_bytes(), self.key_path)
 
     def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
-        return None
+        """Unlock this computer's journal key (WrongSecret if the passphrase does not open it)."""
+        if not self.encrypted:
+            return
+        key_file = self._key_file()
+        try:
+            self._journal_key = key_file.unlock(passphrase=passphrase, recovery_key=recovery_key,
+                                                where=self.key_path.parent)  # fmt: skip
+        except WrongSecret:
+            if passphrase is None or not looks_like_recovery_key(passphrase):
+                raise
+            self._journal_key = key_file.unlock(recovery_key=passphrase, where=self.key_path.parent)
+
+    def unlock_from_keyring(self) -> bool:
+        if not self.encrypted or self._journal_key is not None:
+            return self._journal_key is not None
+        key_file = self._key_file()
+        if key_file.keyring:
+            self._journal_key = keyring_get(key_file.store_id, key_file.check)
+        return self._journal_key is not None
+
+    def encrypt_journal(self, passphrase: str, *, keyring: bool = False) -> str:
+        """Give this computer's journal a key, locked by `passphrase`: every save kept from now on is
+        encrypted. Returns the recovery key, to show once. A journal already written stays readable."""
+        if self.encrypted:
+            raise StoreError(f"The journal of this computer at {self.key_path.parent} is already encrypted.")
+        problem = passphrase_problem(passphrase)
+        if problem:
+            raise StoreError(problem)
+        key = StoreKey.generate()
+        key_file, recovery_key = KeyFile.new(key, passphrase)
+        if keyring:
+            keyring_put(key_file.store_id, key)
+            key_file = key_file.with_keyring(True)
+        make_private_dir(self.key_path.parent)
+        if not write_new(self.key_path, key_file.dump()):
+            raise StoreError(f"The journal at {self.key_path.parent} was given a key by another process just now.")
+        self._journal_key = key
+        return recovery_key
 
     def warnings(self) -> list[str]:
         with self._db() as conn:
@@ -258,9 +420,17 @@ class PostgresStore:
 
     def open(self, case_id: str, *, read_only: bool = False) -> PostgresCase:
         check_case_id(case_id)
+        if self.locked and not read_only:  # a save may need the journal: its key first
+            raise StoreLocked(self.key_path.parent)
         if not self.exists(case_id):  # before any lock is taken on a case this sign-in cannot see
             raise StoreError(f"There is no case {case_id} in {self.describe()} that you may see.")
-        return PostgresCase(self, case_id, read_only=read_only)
+        try:
+            return PostgresCase(self, case_id, read_only=read_only)
+        except psycopg.OperationalError:  # the network went while it was being opened
+            raise StoreError(
+                f"Cannot reach {self.describe()}: the connection was lost while case {case_id} was being opened. "
+                "Try again when the network is back."
+            ) from None
 
     def create(self, case: Case, *, team: str | None = None) -> PostgresCase:
         schema.load(Case, schema.dump(case))
@@ -536,16 +706,48 @@ class PostgresStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
-            conn = psycopg.connect(self.url, autocommit=True, application_name="coregroup", connect_timeout=10)
+            return connect(self.url)
         except psycopg.Error as problem:
             raise StoreError(f"Cannot reach {self.describe()}: {_cannot_connect(problem)}") from None
-        _configure(conn)
-        return conn
+
+    @property
+    def journal_folder(self) -> Path:
+        """Where this computer keeps the saves it could not write to this server: named after the
+        server itself (its system identifier), the database and the sign-in, not after how its
+        address was spelt (`localhost` and `127.0.0.1` are the same server)."""
+        root = self.journal_dir or _journal_root()
+        folder = root / hashlib.sha256(self.server_identity.encode()).hexdigest()[:16]
+        earlier = root / hashlib.sha256(self.where.encode()).hexdigest()[:16]  # an earlier release's name
+        if earlier != folder and earlier.is_dir():
+            _adopt(earlier, folder)
+        return folder
 
     def journal_for(self, case_id: str) -> Journal:
-        folder = self.journal_dir or _journal_root()
-        digest = hashlib.sha256(self.where.encode()).hexdigest()[:16]
-        return Journal(folder / digest / f"{case_id}.journal")
+        return Journal(self.journal_folder / f"{case_id}.journal", self._journal_key)
+
+    # ----- saves that could not be written (conflict copies) -------------------------------------
+    def conflicts(self) -> list[ConflictCopy]:
+        """The saves kept on this computer that could not be written (the case was changed by someone
+        else meanwhile), set aside: newest first."""
+        return conflict_copies(self.journal_folder)
+
+    def conflict_changes(self, copy: ConflictCopy, *, show_restricted: bool = False) -> list[str]:
+        """What a conflict copy would change in the case as the team's store holds it now, in words
+        (restricted text hidden unless asked)."""
+        kept = merged(Journal(copy.path, self._journal_key).lines())
+        if kept is None:
+            return []
+        with self._db() as conn:
+            stored = _stored(conn, copy.case_id)
+        before = {key: stored[key] for key in kept.records if key in stored}
+        found = history_words.changes_between(before, dict(kept.records))
+        return [history_words.change_words(change, show_restricted=show_restricted) for change in found]
+
+    def discard_conflict(self, copy: ConflictCopy) -> None:
+        """Delete a conflict copy (after the person has seen what it holds, and said so)."""
+        if copy.path.parent != self.journal_folder or CONFLICT not in copy.path.name:
+            raise StoreError("That is not one of this store's conflict copies: nothing was deleted.")
+        copy.path.unlink(missing_ok=True)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -590,6 +792,30 @@ def _cannot_connect(problem: Exception) -> str:
             "may: ask IT to add you with `coregroup staff add`)."
         )
     return "the server did not answer (is it running, and is this computer allowed to connect?)."
+
+
+def _server_identity(conn: psycopg.Connection[Any], user: str) -> str | None:
+    """Which server and database this is, however its address is spelt: None if it will not say."""
+    try:
+        row = conn.execute("SELECT system_identifier, current_database() FROM pg_control_system()").fetchone()
+    except psycopg.Error:
+        return None
+    return f"postgresql-system:{row[0]}/{row[1]}/{user}" if row else None
+
+
+def _adopt(earlier: Path, folder: Path) -> None:
+    """Move the journals an earlier release kept under the address's name into the server's folder
+    (one whose case has a journal there already is kept as a conflict copy: listed, never lost)."""
+    make_private_dir(folder)
+    for kept in earlier.iterdir():
+        target = folder / kept.name
+        if target.exists():  # both names held a journal of the case: the earlier one is kept aside
+            target = folder / f"{kept.name.partition(CONFLICT)[0]}{CONFLICT}{dt.datetime.now():%Y%m%d-%H%M%S}-earlier"
+        if kept.is_file() and not target.exists():
+            with contextlib.suppress(OSError):
+                kept.rename(target)
+    with contextlib.suppress(OSError):
+        earlier.rmdir()
 
 
 def _journal_root() -> Path:
@@ -653,6 +879,9 @@ class PostgresCase:
         self._journal = store.journal_for(case_id)
         self._reconnecting: threading.Thread | None = None
         self._closed = threading.Event()
+        self._following: threading.Thread | None = None
+        self._fresh_lock = threading.Lock()
+        self._fresh: tuple[Case, int, LockHolder | None] | None = None  # a read-only view's newer copy
         self._conn = store._connect()
         try:
             if read_only:
@@ -679,6 +908,9 @@ class PostgresCase:
         except BaseException:
             self._conn.close()
             raise
+        if read_only:  # from now on the view's connection is its follower's alone
+            self._following = threading.Thread(target=self._follow, name="coregroup-follow", daemon=True)
+            self._following.start()
 
     # ----- opening ----------------------------------------------------------------------------
     def _take_lock(self, conn: psycopg.Connection[Any]) -> None:
@@ -724,24 +956,30 @@ class PostgresCase:
         if self.read_only:
             raise self._read_only()
         snapshot.check()
+        save = new_save_id()
         with self._write_lock:
             if self._journal.exists():
-                self._journal.append(snapshot, self.version)
+                self._journal.append(snapshot, self.version, save)
                 self._start_reconnecting()
                 return
             try:
-                if self.distribution_only:
-                    self._write_distribution(self._conn, snapshot)
-                else:
-                    self._write_online(self._conn, snapshot)
+                with answered_within(self._conn, SAVE_DEADLINE):
+                    if self.distribution_only:
+                        self._write_distribution(self._conn, snapshot, save)
+                    else:
+                        self._write_online(self._conn, snapshot, save)
             except psycopg.OperationalError:
-                self._journal.append(snapshot, self.version)
+                # Not answered, or the answer lost: perhaps written, perhaps not. The save's id
+                # in the journal tells which when the connection is back.
+                self._journal.append(snapshot, self.version, save)
+                with contextlib.suppress(Exception):
+                    self._conn.close()  # cut: on the server it ends, and the lock with it
                 self._set_state("offline")
                 self._start_reconnecting()
             except psycopg.errors.InsufficientPrivilege:
                 raise StoreError(f"Your sign-in may not change this part of case {self.case_id}: not saved.") from None
 
-    def _write_online(self, conn: psycopg.Connection[Any], snapshot: Snapshot) -> None:
+    def _write_online(self, conn: psycopg.Connection[Any], snapshot: Snapshot, save: str) -> None:
         if conn.closed:
             raise psycopg.OperationalError("the connection is closed")
         with conn.transaction():
@@ -752,7 +990,7 @@ class PostgresCase:
                 "UPDATE cg_cases SET last_save = %s, summary = coalesce(%s, summary), header = coalesce(%s, header) "
                 "WHERE id = %s AND version = %s RETURNING version",
                 (
-                    uuid.uuid4().hex,
+                    save,  # the save's id, in the same transaction: a replay knows its own save
                     Jsonb(snapshot.summary.to_json()) if snapshot.summary else None,
                     Jsonb(header) if (header := snapshot.records.get((HEADER_TABLE, str(HEADER_ID)))) else None,
                     self.case_id,
@@ -797,7 +1035,7 @@ class PostgresCase:
                 _append_entry(conn, self.case_id, self.store.machine, found)
         self.version = int(row[0])
 
-    def _write_distribution(self, conn: psycopg.Connection[Any], snapshot: Snapshot) -> None:
+    def _write_distribution(self, conn: psycopg.Connection[Any], snapshot: Snapshot, save: str) -> None:
         """A minute-taker's save: only who a meeting's minutes were sent to, through the server's
         `cg_record_distribution` (a minute-taker may write nothing else)."""
         if conn.closed:
@@ -820,7 +1058,7 @@ class PostgresCase:
                     "SELECT cg_record_distribution(%s, %s, %s, %s, %s, %s, %s, %s)",
                     (self.case_id, key, Jsonb(data.get("distribution", [])), Jsonb(items),
                      Jsonb([c.to_json() for c in found if c.path.startswith(f"meetings[{key}].distribution")]),
-                     self.version, uuid.uuid4().hex, self.store.machine),
+                     self.version, save, self.store.machine),
                 ).fetchone()  # fmt: skip
                 if not row or row[0] is None:
                     latest = conn.execute(
@@ -842,11 +1080,14 @@ class PostgresCase:
         self._reconnecting = threading.Thread(target=self._reconnect_loop, name="coregroup-reconnect", daemon=True)
         self._reconnecting.start()
 
-    def _reconnect_loop(self, every: float = 2.0) -> None:
+    def _reconnect_loop(self) -> None:
+        every = RECONNECT_EVERY
         while not self._closed.is_set() and self._journal.exists():
             try:
                 self.reconnect()
                 return
+            except _HeldByMe:
+                self._closed.wait(every)  # this computer's own lost connection, ended on the server: soon gone
             except StoreError:
                 return  # a conflict: reported by reconnect, the journal kept
             except psycopg.Error:
@@ -855,62 +1096,137 @@ class PostgresCase:
     def reconnect(self) -> bool:
         """Connect again, take the case's lock again, and write the journal: True when all is written.
         Raises psycopg.Error while the server cannot be reached; a conflict (someone else holds or
-        changed the case meanwhile) is reported as the state, and the journal kept."""
-        with self._write_lock:
-            if not self._journal.exists():
-                return True
-            conn = psycopg.connect(self.store.url, autocommit=True, application_name="coregroup", connect_timeout=5)
-            try:
-                try:
-                    self._take_lock(conn)
-                except CaseLocked as locked:
-                    self._set_state("conflict: " + str(locked) + " Your changes are kept on this computer.")
-                    conn.close()
-                    raise
-                self._replay(conn)
-            except psycopg.Error:
-                conn.close()
-                raise
-            old, self._conn = self._conn, conn
-            with contextlib.suppress(Exception):
-                old.close()
-            self._set_state("connected")
+        changed the case meanwhile) is reported as the state, and the journal kept. Whatever
+        happens, no connection is left open but the one the case goes on with."""
+        if not self._journal.exists():
             return True
+        conn = connect(self.store.url)  # outside the save lock: a save never waits for a connection
+        try:
+            with self._write_lock:
+                if self._closed.is_set() or not self._journal.exists():
+                    conn.close()
+                    return not self._journal.exists()
+                with answered_within(conn, REPLAY_DEADLINE):
+                    try:
+                        self._take_lock(conn)
+                    except CaseLocked as locked:
+                        if self._held_by_me(conn, locked):
+                            raise _HeldByMe(str(locked)) from None
+                        self._set_state("conflict: " + str(locked) + " Your changes are kept on this computer.")
+                        raise
+                    self._replay(conn)
+                old, self._conn = self._conn, conn
+        except BaseException:
+            conn.close()  # never left to the garbage collector: it may hold the case's lock
+            raise
+        with contextlib.suppress(Exception):
+            old.close()
+        self._set_state("connected")
+        return True
+
+    def _held_by_me(self, conn: psycopg.Connection[Any], locked: CaseLocked) -> bool:
+        """The case is held by this very program, on a connection it has given up for lost that the
+        server has not noticed has gone (a silent outage): end that one, and take the lock again."""
+        holder = locked.holder
+        if holder is None or holder.user != self.store.user or holder.host != self.store.machine:
+            return False
+        if holder.pid != os.getpid():
+            return False
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(
+                "SELECT pg_terminate_backend(backend_pid) FROM cg_holders WHERE case_id = %s AND who = current_user "
+                "AND machine = %s AND pid = %s AND backend_pid <> pg_backend_pid()",
+                (self.case_id, self.store.machine, os.getpid()),
+            )
+        return True
 
     def _replay(self, conn: psycopg.Connection[Any]) -> None:
-        based_on, snapshot = self._journal.read()
-        if snapshot is None:
+        """Write what the journal kept. A save of its own that reached the server though its answer
+        was lost is recognised by its id (the server then holds every kept save up to it) and is
+        never taken for someone else's change; anything else changed meanwhile is a conflict."""
+        kept = self._journal.lines()
+        if not kept:
             self._journal.remove()
             return
-        latest = conn.execute("SELECT version FROM cg_cases WHERE id = %s", (self.case_id,)).fetchone()
-        if latest is None or int(latest[0]) != based_on:
-            problem = StaleVersion(self.case_id, based_on, int(latest[0]) if latest else 0)
+        row = conn.execute("SELECT version, last_save FROM cg_cases WHERE id = %s", (self.case_id,)).fetchone()
+        version = int(row[0]) if row else 0
+        ids = [line.save for line in kept]
+        if row is not None and row[1] is not None and row[1] in ids:
+            rest = kept[ids.index(row[1]) + 1 :]  # the server holds every kept save up to its last
+        elif row is not None and version == kept[0].based_on:
+            rest = kept
+        else:
+            problem = StaleVersion(self.case_id, kept[0].based_on, version)
             self._set_state(
                 f"conflict: {problem} The changes typed while the connection was lost are kept at {self._journal.path}."
             )
             raise problem
-        self.version = based_on
-        self._write_online(conn, snapshot)
+        self.version = version
+        snapshot = merged(rest)
+        if snapshot is not None:
+            # Under the id of the journal's last save: if this answer is lost too, it is recognised.
+            write = self._write_distribution if self.distribution_only else self._write_online
+            write(conn, snapshot, kept[-1].save or new_save_id())
         self._journal.remove()
 
     # ----- read-only views ------------------------------------------------------------------------
+    def _follow(self) -> None:
+        """A read-only view's own thread: it listens for the editor's saves and reads the case again
+        after each (and after the connection came back: saves may have been missed meanwhile),
+        checks now and then that the server still answers, and connects again when it does not.
+        `refresh` then takes the newer copy, without waiting on the network."""
+        conn: psycopg.Connection[Any] | None = self._conn
+        checked = time.monotonic()
+        while not self._closed.is_set():
+            try:
+                if conn is None or conn.closed:
+                    conn = connect(self.store.url)
+                    with answered_within(conn, LOAD_DEADLINE):
+                        self._listen(conn)
+                        self._read_again(conn, always=False)
+                    self._set_state("connected")
+                    checked = time.monotonic()
+                saved = any(note.channel == self._channel for note in conn.notifies(timeout=0.5, stop_after=100))
+                if saved:
+                    with answered_within(conn, LOAD_DEADLINE):
+                        self._read_again(conn, always=True)
+                elif time.monotonic() - checked > FOLLOW_CHECK:
+                    with answered_within(conn, SAVE_DEADLINE):
+                        conn.execute("SELECT 1")
+                    checked = time.monotonic()
+            except (psycopg.Error, StoreError):
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                conn = None
+                if not self._closed.is_set():
+                    self._set_state("offline")
+                    self._closed.wait(RECONNECT_EVERY)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _read_again(self, conn: psycopg.Connection[Any], *, always: bool) -> None:
+        case, version = self._load(conn)
+        holder = _holder(conn, self.case_id)
+        with self._fresh_lock:
+            current = self._fresh[1] if self._fresh else self.version
+            if always or version != current:
+                self._fresh = (case, version, holder)
+
     def changed(self) -> bool:
         """Whether the case was saved by its editor since this view read it (without waiting)."""
-        if not self.read_only or self._conn.closed:
-            return False
-        found = False
-        with contextlib.suppress(psycopg.Error):
-            for note in self._conn.notifies(timeout=0.001, stop_after=100):
-                if note.channel == self._channel:
-                    found = True
-        return found
+        with self._fresh_lock:
+            return self.read_only and self._fresh is not None
 
     def refresh(self) -> bool:
-        """Read the case again if its editor saved it: True when `case` is a new copy."""
-        if not self.changed():
+        """Take the newer copy read since the editor saved: True when `case` is a new copy. Never
+        waits on the network (the view's own thread reads it)."""
+        with self._fresh_lock:
+            fresh, self._fresh = self._fresh, None
+        if fresh is None or not self.read_only:
             return False
-        self.case, self.version = self._load(self._conn)
-        self.locked_by = _holder(self._conn, self.case_id)
+        self.case, self.version, self.locked_by = fresh
         return True
 
     def _read_only(self) -> ReadOnly:
@@ -921,7 +1237,10 @@ class PostgresCase:
 
     def close(self) -> None:
         self._closed.set()
-        with contextlib.suppress(Exception):
+        if self._following is not None:
+            self._following.join(timeout=2.0)  # it closes the view's connection as it ends (or soon after)
+            return
+        with contextlib.suppress(Exception), answered_within(self._conn, SAVE_DEADLINE):
             if not self.read_only and not self._conn.closed:
                 self._conn.execute("SELECT cg_release_lock(%s)", (self.case_id,))
         with contextlib.suppress(Exception):
@@ -932,6 +1251,14 @@ class PostgresCase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _HeldByMe(StoreError):
+    """The case's lock is still held on the server by this program's own lost connection."""
+
+
+def new_save_id() -> str:
+    return str(uuid.uuid4())
 
 
 def _load_case(conn: psycopg.Connection[Any], case_id: str, where: str) -> tuple[Case, int]:

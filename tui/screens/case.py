@@ -235,7 +235,7 @@ class CaseScreen(Screen[None]):
         self.sub_title = (
             f"{case.child_names()} ({case.id})"
             + (f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else "")
-            + connection_words(app.case_session.connection_state)
+            + connection_words(app.case_session.connection_state, read_only=app.read_only)
             + privacy
         )
         self._show_flags()

@@ -17,6 +17,7 @@ from meetings.domain.records import PlanCategory
 from meetings.domain.timescales import summary_core_group_due
 from meetings.domain.wording import plan_category_words
 from meetings.storage.base import CaseSummary, StoreError
+from meetings.storage.journal import KeepsConflicts
 
 from ..widgets.footer import KeysFooter
 from ..widgets.text import plain
@@ -56,7 +57,19 @@ class CaseListScreen(Screen[None]):
             tooltip="The team manager's report: what is overdue or late across the cases",
             id="report",
         ),  # fmt: skip
+        Binding(
+            "f7",
+            "conflicts",
+            "Kept saves",
+            tooltip="Saves kept on this computer that could not be written to the team's store: review, discard",
+            id="conflicts",
+        ),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "conflicts":  # only a team's store keeps saves aside
+            return isinstance(self.app.store, KeepsConflicts)
+        return True
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,10 +114,29 @@ class CaseListScreen(Screen[None]):
             self.notify(f"{problem} ctrl+r tries again.", title="The case list", severity="error", timeout=15,
                         markup=False)  # fmt: skip
             return
+        self._tell_of_conflicts()
         self._texts = [search.search_text(s) for s in self.summaries]
         self._rows = [None] * len(self.summaries)
         self._query = None
         self._fill()
+
+    def _tell_of_conflicts(self) -> None:
+        store = self.app.store
+        if not isinstance(store, KeepsConflicts):
+            return
+        try:
+            kept = store.conflicts()
+        except OSError:
+            return
+        if kept:
+            self.notify(
+                f"{len(kept)} set{'s' if len(kept) != 1 else ''} of saves on this computer could not be written to "
+                "the team's store (the case changed meanwhile). f7 shows what they hold.",
+                title="Kept saves",
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
 
     def _fill(self) -> None:
         """Show the cases matching the search box.
@@ -216,6 +248,11 @@ class CaseListScreen(Screen[None]):
         if not self.shown or table.cursor_row < 0:
             return
         self.app.open_case(self.shown[table.cursor_row].id)
+
+    def action_conflicts(self) -> None:
+        from .conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen())
 
     def action_report(self) -> None:
         from .report import ReportScreen

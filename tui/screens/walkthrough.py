@@ -267,7 +267,7 @@ class WalkthroughScreen(Screen[None]):
     async def on_screen_resume(self) -> None:
         """Back from a form, attendance or the finish screen: the step stays as it was, with the
         focus where the chair left it; only what may have changed is refreshed."""
-        if self.app.session is None:
+        if self.app.session is None or self._follow_new_copy():
             return
         if self.body is None:  # first shown now (the meeting was started at attendance)
             await self.show_step(self.index)
@@ -279,12 +279,32 @@ class WalkthroughScreen(Screen[None]):
         once typing pauses, so a keystroke never waits for them."""
         if self.app.session is None or self.app.screen is not self:  # else on_screen_resume refreshes
             return
+        if self._follow_new_copy():
+            return
         self.refresh_sidebar()
         self._show_sub_title()  # the connection to a team's store may have come or gone
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
         self._refresh_timer = self.set_timer(FLAGS_AFTER_TYPING, self._refresh_if_open)
         self._build_ahead_later()
+
+    def _follow_new_copy(self) -> bool:
+        """A read-only view was given a new copy of the case (its editor saved): the meeting shown is
+        the new copy's, and the step is built again from it at once (its notes included)."""
+        if any(m is self.meeting for m in self.session.case.meetings):
+            return False
+        same = next((m for m in self.session.case.meetings if m.number == self.meeting.number), None)
+        if same is None:  # the meeting is gone from the case (deleted as entered in error)
+            return False
+        self.meeting = same
+        self.run_worker(self._show_again(), group="follow")  # never cut short: each waits its turn
+        return True
+
+    async def _show_again(self) -> None:
+        async with self._showing:
+            self.index = min(self.index, len(self.meeting.steps) - 1)
+            await self._show_body()
+        self.refresh_sidebar()
 
     def _refresh_if_open(self) -> None:
         self._refresh_timer = None
@@ -962,7 +982,7 @@ class WalkthroughScreen(Screen[None]):
             f"{self.session.case.child_names()}: meeting {meeting.number}"
             + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
             + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
-            + connection_words(self.session.connection_state)
+            + connection_words(self.session.connection_state, read_only=self.app.read_only)
         )
 
     def action_toggle_restricted(self) -> None:

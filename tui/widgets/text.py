@@ -21,10 +21,13 @@ def with_help(label: str, help_text: str = "") -> Text:
     return Text.assemble(label, ("  (" + help_text + ")", "dim")) if help_text else plain(label)
 
 
-def connection_words(state: str) -> str:
-    """For a screen's title: how the team's store is reached, when that is worth saying."""
+def connection_words(state: str, *, read_only: bool = False) -> str:
+    """For a screen's title: how the team's store is reached, when that is worth saying. A read-only
+    view out of reach is not following its editor's saves, and says so."""
     if state == "offline":
-        return "  OFFLINE: changes kept on this computer"
+        return (
+            "  OFFLINE: not following the editor's saves" if read_only else "  OFFLINE: changes kept on this computer"
+        )
     if state.startswith("conflict"):
         return "  NOT SAVED TO THE TEAM'S STORE (a conflict)"
     return ""
