@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from tui_helpers import DEMO_ID, human, wait_until
 
 from meetings.domain.locations import data_dir, export_folder
@@ -29,7 +29,7 @@ async def test_the_report_lists_what_is_late_and_opens_the_case(
     async with app.run_test(size=(120, 36)) as pilot:
         await human(pilot, "f6")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ReportScreen" and app.screen.ready)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one("#report-table")
         assert table.row_count == len(expected)
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:3] == [expected[0].kind_words, expected[0].days_words, DEMO_ID]
