@@ -620,15 +620,30 @@ def report_text(lines: Sequence[ReportLine], today: dt.date) -> list[str]:
     out = [f"As at {day_month_year(today)}: {_count(len(lines), 'item')} across {_count(cases, 'case')}."]
     counts = Counter(line.kind for line in lines)
     kind: ReportKind | None = None
+    # A team's report repeats its cases, subjects, details and days: each is put on one line once.
+    heads: dict[tuple[str, str, str], str] = {}
+    flat: dict[str, str] = {}
+    days: dict[tuple[ReportKind, int], str] = {}
     for line in lines:
         if line.kind is not kind:
             kind = line.kind
             out += ["", f"{kind.words} ({counts[kind]})"]
-        who = f" (lead: {_one_line(line.lead_worker)})" if line.lead_worker.strip() else ""
-        out.append(
-            f"  {line.case_id}  {_one_line(line.children)}{who}: {_one_line(line.subject)}, {line.days_words}. "
-            f"{_one_line(line.detail)}"
-        )
+        head = heads.get((line.case_id, line.children, line.lead_worker))
+        if head is None:
+            who = f" (lead: {_one_line(line.lead_worker)})" if line.lead_worker.strip() else ""
+            head = heads[(line.case_id, line.children, line.lead_worker)] = (
+                f"  {line.case_id}  {_one_line(line.children)}{who}: "
+            )
+        subject = flat.get(line.subject)
+        if subject is None:
+            subject = flat[line.subject] = _one_line(line.subject)
+        detail = flat.get(line.detail)
+        if detail is None:
+            detail = flat[line.detail] = _one_line(line.detail)
+        how_long = days.get((line.kind, line.days))
+        if how_long is None:
+            how_long = days[(line.kind, line.days)] = line.days_words
+        out.append(f"{head}{subject}, {how_long}. {detail}")
     return out
 
 
