@@ -31,6 +31,12 @@ async def test_the_report_lists_what_is_late_and_opens_the_case(
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ReportScreen" and app.screen.ready)
         table = app.screen.query_one("#report-table")
         assert table.row_count == len(expected)
+        await human(pilot, "end")
+        assert table.cursor_row == len(expected) - 1
+        await human(pilot, "up", "pagedown")
+        assert table.cursor_row == len(expected) - 1
+        await human(pilot, "home")
+        assert table.cursor_row == 0
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:3] == [expected[0].kind_words, expected[0].days_words, DEMO_ID]
         summary = str(app.screen.query_one("#report-summary", Static).render())
