@@ -526,23 +526,18 @@ def report_from_stored(cases: Iterable[StoredItems], today: dt.date) -> list[Rep
 
 #: A case's items on the report for a day, already picked (`from_date <= today <= until`) by a store
 #: that can (SQL): case id, children, lead social worker, then each item's kind, subject, due date
-#: (as ISO text) and detail as four lists in step, and last the items that are not as `to_json`
-#: writes them (a kind, a due date and, if there, a subject and detail that are text), whole, or None.
-PickedItems = tuple[
-    str, str, str, Sequence[str | None], Sequence[str], Sequence[str | None], Sequence[str], Sequence[Any] | None
-]
+#: (as ISO text) and detail, as four lists in step.
+PickedItems = tuple[str, str, str, Sequence[str | None], Sequence[str], Sequence[str | None], Sequence[str]]
 
 
 def report_from_picked(cases: Iterable[PickedItems], today: dt.date) -> list[ReportLine]:
     """`report` over items a store has picked for `today` and handed over field by field: no item is
-    read back whole (`ReportItem.from_json` costs more than the rest of the report together), yet
-    one that is not as `to_json` wrote it is refused as there (`UnreadableItem`, naming the field)."""
+    read back whole (`ReportItem.from_json` cost more than the rest of a 90,000-line report), yet an
+    item whose kind or due date cannot be read is refused as there (`UnreadableItem`, naming it)."""
     lines: list[ReportLine] = []
     add = lines.append
     days_of: dict[object, tuple[dt.date, int]] = {}  # a team's items fall on a few hundred days
-    for case_id, children, worker, kinds, subjects, dues, details, odd in cases:
-        for data in odd or ():
-            ReportItem.from_json(data)  # raises UnreadableItem, naming what is wrong
+    for case_id, children, worker, kinds, subjects, dues, details in cases:
         for kind_value, subject, due_text, detail in zip(kinds, subjects, dues, details, strict=True):
             kind = _KIND_OF.get(kind_value)
             if kind is None:
