@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from tui_helpers import DEMO_ID, human, wait_until
 
 from meetings.domain.locations import data_dir, export_folder
@@ -29,8 +29,14 @@ async def test_the_report_lists_what_is_late_and_opens_the_case(
     async with app.run_test(size=(120, 36)) as pilot:
         await human(pilot, "f6")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ReportScreen" and app.screen.ready)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one("#report-table")
         assert table.row_count == len(expected)
+        await human(pilot, "end")
+        assert table.cursor_row == len(expected) - 1
+        await human(pilot, "up", "pagedown")
+        assert table.cursor_row == len(expected) - 1
+        await human(pilot, "home")
+        assert table.cursor_row == 0
         first = [str(cell) for cell in table.get_row_at(0)]
         assert first[:3] == [expected[0].kind_words, expected[0].days_words, DEMO_ID]
         summary = str(app.screen.query_one("#report-summary", Static).render())
