@@ -559,3 +559,19 @@ def test_typing_on_in_one_field_is_gathered_on_the_server_not_kept_save_by_save(
     changes = [c for e in pg.history(CASE) for c in e.changes if c.path.endswith(".outcome")]
     assert changes[-1].new.strip() == text.strip()  # the last text typed
     assert pg.verify_history(CASE).intact
+
+
+def test_the_report_follows_a_save_that_changes_it_and_typing_leaves_it_alone(backend: CaseStore) -> None:
+    """A save rewrites the case's report lines only when they change (typing notes never does), and
+    a save that does change them (an overdue assessment given to someone else) is on the report at once."""
+    today = dt.date(2026, 11, 27)
+    before = backend.report(today)
+    with backend.open(CASE) as case_file:
+        meeting = case_file.case.meetings[-1]
+        meeting.steps[1].notes = "Typed during the meeting (fictional)."
+        case_file.save(meeting)
+        assert backend.report(today) == before  # typing leaves the report as it was
+        action = next(a for a in case_file.case.actions if a.number == 6)
+        case_file.save(dataclasses.replace(action, owner="Kit Sample (fictional)"))
+    [line] = [line for line in backend.report(today) if "(action 6)" in line.subject]
+    assert "Kit Sample (fictional)" in line.detail

@@ -892,6 +892,8 @@ class PostgresCase:
         self.on_state: Callable[[str], None] | None = None
         self._channel: str | None = None
         self._since: dt.datetime | None = None  # when this editor first took the case's lock
+        #: The report's lines of the case as this editor last wrote them (None: not known, write them).
+        self._report_items: tuple[dict[str, Any], ...] | None = None
         self._write_lock = threading.Lock()
         self._journal = store.journal_for(case_id)
         self._reconnecting: threading.Thread | None = None
@@ -1039,8 +1041,12 @@ class PostgresCase:
                         "INSERT INTO cg_records (case_id, tbl, key, data) VALUES (%s, %s, %s, %s)",
                         (self.case_id, table, doc_id, Jsonb(data)),
                     )
-            if snapshot.summary is not None:
+            written: tuple[dict[str, Any], ...] | None = self._report_items
+            if snapshot.summary is not None and snapshot.summary.report_items != self._report_items:
+                # Only when they changed: typing notes never changes the report's lines, and
+                # rewriting them cost most of a save's time on the server.
                 _write_report(conn, self.case_id, snapshot.summary)
+                written = snapshot.summary.report_items
             hidden = conn.execute(
                 "SELECT key FROM cg_records WHERE case_id = %s AND tbl = 'people' AND data->>'restricted' = 'true'",
                 (self.case_id,),
@@ -1048,9 +1054,10 @@ class PostgresCase:
             found = history_words.changes_between(
                 before, dict(snapshot.records), restricted_people=[int(k) for (k,) in hidden if k.isdigit()]
             )
-            if found:  # every save's changes, written with the save (gathered only when shown)
+            if found:  # every save's changes, in the save's transaction (the server gathers typing on)
                 _append_entry(conn, self.case_id, self.store.machine, found)
         self.version = int(row[0])
+        self._report_items = written
 
     def _write_distribution(self, conn: psycopg.Connection[Any], snapshot: Snapshot, save: str) -> None:
         """A minute-taker's save: only who a meeting's minutes were sent to, through the server's
@@ -1117,6 +1124,7 @@ class PostgresCase:
         happens, no connection is left open but the one the case goes on with."""
         if not self._journal.exists():
             return True
+        self._report_items = None  # not known after an outage: the replay writes them
         conn = connect(self.store.url)  # outside the save lock: a save never waits for a connection
         try:
             with self._write_lock:
