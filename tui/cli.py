@@ -26,8 +26,7 @@ from meetings.domain.locations import data_dir, store_dir
 from meetings.domain.records import CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
-from meetings.exports.wordfile import TemplateError
-from meetings.session import CaseSession
+from meetings.exports.errors import TemplateError
 from meetings.storage.base import CaseStore, StoreError, use_settings
 from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
@@ -398,6 +397,8 @@ def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> No
     if args.withdraw is None and (not args.recipient or not args.copy):
         raise StoreError("say who was sent the minutes (--to NAME) and which copy (--copy full|family)")
     settings = load_settings()
+    from meetings.session import CaseSession  # only the commands that change a case need it
+
     session = CaseSession(store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings)
     try:
         try:

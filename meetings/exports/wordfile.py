@@ -36,6 +36,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from ..domain.locations import data_dir
 from ..domain.settings import Settings
 from ..storage.files import atomic_write, remove_stale_temps
+from .errors import TemplateError  # noqa: F401  (raised here; named by the command line)
 
 TEMPLATE_NAME = "minutes-template.docx"
 MARKING_PLACEHOLDER = "{protective_marking}"
@@ -57,10 +58,6 @@ _KIND_NAMES = {
     WD_STYLE_TYPE.CHARACTER: "character",
     WD_STYLE_TYPE.TABLE: "table",
 }
-
-
-class TemplateError(ValueError):
-    """The Word template cannot be used; the message names the file and what is wrong."""
 
 
 # ----- text ---------------------------------------------------------------------------------
