@@ -11,7 +11,12 @@ What the database enforces, whatever program connects (the app, `psql`, a script
 - Who may change what: an allocated social worker edits the case; a minute-taker changes only the
   minutes' distribution of a meeting (a trigger compares the rest of the meeting); a team manager
   allocates cases (`allocated_to`, `team`) and reads; read-only staff read.
-- The history is append-only: no role, not even the tables' owner, can update or delete it.
+- The history is append-only: no role can update or delete it through its tables (the triggers).
+
+Version 2 (below) makes these hold whatever the caller does (see its comment): fixed search paths,
+column grants, staff required, a history written only by the server and chained by hash. What no
+design stops: a database superuser, and the tables' owner (who may drop the triggers), can rewrite
+anything; `coregroup history --verify` then finds the rewrite, unless the chain was recomputed too.
 """
 
 from __future__ import annotations

@@ -2,23 +2,32 @@
 
 Chosen by `--store postgresql://...`, `COREGROUP_STORE` or the council's settings (see `choose`).
 Each person signs in as themselves (a PostgreSQL login role); what they may see and change is
-decided by the database (grants and row-level security, `pgschema`), not by this program.
+decided by the database (grants, row-level security and the functions of `pgschema`), not by
+this program, so it holds from `psql` too.
 
 How a case is kept: one row per case (`cg_cases`: its own details, its case-list summary, a
-version number, who it is allocated to) and one row per record (`cg_records`), so a save writes
-only the records that changed. Every save also appends one entry to the case's history
-(`cg_history`: who, when, from which machine, what changed) and rewrites the case's lines of the
-team manager's report (`cg_report_items`), in the same transaction.
+version number, its team and who it is allocated to) and one row per record (`cg_records`), so a
+save writes only the records that changed. In the same transaction a save records its changes in
+the case's history through the server's `cg_log` (who and when are the server's; typing on in
+the same fields is gathered there) and rewrites the case's lines of the team manager's report
+(`cg_report_items`) when they changed. `verify_history` recomputes the history's hash chain.
 
-One editor per case: opening a case for editing takes a PostgreSQL advisory lock on a connection
-of its own, which the server releases when that connection ends, however it ends (a crashed
-laptop does not hold a case for ever). `cg_holders` says who holds it, for the message a second
-user sees. Every save is also checked against the version the editor last read: a save based on
-an old version is refused (`StaleVersion`), never applied over a newer one.
+One editor per case: opening a case for editing takes its lock through the server's
+`cg_take_lock`, which hands it only to who may edit the case. The lock is held by a connection of
+the editor's own, and the server releases it when that connection ends, however it ends (a
+crashed laptop does not hold a case for ever). `cg_holders` says who holds it, for the message a
+second user sees. Every save is checked against the version the editor last read: a save based
+on an old version is refused (`StaleVersion`), never applied over a newer one.
 
-When the connection drops in a meeting, saves go on to a journal on this computer (`journal`),
-written to the server when the connection comes back, under the same lock and version rules, or
-kept and reported as a conflict: never dropped.
+The network: every connection carries keepalives, a TCP user timeout and a statement timeout
+(`connection_settings`), and a save not answered within `SAVE_DEADLINE` is cut, so a silent
+outage becomes "offline" within seconds. Saves then go on to a journal on this computer
+(`journal`, keyed by the server's identity, encrypted when the council requires it), written to
+the server when the connection comes back, under the same lock and version rules. Each save
+carries an id (`cg_cases.last_save`), so a save whose answer was lost is recognised as this
+editor's own, never taken for someone else's change. A journal that cannot be written (someone
+else changed the case) is kept as a conflict copy, listed, reviewed and discarded in the app:
+never dropped.
 """
 
 from __future__ import annotations
