@@ -683,8 +683,16 @@ def _new_passphrase(env: str) -> str:
     return first
 
 
-def _show_recovery_key(out: Console, recovery_key: str) -> None:
+def _show_recovery_key(out: Console, recovery_key: str, *, journal: bool = False) -> None:
     out.print(Text.assemble("\nRecovery key (shown only this once):\n\n    ", (recovery_key, "bold"), "\n"))
+    if journal:  # the cases are on the server: only saves not yet written there depend on it
+        out.print(
+            "Write it down or print it, and keep it somewhere safe, away from this computer. It opens the saves "
+            "kept on this computer if the passphrase is forgotten. Without the passphrase or the recovery key, "
+            "saves made here while the server was out of reach, and not yet written to it, cannot be read by "
+            "anyone; the cases on the server are not affected.\n"
+        )
+        return
     out.print(
         "Write it down or print it, and keep it somewhere safe, away from this computer. It opens the store if "
         "the passphrase is forgotten. Without the passphrase or the recovery key nobody can read these cases "
@@ -709,7 +717,7 @@ def _encrypt_journal(store: PostgresStore, keyring: bool, out: Console) -> int:
         "passphrase.",
         soft_wrap=True,
     )
-    _show_recovery_key(out, recovery_key)
+    _show_recovery_key(out, recovery_key, journal=True)
     return 0
 
 
