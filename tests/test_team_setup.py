@@ -223,11 +223,14 @@ def test_db_upgrade_applies_as_the_databases_owner_and_says_so(
 
 
 def test_db_upgrade_counts_the_cases_of_no_team(team_store: Server, capsys: pytest.CaptureFixture[str]) -> None:
-    with psycopg.connect(team_store.url(), autocommit=True) as conn:
-        try:
-            conn.execute("UPDATE cg_cases SET team = '' WHERE id = %s", (CASE,))
-        except psycopg.errors.CheckViolation:
-            pytest.skip("the schema refuses a case of no team (migration V2): there is none to count")
+    # A case as release 1 left it, with no team: the schema refuses a new one, so the constraint is
+    # set aside while the row is made (as the server's admin), then put back as the migration has it.
+    with psycopg.connect(team_store.url(), autocommit=True) as conn, conn.transaction():
+        conn.execute("ALTER TABLE cg_cases DROP CONSTRAINT cg_cases_has_team")
+        conn.execute("ALTER TABLE cg_cases DISABLE TRIGGER guard")
+        conn.execute("UPDATE cg_cases SET team = '', allocated_to = '{}' WHERE id = %s", (CASE,))
+        conn.execute("ALTER TABLE cg_cases ENABLE TRIGGER guard")
+        conn.execute("ALTER TABLE cg_cases ADD CONSTRAINT cg_cases_has_team CHECK (team <> '') NOT VALID")
     code, out, err = run(["--store", team_store.url(team_store.role("coregroup_owner")), "db", "upgrade"], capsys)
     assert code == 0, err
     assert "1 case(s) belong to no team" in out and "coregroup allocate CASE --team TEAM --to LOGIN" in out
