@@ -626,29 +626,19 @@ def _require_encryption(store: CaseStore) -> None:
 
 
 def _unlock(store: CaseStore, err: Console, *, ask: bool) -> None:
-    if isinstance(store, PostgresStore):
-        if not store.encrypted or store.unlock_from_keyring():
-            return
-        if os.environ.get(PASSPHRASE_ENV):
-            store.unlock(passphrase=os.environ[PASSPHRASE_ENV])
-        elif os.environ.get(RECOVERY_ENV):
-            store.unlock(recovery_key=os.environ[RECOVERY_ENV])
-        return  # a command that saves says it is locked; the app asks for the passphrase itself
-    if not isinstance(store, Store):
+    """Unlock an encrypted store (a store of files, or a team store's journal on this computer): with
+    the key in the keyring, else COREGROUP_PASSPHRASE or COREGROUP_RECOVERY_KEY, else (with `ask`, on
+    a terminal, a store of files) the passphrase typed at a prompt. A team store left locked opens
+    cases read-only and a command that saves says so; the app asks for the passphrase itself."""
+    if not isinstance(store, Store | PostgresStore):
         return
-    _unlock_files(store, err, ask=ask)
-
-
-def _unlock_files(store: Store, err: Console, *, ask: bool) -> None:
-    """Unlock an encrypted store: with the key in the keyring, else COREGROUP_PASSPHRASE or
-    COREGROUP_RECOVERY_KEY, else (with `ask`, on a terminal) the passphrase typed at a prompt."""
     if not store.encrypted or store.unlock_from_keyring():
         return
     if os.environ.get(PASSPHRASE_ENV):
         store.unlock(passphrase=os.environ[PASSPHRASE_ENV])
     elif os.environ.get(RECOVERY_ENV):
         store.unlock(recovery_key=os.environ[RECOVERY_ENV])
-    elif ask:
+    elif ask and isinstance(store, Store):
         _unlock_at_prompt(store, err, recovery=False)
 
 

@@ -909,11 +909,7 @@ class CaseFile:
             tables[table] = rows
         with self._history_lock:
             unwritten = self._record(found, tables)
-            try:
-                storage.write(tables)
-            except BaseException:
-                self._history_end = None  # the case file still records the end as it was: read both again
-                raise
+            self._write_case_file(storage, tables)
         self._db.clear_cache()
         if snapshot.summary is not None and snapshot.summary != self._summary:
             self.store.update_index(snapshot.summary)
@@ -979,12 +975,17 @@ class CaseFile:
             problem = self._write_held(pending.entries, None, _Pending(), tables)
             if problem is not None:
                 raise problem
-            try:
-                storage.write(tables)
-            except BaseException:
-                self._history_end = None  # the case file still records the end as it was: read both again
-                raise
+            self._write_case_file(storage, tables)
             self._db.clear_cache()
+
+    def _write_case_file(self, storage: AtomicStorage, tables: dict[str, Any]) -> None:
+        """Write the case file; if that fails, the end of the history it records is read again (the
+        file on disk still records the end as it was)."""
+        try:
+            storage.write(tables)
+        except BaseException:
+            self._history_end = None
+            raise
 
     def _read_only(self) -> ReadOnly:
         return ReadOnly(
