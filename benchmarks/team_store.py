@@ -175,7 +175,7 @@ def bench_database() -> Iterator[Server]:
     try:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(server.dbname)))
         try:
-            PostgresStore(server.url(), journal_dir=Path(tempfile.gettempdir())).close()  # the migrations
+            PostgresStore(server.url(), journal_dir=Path(tempfile.gettempdir()), upgrade=True).close()  # the migrations
             for who, role in ROLES.items():
                 ident = sql.Identifier(server.logins[who])
                 admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))

@@ -64,7 +64,7 @@ def _setup_template() -> str:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            store = PostgresStore(url_for(name))  # applies the migrations, creating the roles
+            store = PostgresStore(url_for(name), upgrade=True)  # applies the migrations, creating the roles
             store.close()
             for login, role in LOGINS.items():
                 conn.execute(

@@ -575,3 +575,40 @@ def test_the_report_follows_a_save_that_changes_it_and_typing_leaves_it_alone(ba
         case_file.save(dataclasses.replace(action, owner="Kit Sample (fictional)"))
     [line] = [line for line in backend.report(today) if "(action 6)" in line.subject]
     assert "Kit Sample (fictional)" in line.detail
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    """A database on the test server that is not a team's store (as another application's is)."""
+    from psycopg import sql
+
+    name = f"cgtest_other_{os.getpid()}_{time.monotonic_ns() % 100000}"
+    with admin() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_opening_a_database_that_is_not_a_store_changes_nothing_in_it(
+    empty_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21, point 12: any command used to set coregroup's schema up in whatever database the
+    address reached. Only `db init` and `db upgrade` change a schema."""
+    url = url_for(empty_database)
+    with pytest.raises(StoreError, match="There is no team's store of coregroup at .*Nothing was changed"):
+        PostgresStore(url)
+    assert main(["--store", url, "cases"]) == 1
+    assert "There is no team's store of coregroup" in capsys.readouterr().err
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+    assert tables == (0,)
+
+
+def test_an_address_that_names_no_database_is_refused_before_connecting() -> None:
+    with pytest.raises(StoreError, match="names no database"):
+        PostgresStore("postgresql://nobody.example@127.0.0.1:5432")
+    with pytest.raises(StoreError, match="names no database"):
+        PostgresStore("postgresql://")

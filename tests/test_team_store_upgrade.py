@@ -75,7 +75,7 @@ def version_one() -> Iterator[str]:
 
 
 def test_an_upgrade_keeps_every_case_and_entry_and_invents_nothing(version_one: str) -> None:
-    store = PostgresStore(url_for(version_one))  # the owner opening it applies version 2
+    store = PostgresStore(url_for(version_one), upgrade=True)  # `db upgrade`: the owner applies version 2
     assert store.schema_version() == pgschema.LATEST
     assert [s.id for s in store.list_cases()] == [CASE]
     exported = store.export_data(CASE)
@@ -94,7 +94,7 @@ def test_an_upgrade_keeps_every_case_and_entry_and_invents_nothing(version_one: 
 
 
 def test_a_case_without_a_team_is_seen_by_no_one_until_it_is_allocated_to_one(version_one: str) -> None:
-    store = PostgresStore(url_for(version_one))
+    store = PostgresStore(url_for(version_one), upgrade=True)
     with psycopg.connect(url_for(version_one), autocommit=True) as conn:
         conn.execute("INSERT INTO cg_staff (login, team) VALUES ('cgtest_reader', 'North'), ('cgtest_sw_one', 'North')")
     with psycopg.connect(url_for(version_one, "reader"), autocommit=True) as conn:

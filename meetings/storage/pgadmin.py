@@ -203,7 +203,7 @@ def _migrations(as_owner: str, owner: str) -> Step:
         before = schema_status(conn)
     if not before.pending:
         return Step(False, f"The tables, roles and row-level security are already at version {before.version}.")
-    PostgresStore(as_owner).close()  # opening the store as its owner applies what is missing
+    PostgresStore(as_owner, upgrade=True).close()  # as its owner: applies what is missing
     done = ", ".join(f"{v} ({words})" for v, words in before.pending)
     return Step(True, f"Applied coregroup's migrations as {owner}: version {done}.")
 
@@ -291,7 +291,7 @@ def upgrade(url: str) -> tuple[SchemaStatus, str, int]:
             f"{before.version}; this release knows up to {pgschema.LATEST}). Install the newer release to use it."
         )
     as_whom = conninfo(url, role=owner) if me != owner and may_act else url
-    PostgresStore(as_whom).close()  # opening the store as a role that may applies what is missing
+    PostgresStore(as_whom, upgrade=True).close()  # as a role that may: applies what is missing
     with connect(as_whom) as conn:
         return before, (owner if me != owner and may_act else me), cases_without_team(conn)
 

@@ -1,8 +1,9 @@
 """The team store's database schema, as versioned migrations.
 
-Each migration is applied once, in a transaction, and recorded in `coregroup_migrations`; the store
-applies what is missing when it connects (as a role allowed to), so the schema is never changed by
-hand. Migrations are only ever added at the end: a released one is never edited.
+Each migration is applied once, in a transaction, and recorded in `coregroup_migrations`, by
+`coregroup db init` and `db upgrade` only (as the database's owner): opening a store never changes
+a schema, so a mistyped address cannot set coregroup up in another database, and the schema is never
+changed by hand. Migrations are only ever added at the end: a released one is never edited.
 
 What the database enforces, whatever program connects (the app, `psql`, a script):
 

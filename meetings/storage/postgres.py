@@ -245,9 +245,17 @@ class PostgresStore:
     kind = "postgresql"
     read_only = False
 
-    def __init__(self, url: str, *, journal_dir: Path | None = None, upgrade: bool = True) -> None:
+    def __init__(self, url: str, *, journal_dir: Path | None = None, upgrade: bool = False) -> None:
+        """Open the team's store at `url`, which must name its database. Its schema is changed only
+        with `upgrade` (`coregroup db upgrade`, `db init`): opening a store never sets one up, so a
+        mistyped address cannot put coregroup's tables in another database."""
         self.url = url
         self.where = _where(url)
+        if not _database_of(url):
+            raise StoreError(
+                f"The address {self.where} names no database: give the team's store's, as in "
+                "postgresql://HOST/coregroup (a bare address would mean whatever database the server picks)."
+            )
         self.machine = socket.gethostname()
         self.journal_dir = journal_dir
         self._journal_key: StoreKey | None = None
@@ -308,7 +316,16 @@ class PostgresStore:
             )
         if version < pgschema.LATEST:
             if not upgrade:
-                raise StoreError(f"The team's store at {self.where} needs upgrading: run `coregroup db upgrade`.")
+                if version == 0:
+                    raise StoreError(
+                        f"There is no team's store of coregroup at {self.where}: check the database in the address, "
+                        "or ask the council's IT team to set it up (`coregroup db init`, see the README). Nothing was "
+                        "changed."
+                    )
+                raise StoreError(
+                    f"The team's store at {self.where} needs upgrading to this release: ask the council's IT team to "
+                    "run `coregroup db upgrade` as its owner. Nothing was changed."
+                )
             self.upgrade()
 
     def upgrade(self) -> list[int]:
@@ -785,6 +802,14 @@ def _first_line(problem: psycopg.Error) -> str:
     """The server's own message (a check this schema raises names a login and a team, never case data)."""
     diag = problem.diag.message_primary if problem.diag else None
     return (diag or type(problem).__name__).strip().splitlines()[0]
+
+
+def _database_of(url: str) -> str:
+    """The database an address names ('' when none, or the address cannot be read)."""
+    try:
+        return str(conninfo_to_dict(url).get("dbname") or "")
+    except psycopg.ProgrammingError:
+        return ""
 
 
 def _cannot_connect(problem: Exception) -> str:
