@@ -54,7 +54,13 @@ KEY_FORMAT = "coregroup store key 1"
 # passphrases from a copied store is slow and needs memory; recorded in the key file, so a store
 # keeps opening when the default is raised for new stores.
 SCRYPT = {"n": 2**17, "r": 8, "p": 1}
-SCRYPT_LIMITS = {"n": 2**22, "r": 32, "p": 16}  # a key file asking for more is refused (no memory bomb)
+# What a key file may ask of scrypt: what this tool writes, within a ceiling. n a power of two up to
+# 2**18 (256 MiB at r = 8, twice what the tool writes: room for a later release to raise it), r = 8
+# and p = 1 or 2. A key file asking for anything else is refused before any memory is taken: a
+# tampered file must not make every command allocate gigabytes.
+SCRYPT_N = (2**14, 2**18)
+SCRYPT_R = (8,)
+SCRYPT_P = (1, 2)
 MIN_PASSPHRASE = 10
 
 # The recovery key: Crockford's base32 (no I, L, O or U, which are read as 1, 1, 0 and V).
@@ -163,7 +169,7 @@ class KeyFile:
             )
         except KeyFileProblem:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise KeyFileProblem(
                 f"The key file {where} is damaged, so the encrypted store cannot be opened. Put it back from a "
                 "backup of the store folder (it holds no case data, only the store key locked by the passphrase)."
@@ -261,7 +267,8 @@ def _passphrase_key(fields: dict[str, Any], passphrase: str) -> bytes:
         raise KeyFileProblem(
             "The store's key file does not say how its passphrase is checked: it is damaged."
         ) from None
-    if fields.get("kdf") != "scrypt" or not all(0 < v <= SCRYPT_LIMITS[k] for k, v in (("n", n), ("r", r), ("p", p))):
+    allowed = SCRYPT_N[0] <= n <= SCRYPT_N[1] and n & (n - 1) == 0 and r in SCRYPT_R and p in SCRYPT_P
+    if fields.get("kdf") != "scrypt" or not allowed:
         raise KeyFileProblem("The store's key file asks for a passphrase check this version does not make.")
     text = passphrase.encode("utf-8")
     try:
