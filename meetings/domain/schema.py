@@ -209,7 +209,14 @@ def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     bad = refused_in(value, multiline=multiline)
     if bad:
-        what = "a line break" if bad.group() in "\r\n\x85\u2028\u2029" else f"the control character {bad.group()!r}"
+        char = bad.group()
+        what = (
+            "a line break"
+            if char in "\r\n\x85\u2028\u2029"
+            else f"a control that reverses or reorders text (U+{ord(char):04X})"
+            if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069"
+            else f"the control character {char!r}"
+        )
         where = "" if multiline else " (this field is one line)"
         raise InvalidRecord(path, f"contains {what} at position {bad.start() + 1}{where}")
     if meta.get("required") and not value.strip():
@@ -362,7 +369,7 @@ def _schema_for(tp: Any, meta: typing.Mapping[str, Any], defs: dict[str, Any]) -
         if meta.get("required"):
             out["minLength"] = 1
         if not meta.get("multiline"):
-            out["pattern"] = "^[^\\u0000-\\u001f\\u007f]*$"
+            out["pattern"] = "^[^\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]*$"
         return out
     if tp is dt.date:
         return {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
@@ -423,7 +430,7 @@ _DUMPERS: dict[type, Compiled] = {}
 # (lone surrogate) characters it refuses in both, each as one character class; a test checks
 # them against `text.REFUSED_ONE_LINE`, `text.REFUSED_MANY_LINES` and `text.LONE_SURROGATE` for
 # every character.
-_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
+_BAD_ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _BAD_MANY_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NONE = type(None)

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import re
 
-# What the case file refuses (kept as narrow as earlier releases, so their files still load).
-REFUSED_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # line breaks of every kind
+# What the case file refuses (kept as narrow as earlier releases, so their files still load), and in
+# a one-line field (a name, an agency, a reason) the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069): a right-to-left override in a recipient's name prints it reversed
+# in the minutes, so what a reader sees is not what was recorded. The marks U+200E/U+200F, which
+# right-to-left names may need, are kept.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+REFUSED_ONE_LINE = re.compile(f"[\\x00-\\x1f\\x7f\\x85\\u2028\\u2029{BIDI_CONTROLS}]")  # line breaks, bidi controls
 LINE_SEPARATORS = re.compile(r"[\x85\u2028\u2029]")
 REFUSED_MANY_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # What typing and pasting clean away: everything refused, and more that a paste may carry.
-_CLEANED_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CLEANED_ONE_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}]")
 _CLEANED_MANY_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 

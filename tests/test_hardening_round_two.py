@@ -1,0 +1,116 @@
+"""Issue 21, the store's second hardening round, point by point as they are done.
+
+Point 3: a tampered `store-key.json` must be refused in words, at once, whatever it holds: no
+command may allocate what scrypt parameters far beyond the tool's ask (n=2^22, r=32, p=16 took
+16 GiB), and deeply nested JSON is a damaged file, not "an unexpected RecursionError".
+Point 15: bidirectional controls (a right-to-left override) never reach a one-line field.
+(Point 12, a team's store never set up by opening it: tests/test_team_store.py.)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from meetings.domain.locations import data_dir
+from meetings.storage.store import Store
+from tui.cli import main
+
+PASSPHRASE = "fictional harbour lanterns"
+
+
+@pytest.fixture
+def encrypted(tmp_path: Path) -> Path:
+    root = tmp_path / "store"
+    store = Store(root)
+    store.import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    store.start_encryption(PASSPHRASE)
+    store.encrypt_files()
+    return root
+
+
+def cases(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setenv("COREGROUP_PASSPHRASE", PASSPHRASE)
+    capsys.readouterr()
+    code = main(["--store", str(root), "cases"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "asks",
+    [
+        {"n": 2**22, "r": 32, "p": 16},  # 16 GiB
+        {"n": 2**20, "r": 8, "p": 1},  # 1 GiB: beyond the ceiling
+        {"n": 2**17 + 1, "r": 8, "p": 1},  # not a power of two
+        {"n": 2**17, "r": 9, "p": 1},
+        {"n": 2**17, "r": 8, "p": 3},
+    ],
+)
+def test_a_key_file_asking_scrypt_for_more_than_the_tool_writes_is_refused_in_words(
+    encrypted: Path, asks: dict[str, int], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = encrypted / "store-key.json"
+    data = json.loads(key_file.read_text(encoding="utf-8"))
+    data["passphrase"].update(asks)
+    key_file.write_text(json.dumps(data), encoding="utf-8")
+    code, said = cases(encrypted, capsys, monkeypatch)
+    assert code == 1
+    assert "asks for a passphrase check this version does not make" in said and "unexpected" not in said
+
+
+def test_a_key_file_of_deeply_nested_json_is_damaged_not_an_unexpected_error(
+    encrypted: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (encrypted / "store-key.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, said = cases(encrypted, capsys, monkeypatch)
+    assert code == 1
+    assert "is damaged" in said and "unexpected" not in said and "RecursionError" not in said
+
+
+def test_the_key_file_the_tool_writes_still_opens(
+    encrypted: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, said = cases(encrypted, capsys, monkeypatch)
+    assert code == 0, said
+
+
+# ----- issue 21, point 15: bidirectional controls in one-line fields ---------------------------------
+RLO = "\u202e"
+
+
+def test_a_right_to_left_override_typed_in_a_recipients_name_or_reason_never_reaches_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typed at the command line (as in the app), a one-line field is cleaned as it is typed: the
+    override becomes a space, so the minutes print the name as typed, never reversed."""
+    root = tmp_path / "store"
+    Store(root).import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    code = main(["--store", str(root), "sent", "DEMO-0001", "--meeting", "2", "--to", f"Sam {RLO}Example",
+                 "--copy", "family", "--on", "2026-11-20", "--new-recipient", "--reason", f"Asked {RLO}for a copy"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    [meeting] = [m for m in Store(root).export_data("DEMO-0001")["meetings"] if m["number"] == 2]
+    [entry] = meeting["distribution"]
+    assert RLO not in json.dumps(entry, ensure_ascii=False)
+    assert " ".join(entry["recipient"].split()) == "Sam Example"
+
+
+def test_a_case_file_with_a_bidirectional_override_in_a_name_is_refused_and_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    data["children"][0]["name"] = f"Wren {RLO}elpmaxE"
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(data), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--store", str(tmp_path / "store"), "import", str(case_file)]) == 1
+    said = capsys.readouterr().err
+    assert "children[0].name" in said and "U+202E" in said
+
+
+def test_typing_a_bidirectional_override_into_a_name_is_cleaned_away() -> None:
+    from meetings.domain.text import one_line
+
+    assert RLO not in one_line(f"Sam {RLO}Example") and "\u2066" not in one_line("Sam \u2066Example\u2069")
+    assert one_line("\u05e9\u05e8\u05d4 \u200fExample") == "\u05e9\u05e8\u05d4 \u200fExample"  # a mark a name may need
