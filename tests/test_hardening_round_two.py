@@ -114,3 +114,39 @@ def test_typing_a_bidirectional_override_into_a_name_is_cleaned_away() -> None:
 
     assert RLO not in one_line(f"Sam {RLO}Example") and "\u2066" not in one_line("Sam \u2066Example\u2069")
     assert one_line("\u05e9\u05e8\u05d4 \u200fExample") == "\u05e9\u05e8\u05d4 \u200fExample"  # a mark a name may need
+
+
+# ----- issue 21, point 2: a pipe where the store reads a file -----------------------------------------
+# Each command runs as its own process, bounded by a timeout: before, it waited on the pipe for ever.
+PIPE_PLACES = [
+    ("cases/DEMO-0001.json", ["export", "DEMO-0001", "--out", "{tmp}/out.json"]),
+    ("cases/DEMO-0001.history", ["history", "DEMO-0001"]),
+    ("cases/.proof-key", ["export", "DEMO-0001", "--out", "{tmp}/out.json"]),
+    ("index/33.json", ["cases"]),
+    ("settings.toml", ["cases"]),
+]
+
+
+@pytest.mark.parametrize(("place", "command"), PIPE_PLACES, ids=[p for p, _ in PIPE_PLACES])
+def test_a_pipe_in_place_of_a_file_is_refused_in_words_at_once(tmp_path: Path, place: str, command: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "store"
+    Store(root).import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    target = tmp_path / place if place == "settings.toml" else root / place
+    if target.exists():
+        target.unlink()
+    os.mkfifo(target, 0o600)
+    env = {**os.environ, "COREGROUP_CONFIG": str(tmp_path / "settings.toml")}
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "--store", str(root), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    said = done.stdout + done.stderr
+    assert "unexpected" not in said
+    if place.startswith("index/"):  # the case list is worked out again from the case files: nothing lost
+        assert done.returncode == 0 and "DEMO-0001" in done.stdout, said
+    else:
+        assert done.returncode == 1 and "is not a file" in said, said

@@ -164,6 +164,8 @@ def _role(raw: dict[str, Any], key: str, path: Path) -> StepRole:
 
 def load_agenda(path: Path | None = None) -> Agenda:
     path = path or data_dir() / "agenda.json"
+    if path.exists() and not path.is_file():  # a pipe or a device: reading it could wait for ever
+        raise AgendaTemplateError(f"The agenda template {path} is not a file (a pipe, a device or a folder).")
     try:
         raw: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -71,6 +71,10 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     path = path or config_file()
+    if path.exists() and not path.is_file():  # a pipe or a device: reading it could wait for ever
+        raise SettingsError(
+            f"The settings file {path} is not a file (a pipe, a device or a folder stands in its place)."
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

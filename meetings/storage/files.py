@@ -48,6 +48,7 @@ except ImportError:  # pragma: no cover - Windows
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe never waits for a writer (a regular file is unaffected)
 
 
 class LinkInStore(StoreError):
@@ -62,14 +63,37 @@ class LinkInStore(StoreError):
         )
 
 
+class NotAFileInStore(LinkInStore):
+    """A store file that is not a regular file (a pipe, a device, a folder): it is never read or
+    written, so a command never waits on it for ever with no word (as reading a pipe would)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        StoreError.__init__(
+            self,
+            f"{path} is not a file (a pipe, a device or a folder stands in its place); it was not opened. "
+            "Move it out of the store folder.",
+        )
+
+
 def open_nofollow(path: Path, flags: int, mode: int = FILE_MODE) -> int:
-    """`os.open` that never follows a symbolic link at `path` (LinkInStore if it is one)."""
+    """`os.open` that never follows a symbolic link at `path` (LinkInStore if it is one) and opens
+    only a regular file (NotAFileInStore otherwise: it never waits on a pipe)."""
     try:
-        return os.open(path, flags | _NOFOLLOW, mode)
+        fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP or (os.path.islink(path) and not _NOFOLLOW):
             raise LinkInStore(path) from None
+        if exc.errno in (errno.ENXIO, errno.EISDIR):  # a pipe no one reads; a folder
+            raise NotAFileInStore(path) from None
         raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotAFileInStore(path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def read_bytes(path: Path) -> bytes:
@@ -682,6 +706,8 @@ class AtomicStorage(Storage):
                 raw = plain_bytes(read_bytes(self.path), self.cipher, CASE, self.path)
             except FileNotFoundError:
                 return None
+            except NotAFileInStore:
+                raise self._damaged("it is not a file: a pipe, a device or a folder stands in its place") from None
             except LinkInStore:
                 raise self._damaged("it is a link, not a file of the store") from None
             except OSError as exc:

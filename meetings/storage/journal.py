@@ -33,7 +33,7 @@ import orjson
 
 from .base import CaseSummary, Snapshot, StoreError
 from .crypto import StoreKey, Undecryptable
-from .files import FILE_MODE, make_private_dir
+from .files import FILE_MODE, make_private_dir, open_nofollow, read_bytes
 
 ENCRYPTED = b"enc:"  # an encrypted line starts with this
 KIND = b"journal"  # what the encryption binds a line to (not a case file, not an index shard)
@@ -80,7 +80,7 @@ class Journal:
         )
         if self.key is not None:
             line = ENCRYPTED + base64.b64encode(self.key.encrypt(line, KIND))
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, FILE_MODE)
+        fd = open_nofollow(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         try:
             os.write(fd, line + b"\n")
             os.fsync(fd)
@@ -90,7 +90,7 @@ class Journal:
     def lines(self) -> list[Line]:
         """Every kept save, oldest first (a torn line skipped)."""
         with contextlib.suppress(FileNotFoundError):
-            return lines_of(self.path.read_bytes(), self.key, self.path)
+            return lines_of(read_bytes(self.path), self.key, self.path)
         return []
 
     def read(self) -> tuple[int, Snapshot | None]:
@@ -150,7 +150,7 @@ def conflict_copies(folder: Path) -> list[ConflictCopy]:
 
 def _count(path: Path) -> int:
     """How many saves a journal holds (encrypted or not: it needs no key to count them)."""
-    return sum(1 for line in path.read_bytes().split(b"\n") if line.strip())
+    return sum(1 for line in read_bytes(path).split(b"\n") if line.strip())
 
 
 def lines_of(raw: bytes, key: StoreKey | None = None, where: Path | None = None) -> list[Line]:

@@ -85,7 +85,7 @@ from .crypto import (
     looks_like_recovery_key,
     passphrase_problem,
 )
-from .files import make_private_dir, write_new
+from .files import make_private_dir, read_bytes, write_new
 from .journal import CONFLICT, ConflictCopy, Journal, conflict_copies, merged
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -386,7 +386,7 @@ class PostgresStore:
         return self._journal_key is None and self.encrypted
 
     def _key_file(self) -> KeyFile:
-        return KeyFile.parse(self.key_path.read_bytes(), self.key_path)
+        return KeyFile.parse(read_bytes(self.key_path), self.key_path)
 
     def unlock(self, *, passphrase: str | None = None, recovery_key: str | None = None) -> None:
         """Unlock this computer's journal key (WrongSecret if the passphrase does not open it)."""
