@@ -148,5 +148,25 @@ def test_a_pipe_in_place_of_a_file_is_refused_in_words_at_once(tmp_path: Path, p
     assert "unexpected" not in said
     if place.startswith("index/"):  # the case list is worked out again from the case files: nothing lost
         assert done.returncode == 0 and "DEMO-0001" in done.stdout, said
+    elif place == "cases/.proof-key":  # no proofs: every case is checked in full, and opens
+        assert done.returncode == 0 and (tmp_path / "out.json").exists(), said
     else:
         assert done.returncode == 1 and "is not a file" in said, said
+
+
+# ----- issue 21, point 4: the proof key as a link ------------------------------------------------------
+def test_a_proof_key_that_is_a_link_leaves_every_healthy_case_healthy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "store"
+    Store(root).import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    key = root / "cases" / ".proof-key"
+    (tmp_path / "elsewhere").write_bytes(key.read_bytes())
+    key.unlink()
+    key.symlink_to(tmp_path / "elsewhere")
+    capsys.readouterr()
+    assert main(["--store", str(root), "reindex"]) == 0
+    assert main(["--store", str(root), "cases"]) == 0
+    said = capsys.readouterr()
+    assert "damaged" not in said.out + said.err and "DEMO-0001" in said.out
+    assert main(["--store", str(root), "export", "DEMO-0001", "--out", str(tmp_path / "out.json")]) == 0

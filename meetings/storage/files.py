@@ -301,7 +301,7 @@ def proof_key(path: Path, *, create: bool) -> bytes | None:
         secret = read_bytes(path)
     except FileNotFoundError:
         secret = b""
-    except OSError:  # a link (LinkInStore is one) or unreadable: no proofs
+    except (OSError, LinkInStore):  # unreadable, a link or not a file: no proofs (every case checked in full)
         return None
     if len(secret) == 32:
         return secret
