@@ -170,3 +170,16 @@ def test_a_proof_key_that_is_a_link_leaves_every_healthy_case_healthy(
     said = capsys.readouterr()
     assert "damaged" not in said.out + said.err and "DEMO-0001" in said.out
     assert main(["--store", str(root), "export", "DEMO-0001", "--out", str(tmp_path / "out.json")]) == 0
+
+
+# ----- issue 21, point 11: migrate from a folder that is not there --------------------------------------
+def test_migrating_from_a_folder_that_does_not_exist_is_refused_and_makes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "target"
+    Store(target).import_data(json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8")))
+    capsys.readouterr()
+    assert main(["migrate", "--from", str(tmp_path / "no-such-folder"), "--to", str(target)]) == 1
+    said = capsys.readouterr().err
+    assert "There is no store at" in said and "Nothing was changed" in said
+    assert not (tmp_path / "no-such-folder").exists()

@@ -808,6 +808,11 @@ def _migrate(args: argparse.Namespace, out: Console) -> int:
     """`coregroup migrate --from A --to B`: copy every case, then check each copy by exporting both."""
     from meetings.storage.moving import copy_cases
 
+    if not is_url(args.source) and not Path(args.source).expanduser().is_dir():
+        # Opening a folder makes a store there: a mistyped source must not be an empty store, copied.
+        raise StoreError(
+            f"There is no store at {args.source} to move cases from: check the folder. Nothing was changed."
+        )
     source, target = open_store(args.source), open_store(args.target)
     all_well = True
     try:
