@@ -183,3 +183,47 @@ def test_migrating_from_a_folder_that_does_not_exist_is_refused_and_makes_nothin
     said = capsys.readouterr().err
     assert "There is no store at" in said and "Nothing was changed" in said
     assert not (tmp_path / "no-such-folder").exists()
+
+
+# ----- issue 21, point 1: the dates a case may hold -------------------------------------------------
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("icpc_date",), "9999-12-31"),
+        (("actions", 0, "due"), "9999-12-31"),
+        (("visits", 0, "date"), "9999-12-31"),
+        (("children", 0, "date_of_birth"), "1066-10-14"),
+    ],
+)
+def test_a_date_outside_what_a_case_may_hold_is_refused_at_import_naming_the_field(
+    tmp_path: Path, where: tuple[object, ...], value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    holder: object = data
+    for step in where[:-1]:
+        holder = holder[step]  # type: ignore[index]
+    assert where[-1] in holder  # type: ignore[operator]
+    holder[where[-1]] = value  # type: ignore[index]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(data), encoding="utf-8")
+    root = tmp_path / "store"
+    capsys.readouterr()
+    assert main(["--store", str(root), "import", str(case_file)]) == 1
+    said = capsys.readouterr().err
+    assert "between 1900-01-01 and 2200-12-31" in said and "unexpected" not in said
+    assert str(where[-1]) in said
+    assert main(["--store", str(root), "cases"]) == 0  # the store goes on working
+
+
+def test_a_history_time_at_the_calendars_end_is_refused_at_import_and_history_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    data["history"] = [{"at": "9999-12-31T23:59:59-12:00", "who": "someone", "machine": "x", "changes": []}]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(data), encoding="utf-8")
+    root = tmp_path / "store"
+    capsys.readouterr()
+    assert main(["--store", str(root), "import", str(case_file)]) == 1
+    said = capsys.readouterr().err
+    assert "history[0].at" in said and "unexpected" not in said

@@ -362,7 +362,9 @@ def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntr
         if not isinstance(item.get(name), str):
             raise InvalidRecord(f"{where}.{name}", "should be text")
     if _moment(item["at"]) is None:
-        raise InvalidRecord(f"{where}.at", "should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ")
+        raise InvalidRecord(
+            f"{where}.at", f"should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ, {schema.DATE_RANGE_WORDS}"
+        )
     if "event" in item and item["event"] not in EVENTS:
         raise InvalidRecord(f"{where}.event", "should be one of " + ", ".join(EVENTS))
     if "imported_by" in item and not (isinstance(item["imported_by"], str) and item["imported_by"]):
@@ -383,9 +385,13 @@ def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntr
 
 
 def _moment(text: str) -> dt.datetime | None:
+    """A history entry's moment, or None when it is not one a case may hold (not a moment, or
+    outside the dates a case may hold: 9999-12-31T23:59:59-12:00 cannot even be put in UTC)."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
+        return None
+    if not schema.in_date_range(moment):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 

@@ -184,11 +184,14 @@ def _load_value(tp: Any, value: Any, path: str, meta: typing.Mapping[str, Any]) 
         if not isinstance(value, str) or not _MOMENT.fullmatch(value):
             raise InvalidRecord(path, f"should be a date and time (YYYY-MM-DDTHH:MM:SS), not {_describe(value)}")
         try:
-            return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise InvalidRecord(
                 path, f"{_describe(value)} is not a valid date and time (YYYY-MM-DDTHH:MM:SS)"
             ) from None
+        if not in_date_range(moment):
+            raise InvalidRecord(path, f"{value} is not a moment a case may hold: it should be {DATE_RANGE_WORDS}")
+        return moment
     raise TypeError(f"no loader for {tp!r} at {path}")  # a programming error, not bad data
 
 
@@ -227,15 +230,30 @@ def _load_text(value: Any, path: str, meta: typing.Mapping[str, Any]) -> str:
     return typing.cast(str, value)
 
 
+#: The dates a case may hold. Other systems write 9999-12-31 to mean "no date"; kept, it broke
+#: every working-day sum that reached it. A case holds no date before 1900 or after 2200.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+DATE_RANGE_WORDS = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+
+
+def in_date_range(day: dt.date) -> bool:
+    return EARLIEST_DATE <= (day.date() if isinstance(day, dt.datetime) else day) <= LATEST_DATE
+
+
 def parse_date(value: Any, path: str = "date") -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise InvalidRecord(path, f"should be a date in the form YYYY-MM-DD{_not(value)}")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRecord(path, f"{_describe(value)} is not a real date") from None
+        found = value
+    else:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise InvalidRecord(path, f"should be a date in the form YYYY-MM-DD{_not(value)}")
+        try:
+            found = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidRecord(path, f"{_describe(value)} is not a real date") from None
+    if not in_date_range(found):
+        raise InvalidRecord(path, f"{found.isoformat()} is not a date a case may hold: it should be {DATE_RANGE_WORDS}")
+    return found
 
 
 def parse_time(value: Any, path: str = "time") -> dt.time:
@@ -459,6 +477,8 @@ def _parsed(kind: type, value: Any) -> Any:
         if not _DATE.fullmatch(value):
             raise _GiveUp
         found = dt.date.fromisoformat(value)
+        if not in_date_range(found):  # the full check says why
+            raise _GiveUp
     elif kind is dt.time:
         if not _TIME.match(value):
             raise _GiveUp
@@ -467,6 +487,8 @@ def _parsed(kind: type, value: Any) -> Any:
         if not _MOMENT.fullmatch(value):
             raise _GiveUp
         found = dt.datetime.fromisoformat(value)
+        if not in_date_range(found):
+            raise _GiveUp
     if len(cache) >= _PARSED_MAX:
         cache.clear()
     cache[value] = found
