@@ -63,9 +63,11 @@ class LinkInStore(StoreError):
         )
 
 
-class NotAFileInStore(LinkInStore):
+class NotAFileInStore(LinkInStore, OSError):
     """A store file that is not a regular file (a pipe, a device, a folder): it is never read or
-    written, so a command never waits on it for ever with no word (as reading a pipe would)."""
+    written, so a command never waits on it for ever with no word (as reading a pipe would). It is
+    an OSError too: where a file that cannot be read or written is already handled (a history line
+    written with the next save, a proof key taken as missing), this one is handled the same way."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -74,6 +76,12 @@ class NotAFileInStore(LinkInStore):
             f"{path} is not a file (a pipe, a device or a folder stands in its place); it was not opened. "
             "Move it out of the store folder.",
         )
+        self.errno = errno.EINVAL
+        self.strerror = "it is not a file: a pipe, a device or a folder stands in its place"
+        self.filename = str(path)
+
+    def __str__(self) -> str:  # the store's words, not OSError's "[Errno 22] ..."
+        return str(self.args[0])
 
 
 def open_nofollow(path: Path, flags: int, mode: int = FILE_MODE) -> int:
