@@ -313,8 +313,11 @@ def test_the_distribution_record_can_be_trusted_and_corrected(
     assert code == 1 and "was not invited to meeting 2" in err and "--new-recipient" in err
     code, _, err = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2020-01-01")
     assert code == 1 and "before the meeting" in err
-    code, _, err = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2999-01-01")
+    code, _, err = sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2199-01-01")
     assert code == 1 and "in the future" in err
+    with pytest.raises(SystemExit) as refused:  # outside the dates a case holds at all: a usage error
+        sent("--to", "Casey Visitor (fictional)", "--copy", "full", "--on", "2999-01-01")
+    assert refused.value.code == 2 and "not a date a case may hold" in capsys.readouterr().err
     code, _, err = sent("--to", "jo example", "--copy", "full", "--on", "2026-10-02")
     assert code == 1 and "holds restricted text and Jo Example is family" in err
     assert Store(tmp_path / "store").open(CASE, read_only=True).case.meetings[1].distribution == []
