@@ -24,6 +24,7 @@ a team makes in the life of a store (a save every second of every working day fo
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import importlib
@@ -212,6 +213,22 @@ class KeyFile:
         if key is None or key.check != self.check:
             raise WrongSecret(f"That {what} does not open the store at {where}: nothing was changed.")
         return key
+
+    def open_with(self, *, passphrase: str | None = None, recovery_key: str | None = None, where: Path) -> StoreKey:
+        """`unlock`, and the recovery key typed where the passphrase is asked for (the app has one
+        box for both): WrongSecret, saying what was given, if neither opens it."""
+        try:
+            return self.unlock(passphrase=passphrase, recovery_key=recovery_key, where=where)
+        except WrongSecret:
+            if passphrase is None or not looks_like_recovery_key(passphrase):
+                raise
+            with contextlib.suppress(WrongSecret):
+                return self.unlock(recovery_key=passphrase, where=where)
+            raise
+
+    def from_keyring(self) -> StoreKey | None:
+        """The key kept in the system's keyring, if it was put there (`encrypt --keyring`)."""
+        return keyring_get(self.store_id, self.check) if self.keyring else None
 
     def with_passphrase(self, key: StoreKey, passphrase: str) -> KeyFile:
         return KeyFile(self.store_id, self.check, wrap_with_passphrase(key, passphrase), self.recovery, self.keyring)

@@ -79,10 +79,7 @@ from .crypto import (
     KeyFile,
     StoreKey,
     StoreLocked,
-    WrongSecret,
-    keyring_get,
     keyring_put,
-    looks_like_recovery_key,
     passphrase_problem,
 )
 from .files import make_private_dir, read_bytes, write_new
@@ -392,21 +389,14 @@ class PostgresStore:
         """Unlock this computer's journal key (WrongSecret if the passphrase does not open it)."""
         if not self.encrypted:
             return
-        key_file = self._key_file()
-        try:
-            self._journal_key = key_file.unlock(passphrase=passphrase, recovery_key=recovery_key,
-                                                where=self.key_path.parent)  # fmt: skip
-        except WrongSecret:
-            if passphrase is None or not looks_like_recovery_key(passphrase):
-                raise
-            self._journal_key = key_file.unlock(recovery_key=passphrase, where=self.key_path.parent)
+        self._journal_key = self._key_file().open_with(
+            passphrase=passphrase, recovery_key=recovery_key, where=self.key_path.parent
+        )
 
     def unlock_from_keyring(self) -> bool:
         if not self.encrypted or self._journal_key is not None:
             return self._journal_key is not None
-        key_file = self._key_file()
-        if key_file.keyring:
-            self._journal_key = keyring_get(key_file.store_id, key_file.check)
+        self._journal_key = self._key_file().from_keyring()
         return self._journal_key is not None
 
     def encrypt_journal(self, passphrase: str, *, keyring: bool = False) -> str:

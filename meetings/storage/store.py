@@ -77,11 +77,8 @@ from .crypto import (
     KeyFile,
     StoreKey,
     StoreLocked,
-    WrongSecret,
     is_encrypted,
-    keyring_get,
     keyring_put,
-    looks_like_recovery_key,
     passphrase_problem,
 )
 from .files import (
@@ -239,25 +236,13 @@ class Store:
         WrongSecret (a StoreError saying so) and changes nothing."""
         if not self.encrypted:
             return
-        key_file = self._read_key_file()
-        try:
-            self._key = key_file.unlock(passphrase=passphrase, recovery_key=recovery_key, where=self.root)
-        except WrongSecret:
-            if passphrase is None or not looks_like_recovery_key(passphrase):
-                raise
-            # The recovery key typed where the passphrase is asked for (the app has one box for both).
-            with contextlib.suppress(WrongSecret):
-                self._key = key_file.unlock(recovery_key=passphrase, where=self.root)
-            if self._key is None:
-                raise
+        self._key = self._read_key_file().open_with(passphrase=passphrase, recovery_key=recovery_key, where=self.root)
 
     def unlock_from_keyring(self) -> bool:
         """Unlock with the store key kept in the system's keyring, if it was put there (`encrypt --keyring`)."""
         if not self.encrypted or self._key is not None:
             return self._key is not None
-        key_file = self._read_key_file()
-        if key_file.keyring:
-            self._key = keyring_get(key_file.store_id, key_file.check)
+        self._key = self._read_key_file().from_keyring()
         return self._key is not None
 
     def start_encryption(self, passphrase: str) -> str:
