@@ -1071,12 +1071,8 @@ class PostgresCase:
                 # rewriting them cost most of a save's time on the server.
                 _write_report(conn, self.case_id, snapshot.summary)
                 written = snapshot.summary.report_items
-            hidden = conn.execute(
-                "SELECT key FROM cg_records WHERE case_id = %s AND tbl = 'people' AND data->>'restricted' = 'true'",
-                (self.case_id,),
-            ).fetchall()
             found = history_words.changes_between(
-                before, dict(snapshot.records), restricted_people=[int(k) for (k,) in hidden if k.isdigit()]
+                before, dict(snapshot.records), restricted_people=_restricted_people(conn, self.case_id)
             )
             if found:  # every save's changes, in the save's transaction (the server gathers typing on)
                 _append_entry(conn, self.case_id, self.store.machine, found)
@@ -1098,10 +1094,11 @@ class PostgresCase:
                  if item.get("kind") == report.ReportKind.MINUTES_NOT_SENT.value]  # fmt: skip
         with conn.transaction():
             before = _stored_keys(conn, self.case_id, [("meetings", key) for key in meetings])
+            hidden = _restricted_people(conn, self.case_id)
             for key, data in meetings.items():
                 assert data is not None
                 old = before.get(("meetings", key), {})
-                found = history_words.record_changes("meetings", key, old, data)
+                found = history_words.record_changes("meetings", key, old, data, restricted_people=hidden)
                 row = conn.execute(
                     "SELECT cg_record_distribution(%s, %s, %s, %s, %s, %s, %s, %s)",
                     (self.case_id, key, Jsonb(data.get("distribution", [])), Jsonb(items),
@@ -1329,6 +1326,14 @@ def _load_case(conn: psycopg.Connection[Any], case_id: str, where: str) -> tuple
         return schema.load(Case, migrate(data)), int(row[1])
     except InvalidRecord as problem:
         raise StoreError(f"Case {case_id} in {where} is not valid: {problem}") from None
+
+
+def _restricted_people(conn: psycopg.Connection[Any], case_id: str) -> list[int]:
+    """The people of a case marked restricted: a change about one is restricted in the history too."""
+    rows = conn.execute(
+        "SELECT key FROM cg_records WHERE case_id = %s AND tbl = 'people' AND data->>'restricted' = 'true'", (case_id,)
+    ).fetchall()
+    return [int(k) for (k,) in rows if k.isdigit()]
 
 
 def _stored_keys(
