@@ -114,9 +114,12 @@ def test_an_encrypted_store_opens_with_the_passphrase_or_the_recovery_key(
 
     by_recovery_key = Store(root)
     by_recovery_key.unlock(recovery_key=recovery_key)
-    with by_recovery_key.open(CASE, read_only=True) as case_file:
+    with by_recovery_key.open(CASE) as case_file:
         assert case_file.case.children[0].name == CHILD
-        assert case_file.proven  # the proof of integrity holds, made of the plain bytes
+        assert not case_file.proven  # encrypted as it was, unchecked: the first open checks every field
+        case_file.save()
+    with by_recovery_key.open(CASE, read_only=True) as case_file:
+        assert case_file.proven  # the proof of integrity holds, made of the plain bytes, keyed by the store key
 
 
 @pytest.mark.parametrize("variable", ["COREGROUP_PASSPHRASE", "COREGROUP_RECOVERY_KEY"])

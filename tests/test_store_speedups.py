@@ -1,9 +1,10 @@
 """What the quick paths of the store rely on, pinned without timing anything.
 
-Opening a case the store wrote builds its records without checking each field again, because
-the file carries a proof that the store wrote exactly these bytes with the code that checks
-them. A file changed outside the app, written by an earlier release, copied from another store
-or proven under other code is checked field by field, exactly as before. The compiled loader
+Opening a case an encrypted store wrote builds its records without checking each field again,
+because the file carries a proof, keyed by the store key, that the store wrote exactly these
+bytes with the code that checks them. A file changed outside the app, written by an earlier
+release, copied from another store, proven under other code, or in a plain store (where no secret
+is out of reach of whoever can write a case file) is checked field by field, exactly as before. The compiled loader
 accepts and refuses exactly what the field-by-field checks do, and the export is byte for byte
 what json wrote.
 """
@@ -11,6 +12,7 @@ what json wrote.
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import sys
 from collections.abc import Iterator
@@ -37,6 +39,7 @@ from meetings.domain.records import (
 )
 from meetings.domain.schema import InvalidRecord, _load_checked
 from meetings.domain.text import LONE_SURROGATE, REFUSED_MANY_LINES, REFUSED_ONE_LINE
+from meetings.storage import crypto
 from meetings.storage import store as store_module
 from meetings.storage.exchange import export_bytes, import_case_file, read_case_file
 from meetings.storage.files import dump_json, proven, seal
@@ -48,11 +51,40 @@ DEMO = json.loads(DEMO_TEXT)
 CHILD = DEMO["children"][0]["name"]
 
 
+PASSPHRASE = "a fictional passphrase for tests"
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """An encrypted store holding the demo case (scrypt at its lowest accepted cost, for speed)."""
+    monkeypatch.setattr(crypto, "SCRYPT", {"n": crypto.SCRYPT_N[0], "r": 8, "p": 1})
     store = Store(tmp_path / "store")
+    store.start_encryption(PASSPHRASE)
+    store.encrypt_files()
     store.import_data(DEMO)
     return store
+
+
+def _cipher(store: Store) -> crypto.StoreKey:
+    key_file = crypto.KeyFile.parse(store.key_path.read_bytes(), store.key_path)
+    return key_file.open_with(passphrase=PASSPHRASE, where=store.root)
+
+
+def _again(store: Store) -> Store:
+    """The same store as another process opens it, unlocked."""
+    again = Store(store.root)
+    again.unlock(passphrase=PASSPHRASE)
+    return again
+
+
+def _plain(store: Store, path: Path) -> bytes:
+    """A case file's plain bytes, as the store wrote them (proof first)."""
+    return _cipher(store).decrypt(path.read_bytes(), crypto.CASE)
+
+
+def _put(store: Store, path: Path, plain: bytes) -> None:
+    """Write `plain` in place of a case file, encrypted with the store's key (as a hand edit with the key would)."""
+    path.write_bytes(_cipher(store).encrypt(plain, crypto.CASE))
 
 
 @pytest.fixture
@@ -103,10 +135,10 @@ def test_a_case_saved_record_by_record_stays_proven(store: Store, spy: list[str]
 
 def test_a_file_changed_outside_the_app_in_a_valid_way_is_checked_field_by_field(store: Store, spy: list[str]) -> None:
     path = store.case_path(CASE)
-    raw = path.read_bytes()
+    raw = _plain(store, path)
     name = f'"children":[{{"id":1,"name":"{CHILD}"'.encode()
     assert raw.count(name) == 1
-    path.write_bytes(raw.replace(name, b'"children":[{"id":1,"name":"Changed Name (fictional)"'))
+    _put(store, path, raw.replace(name, b'"children":[{"id":1,"name":"Changed Name (fictional)"'))
     case, was_proven = _opened(store)
     assert not was_proven and spy == ["checked"]
     assert case.children[0].name == "Changed Name (fictional)"
@@ -116,10 +148,10 @@ def test_a_file_changed_outside_the_app_in_an_invalid_way_is_refused_exactly_as_
     store: Store, spy: list[str]
 ) -> None:
     path = store.case_path(CASE)
-    raw = path.read_bytes()
+    raw = _plain(store, path)
     mobility = f'"mobility":"{DEMO["children"][0]["mobility"]}"'.encode()
     assert raw.count(mobility) == 1
-    path.write_bytes(raw.replace(mobility, b'"mobility":"flying"'))
+    _put(store, path, raw.replace(mobility, b'"mobility":"flying"'))
     for read_only in (False, True):
         with pytest.raises(DamagedFile) as damaged:
             store.open(CASE, read_only=read_only)
@@ -131,7 +163,7 @@ def test_a_file_changed_outside_the_app_in_an_invalid_way_is_refused_exactly_as_
 
 
 def test_a_valid_proof_over_other_bytes_holds_for_no_change_of_a_byte(store: Store) -> None:
-    raw = store.case_path(CASE).read_bytes()
+    raw = _plain(store, store.case_path(CASE))
     key = store.proof_key(create=False)
     assert proven(raw, key)
     header = raw.index(b'"case"')
@@ -147,9 +179,9 @@ def test_a_file_from_an_earlier_release_without_a_proof_is_checked_then_sealed_b
     store: Store, spy: list[str]
 ) -> None:
     path = store.case_path(CASE)
-    tables = orjson.loads(path.read_bytes())
+    tables = orjson.loads(_plain(store, path))
     del tables["_proof"]
-    path.write_bytes(dump_json(tables))  # as the release before the proof wrote its files
+    _put(store, path, dump_json(tables))  # as the release before the proof wrote its files
     case, was_proven = _opened(store)
     assert not was_proven and spy == ["checked"] and case == _load_checked(Case, DEMO, "")
     with store.open(CASE) as case_file:
@@ -161,7 +193,7 @@ def test_a_file_from_an_earlier_release_without_a_proof_is_checked_then_sealed_b
 
 def test_a_file_copied_from_another_store_is_checked(store: Store, tmp_path: Path, spy: list[str]) -> None:
     other = Store(tmp_path / "other")
-    other.case_path(CASE).write_bytes(store.case_path(CASE).read_bytes())
+    other.case_path(CASE).write_bytes(_plain(store, store.case_path(CASE)))  # proof and all
     spy.clear()
     with other.open(CASE) as case_file:
         assert not case_file.proven
@@ -172,31 +204,56 @@ def test_a_proof_made_under_other_checking_code_does_not_hold(
     store: Store, monkeypatch: pytest.MonkeyPatch, spy: list[str]
 ) -> None:
     monkeypatch.setattr(store_module, "_checking_code", lambda: b"the rules of another release")
-    case, was_proven = _opened(Store(store.root))
+    case, was_proven = _opened(_again(store))
     assert not was_proven and spy == ["checked"]
 
 
-def test_a_store_whose_key_is_lost_or_damaged_checks_every_file(store: Store, spy: list[str]) -> None:
+def test_a_plain_store_checks_every_file_even_one_proven_with_what_its_folder_holds(
+    tmp_path: Path, spy: list[str]
+) -> None:
+    """Issue 21, point 7: in a plain store, whoever can write a case file can read any secret kept
+    beside it, so a proof there is no protection. A file "proven" with the store's own proof key,
+    holding a score of 11 and a name of NUL and ESC, is refused as the full check refuses it."""
+    plain = Store(tmp_path / "plain")
+    plain.import_data(DEMO)
+    assert plain.proof_key(create=True) is None
+    secret = (plain.cases_dir / ".proof-key").read_bytes()  # the history's secret, readable by its owner
+    path = plain.case_path(CASE)
+    tables = orjson.loads(path.read_bytes())
+    tables.pop("_proof", None)
+    meeting = next(iter(tables["meetings"]))
+    tables["meetings"][meeting]["scaling"][0]["score"] = 11
+    for key in (secret, hmac.digest(secret, b"coregroup case file proof\0", "sha256")):
+        path.write_bytes(seal(dump_json(tables), key))
+        spy.clear()
+        with pytest.raises(DamagedFile, match=r"score: .*11"):
+            Store(plain.root).open(CASE, read_only=True)
+        assert spy == ["checked"]
+    tables["meetings"][meeting]["scaling"][0]["score"] = 7
+    tables["case"]["1"]["children"][0]["name"] = "\x00\x1b[2J"
+    path.write_bytes(seal(dump_json(tables), secret))
+    with pytest.raises(DamagedFile, match="name"):
+        Store(plain.root).open(CASE, read_only=True)
+
+
+def test_an_encrypted_store_with_a_lost_proof_secret_still_proves_its_files(store: Store, spy: list[str]) -> None:
+    """The proof is keyed by the store key, not by the plain `.proof-key` beside the files."""
     key = store.cases_dir / ".proof-key"
     key.write_bytes(b"short")
-    assert _opened(Store(store.root), read_only=True)[1] is False
-    with Store(store.root).open(CASE) as case_file:  # an editor makes a new key, and its saves use it
-        assert not case_file.proven
-        case_file.save()
-    assert len(key.read_bytes()) == 32
-    assert _opened(Store(store.root))[1] is True
+    spy.clear()
+    assert _opened(_again(store))[1] is True and spy == ["built"]
 
 
 def test_a_proven_file_still_meets_the_rules_across_records(store: Store) -> None:
     """A proof says the records were checked one by one when written; the rules across records
     (here: an action raised at a meeting that is not in the case) are checked on every open."""
     path = store.case_path(CASE)
-    tables = orjson.loads(path.read_bytes())
+    tables = orjson.loads(_plain(store, path))
     del tables["_proof"]
     first = next(iter(tables["actions"]))
     tables["actions"][first]["raised_at"] = 999
-    path.write_bytes(seal(dump_json(tables), store.proof_key(create=False)))
-    assert proven(path.read_bytes(), store.proof_key(create=False))
+    _put(store, path, seal(dump_json(tables), store.proof_key(create=False)))
+    assert proven(_plain(store, path), store.proof_key(create=False))
     with pytest.raises(DamagedFile, match=r"actions\[0\]\.raised_at: 999 is not a meeting of this case"):
         store.open(CASE)
 
@@ -386,10 +443,14 @@ def test_an_import_is_refused_with_the_same_words_as_before(tmp_path: Path, cont
     assert not store.exists("X-1")
 
 
-def test_an_imported_case_is_proven_and_exports_to_the_same_bytes(tmp_path: Path) -> None:
+def test_an_imported_case_is_proven_and_exports_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "demo.json"
     path.write_text(DEMO_TEXT, encoding="utf-8")
+    monkeypatch.setattr(crypto, "SCRYPT", {"n": crypto.SCRYPT_N[0], "r": 8, "p": 1})
     store = Store(tmp_path / "store")
+    store.start_encryption(PASSPHRASE)
     case = import_case_file(store, path)
     assert case == _load_checked(Case, DEMO, "")
     assert _opened(store)[1]

@@ -733,7 +733,8 @@ def _build_expr(tp: Any, src: str, names: _Names) -> str:
         return f"(None if {src} is None else {_build_expr(inner, src, names)})"
     origin = get_origin(inner)
     if origin in (typing.Union, types.UnionType):
-        return f"({src} if type({src}) in PLAIN else give_up())"  # an answer: plain values only
+        # an answer: plain values only, and text without a carriage return (see str below)
+        return f"({src} if type({src}) in PLAIN and not (type({src}) is str and '\\r' in {src}) else give_up())"
     if origin is list:
         (item_type,) = get_args(inner)
         item = names.var()
@@ -749,7 +750,9 @@ def _build_expr(tp: Any, src: str, names: _Names) -> str:
         return f"{names.add(builder)}({src})"
     if isinstance(inner, type) and issubclass(inner, enum.Enum):
         return f"{names.add({m.value: m for m in inner})}[{src}]"
-    if inner in (bool, int, str):
+    if inner is str:  # a carriage return: the full check turns it into a line break, so it decides
+        return f"({src} if type({src}) is str and '\\r' not in {src} else give_up())"
+    if inner in (bool, int):
         return f"({src} if type({src}) is {inner.__name__} else give_up())"
     if inner in (dt.date, dt.time, dt.datetime):
         cache, kind = names.add(_PARSED[inner]), names.add(inner)  # dates, times and moments are never false

@@ -52,6 +52,22 @@ class DamagedFile(StoreError):
         super().__init__(f"The file {path} is damaged and was not changed ({reason}).{hint}")
 
 
+class RolledBack(DamagedFile):
+    """A case file that is an earlier save than the last one the store made: put back from its
+    backup or another copy, so the latest saves are not in it. Opened as damaged, so that nothing is
+    saved over it by mistake; `coregroup restore` makes the previous save the case again."""
+
+    def __init__(self, path: Path, found: int, latest: int, backup: Path | None) -> None:
+        self.found, self.latest = found, latest
+        super().__init__(
+            path,
+            f"it is an earlier save of the case than the last one the store made (save {found}; the last was "
+            f"save {latest}): it was put back from a backup or another copy, so the latest saves are not in it. "
+            "If a backup of the store folder holds the latest file, put that back instead",
+            backup,
+        )
+
+
 class ReadOnly(StoreError):
     pass
 

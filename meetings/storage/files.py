@@ -448,6 +448,10 @@ HISTORY_TABLE = "_history"
 #: line could not be written); see `store.CaseFile`. Written in the same atomic write as the save
 #: that made it, and sealed by the file's proof.
 PENDING_TABLE = "_pending_history"
+# The number of the save that wrote a case file (its table `_saves`), also kept apart from it, in
+# `cases/<id>.saves`, written after the case file: a case file numbered below the number kept
+# apart is an earlier copy put back in place of the latest save (see `store.CaseFile`).
+SAVES_TABLE = "_saves"
 CHAIN_FIELDS = frozenset({"seq", "base", "prev", "mac"})
 
 
@@ -700,18 +704,27 @@ class AtomicStorage(Storage):
         read_only: bool = False,
         key: bytes | None = None,
         cipher: StoreKey | None = None,
+        plain_allowed: bool = True,
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.key = key
         self.cipher = cipher
+        #: Whether a plain file is read in an encrypted store: only while the store is being encrypted.
+        self.plain_allowed = plain_allowed or cipher is None
         self.proven = False
         self._cache: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._cache is None:
             try:
-                raw = plain_bytes(read_bytes(self.path), self.cipher, CASE, self.path)
+                stored = read_bytes(self.path)
+                if not self.plain_allowed and not stored.startswith(MAGIC):
+                    raise self._damaged(
+                        "it is not encrypted, though the store is: the store did not write it (a copy put in by "
+                        "hand?). If it is a copy of this case you meant to put here, `coregroup encrypt` encrypts it"
+                    )
+                raw = plain_bytes(stored, self.cipher, CASE, self.path)
             except FileNotFoundError:
                 return None
             except NotAFileInStore:

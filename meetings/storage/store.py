@@ -11,8 +11,15 @@ Layout of a store folder (all private to its owner)::
                           file records where the chain ends (its table `_history`), and holds
                           the saves of a burst of typing after its first, merged into one entry
                           (its table `_pending_history`) until the burst ends (see `CaseFile`)
+    cases/<id>.saves      the number of the case's last save (each case file records its own, in
+                          its table `_saves`): a case file numbered below it is an earlier save
+                          put back in place of the latest (see `RolledBack`)
     cases/<id>.json.damaged-<when>   a damaged file set aside by `restore` or a re-import
-    cases/.proof-key      a random secret of this store, for the proof of integrity in each case file
+    cases/.proof-key      a random secret of this store, sealing the lines of the histories (the
+                          proof of integrity in each case file is keyed by the store key, so only
+                          an encrypted store has one: see `Store.proof_key`)
+    cases/.encrypting     while `coregroup encrypt` has files left to convert: only then is a plain
+                          case file read in an encrypted store
     index/NN.json         case summaries for the case list, in 64 shards, so that updating
                           one case's summary rewrites a small file whatever the store's size
     store-key.json        only in an encrypted store: the store key, wrapped by the passphrase and
@@ -64,6 +71,7 @@ from .base import (
     HEADER_ID,
     HEADER_TABLE,
     CaseSummary,
+    RolledBack,
     Snapshot,
     put_record,
     report_from_summaries,
@@ -86,6 +94,7 @@ from .files import (
     HISTORY_TABLE,
     PENDING_TABLE,
     PROOF_TABLE,
+    SAVES_TABLE,
     AtomicStorage,
     CaseLocked,
     ChainHead,
@@ -126,6 +135,7 @@ from .files import (
 __all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "Snapshot", "Store", "StoreError"]
 
 INDEX_SHARDS = 64
+CONVERTING = ".encrypting"  # in the cases folder while `coregroup encrypt` has files left to encrypt
 
 
 def _shard(case_id: str) -> str:
@@ -180,13 +190,17 @@ class Store:
 
     def proof_key(self, *, create: bool) -> bytes | None:
         """The key that proves this store wrote a case file, with the code that checked it (see
-        `_checking_code`); None if the store has no secret yet and `create` is false."""
+        `_checking_code`): only in an encrypted store, unlocked, derived from its store key, so
+        that no one without the key can make a proof; a file with a proof is then opened without
+        checking each field again. None in a plain store: a secret kept beside the files there
+        would be no protection (anyone who can write a case file can read it), so every case file
+        of a plain store is checked field by field."""
+        del create  # the store key is made by `encrypt`, never here
         if self._proof_key is None:
             code = _checking_code()
-            secret = proof_key(self.cases_dir / ".proof-key", create=create)
-            if code is None or secret is None:
+            if code is None or self._key is None:
                 return None
-            self._proof_key = hmac.digest(secret, b"coregroup case file proof\0" + code, "sha256")
+            self._proof_key = hmac.digest(self._key.raw(), b"coregroup case file proof\0" + code, "sha256")
         return self._proof_key
 
     def history_key(self, *, create: bool) -> bytes | None:
@@ -211,6 +225,12 @@ class Store:
     def encrypted(self) -> bool:
         """Whether the store is encrypted (it has a key file): its cases open only once unlocked."""
         return os.path.lexists(self.key_path)
+
+    @property
+    def converting(self) -> bool:
+        """Whether `coregroup encrypt` has started on this store and not yet finished: only then is
+        a plain case file read in an encrypted store (else it was not written by the store)."""
+        return os.path.lexists(self.cases_dir / CONVERTING)
 
     @property
     def locked(self) -> bool:
@@ -263,6 +283,7 @@ class Store:
             )
         key = StoreKey.generate()
         key_file, recovery_key = KeyFile.new(key, passphrase)
+        write_new(self.cases_dir / CONVERTING, b"")  # first: plain files are read until all are encrypted
         if not write_new(self.key_path, key_file.dump()):
             raise StoreError(
                 f"The store at {self.root} was encrypted by someone else just now: nothing was changed here. Run "
@@ -308,6 +329,9 @@ class Store:
             for shard in sorted(self.index_dir.glob("[0-9][0-9].json")):
                 remove_leftovers(shard)
                 converted += _encrypt_file(shard, cipher, INDEX, on_file)
+        if not busy:  # every file encrypted: from now on a plain case file is not the store's
+            with contextlib.suppress(FileNotFoundError):
+                (self.cases_dir / CONVERTING).unlink()
         return converted, busy
 
     def _files_of_cases(self) -> dict[str, list[Path]]:
@@ -586,7 +610,10 @@ class Store:
             if damaged:
                 _set_aside(path)  # a damaged file must not push the last good save out of the backup
             tables[HISTORY_TABLE] = {"1": head.to_json()}
+            number = max(_saves_of(before), self.kept_saves(case.id) or 0) + 1
+            tables[SAVES_TABLE] = {"1": {"n": number}}
             atomic_write(path, stored_bytes(seal(dump_json(tables), key), cipher, CASE), backup=backup)
+            self.keep_saves(case.id, number)
             self.update_index(CaseSummary.of(case))
         finally:
             lock.release()
@@ -606,6 +633,28 @@ class Store:
 
     def _lock_path(self, case_id: str) -> Path:
         return self.cases_dir / f"{check_case_id(case_id)}.lock"
+
+    def _saves_path(self, case_id: str) -> Path:
+        return self.cases_dir / f"{check_case_id(case_id)}.saves"
+
+    def kept_saves(self, case_id: str) -> int | None:
+        """The number of the last save of a case, kept apart from its file; None if none is kept
+        (a store of an earlier release, or one copied without it) or it cannot be read: then no
+        copy is taken for an earlier one."""
+        try:
+            text = read_bytes(self._saves_path(case_id)).decode("ascii").strip()
+        except (OSError, StoreError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() and len(text) < 19 else None
+
+    def keep_saves(self, case_id: str, number: int) -> None:
+        """Keep the number of the save just written apart from the case file (after it: see
+        `kept_saves`). Not made durable: after a power cut it may be behind the file, never ahead,
+        and a number behind is taken as it is. The caller holds the case's lock."""
+        if self.read_only:
+            return
+        with contextlib.suppress(OSError, StoreError):  # the save itself is on disk: it stands
+            atomic_write(self._saves_path(case_id), f"{number}\n".encode(), durable=False)
 
     def restore_backup(self, case_id: str, *, force: bool = False) -> Path:
         """Put the previous save back in place of a damaged case file; the damaged file is kept aside.
@@ -657,10 +706,14 @@ class Store:
             tables.pop(PROOF_TABLE, None)
             tables.pop(PENDING_TABLE, None)
             tables[HISTORY_TABLE] = {"1": head.to_json()}
+            # A number after every save made: the backup put back is now the latest save.
+            number = max(_saves_of(before), _saves_of(tables), self.kept_saves(case_id) or 0) + 1
+            tables[SAVES_TABLE] = {"1": {"n": number}}
             body = dump_json(tables)
             kept = _set_aside(path)
             # Through the cipher: a backup left plain by a store being encrypted is put back encrypted.
             atomic_write(path, stored_bytes(seal(body, key) if sealed else body, cipher, CASE))
+            self.keep_saves(case_id, number)
             with CaseFile(self, case_id, read_only=True) as case_file:
                 self.update_index(CaseSummary.of(case_file.case))
             return kept
@@ -779,12 +832,23 @@ class CaseFile:
         if not read_only:
             self._lock.acquire(case_id)
             remove_leftovers(self.path)
+            remove_leftovers(store._saves_path(case_id))
         else:
             self.locked_by = self._lock.current_holder()
         self._stamp = _stamp(self.path)  # before reading: a save from now on is seen by `refresh`
+        # Before the file: a save's number is kept apart only after its file is in place, so a number
+        # read now is never ahead of the file read next, unless an earlier copy was put back.
+        self._kept_saves = store.kept_saves(case_id)
         try:
             key = store.proof_key(create=not read_only)
-            self._db = TinyDB(self.path, storage=AtomicStorage, read_only=read_only, key=key, cipher=self._cipher)
+            self._db = TinyDB(
+                self.path,
+                storage=AtomicStorage,
+                read_only=read_only,
+                key=key,
+                cipher=self._cipher,
+                plain_allowed=store.converting,
+            )
             with _gc_paused():
                 self.case = self._load()
         except BaseException:
@@ -805,10 +869,13 @@ class CaseFile:
     def _load(self) -> Case:
         tables = self._db.storage.read()
         if not tables or HEADER_TABLE not in tables:
-            raise DamagedFile(self.path, "it holds no case", usable_backup(self.path))
-        problem = _shape_problem(tables)
+            raise DamagedFile(self.path, "it holds no case", usable_backup(self.path, self._cipher))
+        problem = _shape_problem(tables) or _binding_problem(self.case_id, tables)
         if problem:
-            raise DamagedFile(self.path, problem, usable_backup(self.path))
+            raise DamagedFile(self.path, problem, usable_backup(self.path, self._cipher))
+        saved = _saves_of(tables)
+        if self._kept_saves is not None and saved < self._kept_saves:
+            raise RolledBack(self.path, saved, self._kept_saves, usable_backup(self.path, self._cipher))
         data = dict(tables[HEADER_TABLE][str(HEADER_ID)])
         for name in COLLECTIONS:
             # The order of the file a case was imported from, new records at the end: an export
@@ -828,7 +895,9 @@ class CaseFile:
         try:
             return schema.load(Case, migrate(data))
         except InvalidRecord as problem:
-            raise DamagedFile(self.path, f"a record is not valid: {problem}", usable_backup(self.path)) from None
+            raise DamagedFile(
+                self.path, f"a record is not valid: {problem}", usable_backup(self.path, self._cipher)
+            ) from None
 
     def refresh(self) -> bool:
         """A read-only view: read the case again if its editor saved it since (the file changed).
@@ -838,6 +907,7 @@ class CaseFile:
         stamp = _stamp(self.path)
         if stamp == self._stamp:
             return False
+        self._kept_saves = self.store.kept_saves(self.case_id)
         self._db.storage.close()  # forgets the tables read before: the next read is from the file
         try:
             with _gc_paused():
@@ -964,13 +1034,18 @@ class CaseFile:
             self._db.clear_cache()
 
     def _write_case_file(self, storage: AtomicStorage, tables: dict[str, Any]) -> None:
-        """Write the case file; if that fails, the end of the history it records is read again (the
-        file on disk still records the end as it was)."""
+        """Write the case file, numbered as the next save, then keep its number apart; if the write
+        fails, the end of the history it records is read again (the file on disk still records the
+        end as it was)."""
+        number = max(_saves_of(tables), self._kept_saves or 0) + 1
+        tables[SAVES_TABLE] = {"1": {"n": number}}
         try:
             storage.write(tables)
         except BaseException:
             self._history_end = None
             raise
+        self._kept_saves = number
+        self.store.keep_saves(self.case_id, number)
 
     def _read_only(self) -> ReadOnly:
         return ReadOnly(
@@ -1051,6 +1126,33 @@ def _shape_problem(tables: Any) -> str:
         if not isinstance(table, dict) or not all(isinstance(row, dict) for row in table.values()):
             return f"its {name} are not in the form of records"
     return ""
+
+
+def _binding_problem(case_id: str, tables: dict[str, Any]) -> str:
+    """What ties a case file's tables to another case, or a record to another row, in words; empty
+    if nothing does. A file swapped with another case's (or its backup), encrypted or not, holds
+    that case's id; a row kept under a key other than its record's number or id would be saved
+    twice by the next save."""
+    found = tables[HEADER_TABLE][str(HEADER_ID)].get("id")
+    if found != case_id:
+        held = (
+            f"case {found}" if isinstance(found, str) and len(found) <= 64 and found.isprintable() else "another case"
+        )
+        return f"it holds {held}, not case {case_id}: another case's file was put in its place"
+    for name, (_, key) in COLLECTIONS.items():
+        for row_key, row in tables.get(name, {}).items():
+            number = row.get(key)
+            if number is not None and str(number) != row_key:
+                return f"its {name} table keeps a record numbered {str(number)[:20]!r} under {row_key[:20]!r}"
+    return ""
+
+
+def _saves_of(tables: Any) -> int:
+    """The number of the save that wrote a case file's tables (0: one written before saves were numbered)."""
+    table = tables.get(SAVES_TABLE) if isinstance(tables, dict) else None
+    row = table.get("1") if isinstance(table, dict) else None
+    number = row.get("n") if isinstance(row, dict) else None
+    return number if type(number) is int and number >= 0 else 0
 
 
 def _encrypt_file(path: Path, cipher: StoreKey, kind: bytes, on_file: Callable[[Path], None] | None) -> int:
@@ -1147,7 +1249,7 @@ def _records(tables: Any) -> dict[tuple[str, str], dict[str, Any]]:
     if not isinstance(tables, dict):
         return found
     for table, rows in tables.items():
-        if table in (PROOF_TABLE, HISTORY_TABLE, PENDING_TABLE) or not isinstance(rows, dict):
+        if table in (PROOF_TABLE, HISTORY_TABLE, PENDING_TABLE, SAVES_TABLE) or not isinstance(rows, dict):
             continue
         for key, row in rows.items():
             if isinstance(row, dict):
