@@ -189,3 +189,28 @@ def test_a_record_kept_under_another_number_is_refused_before_a_save_can_double_
     code, said = exported(root, FIRST, capsys, monkeypatch)
     assert code == 1
     assert f"keeps a record numbered '{first_key}' under '999'" in " ".join(said.split()), said
+
+
+# ----- the case list is bound too -------------------------------------------------------------------------
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_index_shards_swapped_or_plain_in_an_encrypted_store_are_rebuilt_from_the_case_files(
+    tmp_path: Path, encrypted: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    two_cases(root, encrypted=encrypted)
+    before = run(root, capsys, monkeypatch, "cases")[1]
+    shards = sorted((root / "index").glob("[0-9][0-9].json"))
+    smallest = min(p.stat().st_size for p in shards)  # a shard holding no case
+    full = [p for p in shards if p.stat().st_size > smallest]
+    empty = next(p for p in shards if p not in full)
+    os.replace(full[0], empty)  # a case's summary now in a shard its id does not belong to
+    full[0].write_bytes(empty.read_bytes())
+    assert run(root, capsys, monkeypatch, "cases")[1] == before
+    if encrypted:  # a plain shard claiming a case: not the store's, so rebuilt
+        for shard in shards:
+            shard.write_bytes(b"{}")
+        (root / "index" / shards[0].name).write_bytes(
+            orjson.dumps({"FAKE-0001": {"id": "FAKE-0001", "children": "Planted Name (fictional)"}})
+        )
+        listed = run(root, capsys, monkeypatch, "cases")[1]
+        assert listed == before and "Planted" not in listed

@@ -731,12 +731,18 @@ class Store:
             return self.rebuild_index()  # shards deleted, or never written
         for shard in shards:
             try:
-                entries = read_json(shard, cipher, INDEX)
+                stored = read_bytes(shard)
+                if cipher is not None and not is_encrypted(stored):
+                    raise ValueError("a plain shard in an encrypted store: not the store's")
+                entries = orjson.loads(plain_bytes(stored, cipher, INDEX, shard))
                 if not isinstance(entries, dict):
                     raise TypeError("a shard is not an object")
                 if any("report_items" not in e for e in entries.values() if isinstance(e, dict)):
                     return self.rebuild_index()  # written by a release before the manager's report
-                summaries.extend(CaseSummary.from_json(e) for e in entries.values())
+                found = [CaseSummary.from_json(e) for e in entries.values()]
+                if any(s.id != key or _shard(key) != shard.stem for s, key in zip(found, entries, strict=True)):
+                    raise ValueError("a shard holding another shard's cases, or a case under another id")
+                summaries.extend(found)
             except (OSError, ValueError, TypeError, KeyError):
                 return self.rebuild_index()
         summaries.sort(key=lambda s: (s.children.casefold(), s.id))
