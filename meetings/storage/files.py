@@ -123,18 +123,49 @@ _OS_WORDS = {
     errno.EIO: "the disk holding {where} reported an error reading or writing it",
     errno.ELOOP: "{where} is a link, which the store does not follow",
 }
+# When the system names no file (an error on a file already open names only its descriptor, a
+# number): these say "a file of the store" rather than a number, or "the store is a folder".
+_UNNAMED = {
+    errno.ENOTDIR: "part of the path to a file of the store is a file, not a folder",
+    errno.EISDIR: "a folder stands where the store keeps a file",
+    errno.ENOENT: "a file of the store does not exist (was the store moved or deleted?)",
+    errno.ELOOP: "a file of the store is a link, which the store does not follow",
+}
+
+
+def _named(problem: OSError) -> str:
+    """The file an OSError names, or "": `filename` is a path only when it is text or bytes (an
+    error on an open descriptor carries the descriptor, a number, in `filename`)."""
+    name = problem.filename
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    return name if isinstance(name, str) else ""
+
+
+def os_reason(problem: OSError) -> str:
+    """The system's own short words for an OSError ("No such file or directory"), never a number
+    or a path; for one raised without words, a sentence saying so."""
+    said = problem.strerror
+    return said if isinstance(said, str) and said else "the system gave no reason"
+
+
+def os_problem_words(problem: OSError) -> str:
+    """What went wrong, as a sentence without its full stop, naming the file or folder (never its
+    contents, never a descriptor's number)."""
+    name = _named(problem)
+    code = problem.errno if isinstance(problem.errno, int) else -1
+    if not name and code in _UNNAMED:
+        said = _UNNAMED[code]
+    else:
+        where = f"the file or folder {name}" if name else "the store"
+        found = _OS_WORDS.get(code)
+        said = found.format(where=where) if found else f"the system refused to use {where} ({os_reason(problem)})"
+    return f"{said[0].upper()}{said[1:]}"
 
 
 def os_error_words(problem: OSError, *, done: str = "nothing was changed") -> str:
     """An error from the system in a user's words, naming the file or folder (never its contents)."""
-    where = f"the file or folder {problem.filename}" if problem.filename else "the store"
-    found = _OS_WORDS.get(problem.errno or -1)
-    said = (
-        found.format(where=where)
-        if found
-        else f"the system refused to use {where} ({problem.strerror or 'no reason given'})"
-    )
-    return f"{said[0].upper()}{said[1:]}: {done}."
+    return f"{os_problem_words(problem)}: {done}."
 
 
 def make_private_dir(path: Path) -> Path:
