@@ -12,13 +12,19 @@ nothing and leaves nothing behind; `export --out -` still prints.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
 import pytest
 
+from meetings.domain.agenda import load_agenda
+from meetings.domain.lifecycle import find_meeting
 from meetings.domain.locations import data_dir
+from meetings.domain.records import CopyType
+from meetings.domain.settings import Settings
+from meetings.session import CaseSession
 from meetings.storage.files import os_error_words
 from meetings.storage.store import Store
 from tui.cli import main
@@ -60,7 +66,71 @@ def distribution(root: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     return [d["recipient"] for d in meeting["distribution"]]
 
 
-# ----- point 13: an OSError in words -----------------------------------------------------------------
+# ----- point 13: saved, though the history could not be written ---------------------------------------
+def test_sent_whose_history_cannot_be_written_says_saved_and_a_retry_is_not_needed(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aside = tmp_path / "history-aside"
+    history_file(root).rename(aside)
+    history_file(root).mkdir()  # a folder in its place: the history cannot be written (even by root)
+
+    code, out, err = run(capsys, root, "sent", CASE, "--meeting", "2", "--to", "Casey Visitor (fictional)",
+                         "--copy", "full", "--on", "2026-10-02")  # fmt: skip
+    assert code == 0, err  # saved: a script or a chair does not try again
+    assert "Recorded: full copy of meeting 2's minutes sent to Casey Visitor (fictional)" in out
+    assert "Not saved" not in err
+    assert f"Saved, but the history of case {CASE} could not be written" in err
+    assert f"{history_file(root)} is not a file" in err  # the history problem, in words, naming the file
+    assert "Do not make the change again." in err
+    assert "Casey Visitor" not in err  # no case data in the warning
+
+    # While the history is a folder, an export that carries it says which file is wrong.
+    code, _, err = run(capsys, root, "export", CASE, "--out", str(tmp_path / "out.json"))
+    assert code == 1 and f"{history_file(root)} is not a file" in err
+    assert "file or folder 3" not in err and not (tmp_path / "out.json").exists()
+
+    history_file(root).rmdir()
+    aside.rename(history_file(root))
+    assert distribution(root, capsys) == ["Casey Visitor (fictional)"]  # recorded once, as said
+    code, _, err = run(capsys, root, "sent", CASE, "--meeting", "2", "--to", "Jo Example", "--copy", "family",
+                       "--on", "2026-10-02")  # fmt: skip
+    assert code == 0 and "warning" not in err
+    assert distribution(root, capsys) == ["Casey Visitor (fictional)", "Jo Example"]
+    # The entry held in the case file went into the history with the next save, before that save's.
+    code, out, _ = run(capsys, root, "history", CASE)
+    assert code == 0
+    assert out.index('distribution[0] added: "Casey Visitor (fictional)"') < out.index(
+        'distribution[1] added: "Jo Example"'
+    )
+    code, out, _ = run(capsys, root, "history", CASE, "--verify")
+    assert code == 0 and "is intact" in out
+
+
+def test_the_app_is_told_a_save_is_on_disk_when_only_its_history_waits(root: Path) -> None:
+    """The app's session saves through the same writer: the save counts as done (nothing is
+    queued to be written again), and what it reports starts "Saved, but", never "Not saved"."""
+    history_file(root).unlink()
+    history_file(root).mkdir()
+    said: list[str] = []
+    session = CaseSession(
+        Store(root).open(CASE),
+        agenda=load_agenda(None),
+        settings=Settings(),
+        clock=lambda: dt.datetime(2026, 11, 20, 10),
+        on_error=said.append,
+    )
+    try:
+        meeting = find_meeting(session.case, 2)
+        session.record_distribution(meeting, "Casey Visitor (fictional)", CopyType.FULL, sent_on=dt.date(2026, 10, 2))
+        assert session.save_now()
+        assert not session.unsaved and not session.save_failed
+    finally:
+        assert session.close()
+    assert said and all(words.startswith("Saved, but the history of case") for words in said)
+    with Store(root).open(CASE, read_only=True) as reader:
+        assert [d.recipient for d in reader.case.meetings[1].distribution] == ["Casey Visitor (fictional)"]
+
+
 def test_an_error_on_an_open_file_never_names_its_descriptor_number(tmp_path: Path) -> None:
     """Python names an open file's descriptor (a small number) as the `filename` of an error on
     it: the words must not call it "the file or folder 3"."""

@@ -31,7 +31,7 @@ from meetings.storage.base import CaseStore, StoreError, use_settings
 from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file, read_case_file
-from meetings.storage.files import atomic_write, os_error_words, remove_stale_temps
+from meetings.storage.files import SAVED_BUT, atomic_write, os_error_words, remove_stale_temps
 from meetings.storage.store import Store
 
 DEMO_FILE = "demo/demo-case.json"
@@ -399,7 +399,10 @@ def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> No
     settings = load_settings()
     from meetings.session import CaseSession  # only the commands that change a case need it
 
-    session = CaseSession(store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings)
+    said: list[str] = []  # what the writer reported (from its thread, or this one as the case closes)
+    session = CaseSession(
+        store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings, on_error=said.append
+    )
     try:
         try:
             meeting = find_meeting(session.case, args.meeting)
@@ -425,8 +428,12 @@ def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> No
     finally:
         saved = session.close()
     if not saved:
-        raise StoreError("Not saved: the case file could not be written")
+        failed = [words for words in said if not words.startswith(SAVED_BUT)]
+        raise StoreError(failed[-1] if failed else "Not saved: the case file could not be written.")
     out.print(message, markup=False)
+    for words in dict.fromkeys(said):  # saved, but its history entry waits: said, so it is not recorded again
+        if words.startswith(SAVED_BUT):
+            Console(stderr=True, highlight=False, markup=False).print(f"coregroup: warning: {words}", soft_wrap=True)
 
 
 def _write_word(args: argparse.Namespace, store: CaseStore) -> None:

@@ -168,6 +168,38 @@ def os_error_words(problem: OSError, *, done: str = "nothing was changed") -> st
     return f"{os_problem_words(problem)}: {done}."
 
 
+#: How the words for a save that is on disk, but whose history entry waits, begin (a failed save's: "Not saved").
+SAVED_BUT = "Saved, but "
+
+
+class HistoryNotWritten(StoreError, OSError):
+    """A save that is on disk, whose history entry could not be appended to the history file (a
+    full disk, a folder in its place): the entry is kept in the case file and written with the
+    next save, or when the case is closed or next opened. Raised after the save, so the user is
+    told the change is saved and is not made again. An OSError too, as the append's problem was."""
+
+    def __init__(self, case_id: str, problem: BaseException) -> None:
+        self.case_id = case_id
+        self.problem = problem
+        if isinstance(problem, StoreError) or not isinstance(problem, OSError):
+            why = str(problem) if isinstance(problem, StoreError) else f"an unexpected {type(problem).__name__}."
+        else:
+            why = f"{os_problem_words(problem)}."
+        message = (
+            f"{SAVED_BUT}the history of case {case_id} could not be written: {why} The change is saved; its "
+            "history entry is kept in the case file and is added to the history with the next save, or when the "
+            "case is next opened or closed. Do not make the change again."
+        )
+        StoreError.__init__(self, message)
+        # Set by hand: OSError would take this class's own arguments for an errno and its words.
+        self.errno = problem.errno if isinstance(problem, OSError) else errno.EIO
+        self.strerror = message
+        self.filename = _named(problem) if isinstance(problem, OSError) else None
+
+    def __str__(self) -> str:  # the store's words, not OSError's "[Errno 28] ..."
+        return str(self.args[0])
+
+
 def make_private_dir(path: Path) -> Path:
     """Make a folder private to its owner (0700), and the folders above it that are missing. A
     folder that exists already keeps its mode: a team's shared folder is the team's choice."""
