@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,101 @@ def test_an_error_on_an_open_file_never_names_its_descriptor_number(tmp_path: Pa
     words = os_error_words(raised.value)
     assert "file or folder" not in words and str(fd) not in words
     assert words == "A folder stands where the store keeps a file: nothing was changed."
+
+
+# ----- point 14: a file named to write to ---------------------------------------------------------------
+COMMANDS = {
+    "export": ("export", CASE),
+    "minutes": ("minutes", CASE, "--meeting", "2"),
+    "brief": ("brief", CASE),
+    "chronology": ("chronology", CASE),
+}
+
+
+def a_link(folder: Path) -> tuple[Path, str]:
+    (folder / "kept.txt").write_text("kept", encoding="utf-8")
+    (folder / "out").symlink_to("kept.txt")
+    return folder / "out", "is a link to another file: coregroup neither writes through a link nor replaces one"
+
+
+def a_read_only_file(folder: Path) -> tuple[Path, str]:
+    (folder / "out").write_text("kept", encoding="utf-8")
+    (folder / "out").chmod(0o444)
+    return folder / "out", "is read-only: it was not replaced, and nothing was written"
+
+
+def a_folder(folder: Path) -> tuple[Path, str]:
+    (folder / "out").mkdir()
+    return folder / "out", "is a folder, not a file: it was not replaced, and nothing was written"
+
+
+def a_pipe(folder: Path) -> tuple[Path, str]:
+    os.mkfifo(folder / "out")
+    return folder / "out", "is a pipe, not a file: it was not replaced, and nothing was written"
+
+
+def a_device(folder: Path) -> tuple[Path, str]:
+    try:  # the same device as /dev/null, made here: the real one is never a test's target
+        os.mknod(folder / "out", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs the administrator (the defect is as root)")
+    return folder / "out", "is a device, not a file: it was not replaced, and nothing was written"
+
+
+TARGETS: dict[str, Callable[[Path], tuple[Path, str]]] = {
+    "link": a_link,
+    "read-only file": a_read_only_file,
+    "folder": a_folder,
+    "pipe": a_pipe,
+    "device": a_device,
+}
+
+
+def what_is_there(folder: Path) -> dict[str, tuple[int, bytes | str]]:
+    """Each entry of `folder`: its kind and mode, and its bytes (a file) or where it points (a link)."""
+    seen: dict[str, tuple[int, bytes | str]] = {}
+    for entry in sorted(folder.iterdir()):
+        info = entry.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            seen[entry.name] = (info.st_mode, os.readlink(entry))
+        elif stat.S_ISREG(info.st_mode):
+            seen[entry.name] = (info.st_mode, entry.read_bytes())
+        else:
+            seen[entry.name] = (info.st_mode, "")
+    return seen
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_file_named_to_write_to_that_must_not_be_replaced_is_refused_by_every_command(
+    root: Path, tmp_path: Path, command: str, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out, words = TARGETS[target](folder)
+    before = what_is_there(folder)
+
+    code, printed, err = run(capsys, root, *COMMANDS[command], "--out", str(out))
+
+    assert code == 1, printed
+    assert f"coregroup: {out} {words}" in err  # named, in the same words whichever command
+    assert "Nothing was written" in err or "nothing was written" in err
+    assert "Traceback" not in err and "unexpected" not in err
+    assert what_is_there(folder) == before  # nothing replaced, nothing written through, nothing left behind
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_new_file_and_a_writable_file_of_ones_own_are_still_written(
+    root: Path, tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    for _ in range(2):  # a new file, then the same file replaced
+        code, _, err = run(capsys, root, *COMMANDS[command], "--out", str(out))
+        assert code == 0, err
+        assert stat.S_ISREG(out.lstat().st_mode) and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "store"]  # no temporary file left
+
+
+def test_export_to_standard_output_still_prints_the_case(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, root, "export", CASE, "--out", "-")
+    assert code == 0 and json.loads(out)["id"] == CASE

@@ -24,7 +24,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -229,10 +229,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, durable: bool = True) -> None:
+def atomic_write(
+    path: Path,
+    content: bytes,
+    *,
+    backup: Path | None = None,
+    durable: bool = True,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Replace `path` with `content` so that a crash at any moment leaves the old or the new file.
 
     With `backup`, the file being replaced is kept there (by a hard link, so it costs no copy).
+    With `check`, it is called just before `path` is replaced: if it raises, nothing is replaced
+    and the temporary file is removed.
     """
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -244,6 +253,8 @@ def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, dura
             out.flush()
             if durable:
                 os.fsync(out.fileno())
+        if check is not None:
+            check()
         if backup is not None and path.exists() and not path.is_symlink():  # a link is replaced, never kept
             link = backup.with_name(backup.name + ".new")
             with contextlib.suppress(FileNotFoundError):
