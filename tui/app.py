@@ -40,6 +40,7 @@ from meetings.domain.settings import Settings, load_settings
 from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
 from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError, use_settings
+from meetings.storage.writer import SAVED_BUT
 
 from .commands import ScreenCommands
 from .messages import CaseUpdated, SaveProblem
@@ -465,6 +466,9 @@ class CoreGroupApp(App[None]):
         self._show_save_problem(event.text)
 
     def _show_save_problem(self, message: str) -> None:
+        if message.startswith(SAVED_BUT):  # on disk; its history entry waits in the case file
+            self.notify(message, title="Saved; history not written", severity="warning", timeout=15, markup=False)
+            return
         words = message.removeprefix("Not saved: ")  # the title says it already
         self.notify(words, title="Not saved", severity="error", timeout=15, markup=False)
 

@@ -27,11 +27,12 @@ from meetings.domain.records import CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.errors import TemplateError
+from meetings.exports.output import not_written, write_output
 from meetings.storage.base import CaseStore, StoreError, use_settings
 from meetings.storage.choose import PostgresStore, is_url, open_store, store_spec
 from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file, read_case_file
-from meetings.storage.files import atomic_write, os_error_words, remove_stale_temps
+from meetings.storage.files import SAVED_BUT, os_error_words
 from meetings.storage.store import Store
 
 DEMO_FILE = "demo/demo-case.json"
@@ -358,7 +359,7 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
                 path = write_brief(case_file.case, out_path, today=dt.date.today(), copy=CopyType(args.copy),
                                    settings=load_settings())  # fmt: skip
             except OSError as exc:
-                raise StoreError(f"Cannot write {out_path}: {exc.strerror}") from None
+                raise StoreError(not_written(out_path, exc)) from None
         out.print(f"Wrote the {args.copy} copy of the chair's brief to {path.resolve()}", markup=False)
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
@@ -399,7 +400,10 @@ def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> No
     settings = load_settings()
     from meetings.session import CaseSession  # only the commands that change a case need it
 
-    session = CaseSession(store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings)
+    said: list[str] = []  # what the writer reported (from its thread, or this one as the case closes)
+    session = CaseSession(
+        store.open(args.case_id), agenda=load_agenda(settings.agenda_template), settings=settings, on_error=said.append
+    )
     try:
         try:
             meeting = find_meeting(session.case, args.meeting)
@@ -425,8 +429,12 @@ def _record_sent(args: argparse.Namespace, store: CaseStore, out: Console) -> No
     finally:
         saved = session.close()
     if not saved:
-        raise StoreError("Not saved: the case file could not be written")
+        failed = [words for words in said if not words.startswith(SAVED_BUT)]
+        raise StoreError(failed[-1] if failed else "Not saved: the case file could not be written.")
     out.print(message, markup=False)
+    for words in dict.fromkeys(said):  # saved, but its history entry waits: said, so it is not recorded again
+        if words.startswith(SAVED_BUT):
+            Console(stderr=True, highlight=False, markup=False).print(f"coregroup: warning: {words}", soft_wrap=True)
 
 
 def _write_word(args: argparse.Namespace, store: CaseStore) -> None:
@@ -456,19 +464,20 @@ def _write_word(args: argparse.Namespace, store: CaseStore) -> None:
                 )
                 what = f"the {args.copy} chronology of case {args.case_id}"
         except OSError as exc:
-            raise StoreError(f"Cannot write {args.out}: {exc.strerror}") from None
+            raise StoreError(not_written(args.out, exc)) from None
         except ValueError as exc:  # an unknown meeting, dates the wrong way round, an unusable template
             raise StoreError(str(exc)) from None
     print(f"Wrote {what} to {path}")
 
 
 def _write_private(path: Path, text: str) -> None:
-    """An exported case is as sensitive as the store: readable by its owner only, written whole."""
+    """An exported case is as sensitive as the store: readable by its owner only, written whole,
+    and never through a link, onto a device or over a read-only file (`write_output`, as every
+    command writing a file named with --out)."""
     try:
-        remove_stale_temps(path.resolve().parent)
-        atomic_write(path.resolve(), text.encode("utf-8"))
+        write_output(path, text.encode("utf-8"))
     except OSError as exc:
-        raise StoreError(f"Cannot write {path}: {exc.strerror}") from None
+        raise StoreError(not_written(path, exc)) from None
 
 
 CASE_COLUMNS = (

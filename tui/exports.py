@@ -14,6 +14,8 @@ from meetings.domain.locations import export_folder, remember_export_folder
 from meetings.domain.records import Case, CopyType
 from meetings.exports.chronology import write_chronology
 from meetings.exports.minutes import write_minutes
+from meetings.exports.output import os_error_words
+from meetings.storage.base import StoreError
 
 from .widgets.forms import Ask, Choose, Confirm
 
@@ -32,6 +34,14 @@ def _in_background(
     def run() -> None:
         try:
             written = work(case)
+        except StoreError as problem:  # a link, a device, a read-only file where it would go: named
+            message = f"{title} not written: {problem}"
+            app.call_from_thread(app.notify, message, severity="error", timeout=15, markup=False)
+            return
+        except OSError as problem:  # the folder gone, the disk full: the file named, never a number
+            message = f"{title} not written: {os_error_words(problem, done='nothing was written')}"
+            app.call_from_thread(app.notify, message, severity="error", timeout=15, markup=False)
+            return
         except Exception as problem:  # the export's own message names the file, not the case
             message = f"{title} not written: {type(problem).__name__}: {problem}"
             app.call_from_thread(app.notify, message, severity="error", timeout=15, markup=False)

@@ -35,8 +35,9 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ..domain.locations import data_dir
 from ..domain.settings import Settings
-from ..storage.files import atomic_write, remove_stale_temps
+from ..storage.files import remove_stale_temps
 from .errors import TemplateError  # noqa: F401  (raised here; named by the command line)
+from .output import write_output
 
 TEMPLATE_NAME = "minutes-template.docx"
 MARKING_PLACEHOLDER = "{protective_marking}"
@@ -469,10 +470,7 @@ class WordDocument:
         data = buffer.getvalue()
         if self._tables:
             data = _splice(data, self.doc.part.partname.membername, self._marker, self._tables)
-        out = Path(out)
-        remove_stale_temps(out.parent)  # what an export killed while writing here left behind
-        atomic_write(out, data)
-        return out
+        return write_output(Path(out), data)  # refuses a link, a device, a folder or a read-only file
 
 
 def _splice(data: bytes, member: str, marker: str, tables: dict[bytes, bytes]) -> bytes:

@@ -24,7 +24,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,18 +123,81 @@ _OS_WORDS = {
     errno.EIO: "the disk holding {where} reported an error reading or writing it",
     errno.ELOOP: "{where} is a link, which the store does not follow",
 }
+# When the system names no file (an error on a file already open names only its descriptor, a
+# number): these say "a file of the store" rather than a number, or "the store is a folder".
+_UNNAMED = {
+    errno.ENOTDIR: "part of the path to a file of the store is a file, not a folder",
+    errno.EISDIR: "a folder stands where the store keeps a file",
+    errno.ENOENT: "a file of the store does not exist (was the store moved or deleted?)",
+    errno.ELOOP: "a file of the store is a link, which the store does not follow",
+}
+
+
+def _named(problem: OSError) -> str:
+    """The file an OSError names, or "": `filename` is a path only when it is text or bytes (an
+    error on an open descriptor carries the descriptor, a number, in `filename`)."""
+    name = problem.filename
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    return name if isinstance(name, str) else ""
+
+
+def os_reason(problem: OSError) -> str:
+    """The system's own short words for an OSError ("No such file or directory"), never a number
+    or a path; for one raised without words, a sentence saying so."""
+    said = problem.strerror
+    return said if isinstance(said, str) and said else "the system gave no reason"
+
+
+def os_problem_words(problem: OSError) -> str:
+    """What went wrong, as a sentence without its full stop, naming the file or folder (never its
+    contents, never a descriptor's number)."""
+    name = _named(problem)
+    code = problem.errno if isinstance(problem.errno, int) else -1
+    if not name and code in _UNNAMED:
+        said = _UNNAMED[code]
+    else:
+        where = f"the file or folder {name}" if name else "the store"
+        found = _OS_WORDS.get(code)
+        said = found.format(where=where) if found else f"the system refused to use {where} ({os_reason(problem)})"
+    return f"{said[0].upper()}{said[1:]}"
 
 
 def os_error_words(problem: OSError, *, done: str = "nothing was changed") -> str:
     """An error from the system in a user's words, naming the file or folder (never its contents)."""
-    where = f"the file or folder {problem.filename}" if problem.filename else "the store"
-    found = _OS_WORDS.get(problem.errno or -1)
-    said = (
-        found.format(where=where)
-        if found
-        else f"the system refused to use {where} ({problem.strerror or 'no reason given'})"
-    )
-    return f"{said[0].upper()}{said[1:]}: {done}."
+    return f"{os_problem_words(problem)}: {done}."
+
+
+#: How the words for a save that is on disk, but whose history entry waits, begin (a failed save's: "Not saved").
+SAVED_BUT = "Saved, but "
+
+
+class HistoryNotWritten(StoreError, OSError):
+    """A save that is on disk, whose history entry could not be appended to the history file (a
+    full disk, a folder in its place): the entry is kept in the case file and written with the
+    next save, or when the case is closed or next opened. Raised after the save, so the user is
+    told the change is saved and is not made again. An OSError too, as the append's problem was."""
+
+    def __init__(self, case_id: str, problem: BaseException) -> None:
+        self.case_id = case_id
+        self.problem = problem
+        if isinstance(problem, StoreError) or not isinstance(problem, OSError):
+            why = str(problem) if isinstance(problem, StoreError) else f"an unexpected {type(problem).__name__}."
+        else:
+            why = f"{os_problem_words(problem)}."
+        message = (
+            f"{SAVED_BUT}the history of case {case_id} could not be written: {why} The change is saved; its "
+            "history entry is kept in the case file and is added to the history with the next save, or when the "
+            "case is next opened or closed. Do not make the change again."
+        )
+        StoreError.__init__(self, message)
+        # Set by hand: OSError would take this class's own arguments for an errno and its words.
+        self.errno = problem.errno if isinstance(problem, OSError) else errno.EIO
+        self.strerror = message
+        self.filename = _named(problem) if isinstance(problem, OSError) else None
+
+    def __str__(self) -> str:  # the store's words, not OSError's "[Errno 28] ..."
+        return str(self.args[0])
 
 
 def make_private_dir(path: Path) -> Path:
@@ -166,10 +229,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, durable: bool = True) -> None:
+def atomic_write(
+    path: Path,
+    content: bytes,
+    *,
+    backup: Path | None = None,
+    durable: bool = True,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Replace `path` with `content` so that a crash at any moment leaves the old or the new file.
 
     With `backup`, the file being replaced is kept there (by a hard link, so it costs no copy).
+    With `check`, it is called just before `path` is replaced: if it raises, nothing is replaced
+    and the temporary file is removed.
     """
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -181,6 +253,8 @@ def atomic_write(path: Path, content: bytes, *, backup: Path | None = None, dura
             out.flush()
             if durable:
                 os.fsync(out.fileno())
+        if check is not None:
+            check()
         if backup is not None and path.exists() and not path.is_symlink():  # a link is replaced, never kept
             link = backup.with_name(backup.name + ".new")
             with contextlib.suppress(FileNotFoundError):

@@ -100,6 +100,7 @@ from .files import (
     ChainHead,
     DamagedFile,
     FileLock,
+    HistoryNotWritten,
     LinkInStore,
     LockHolder,
     ReadOnly,
@@ -975,8 +976,8 @@ class CaseFile:
         if snapshot.summary is not None and snapshot.summary != self._summary:
             self.store.update_index(snapshot.summary)
             self._summary = snapshot.summary
-        if unwritten is not None:
-            raise unwritten
+        if unwritten is not None:  # the save is on disk: say so, and why its history entry waits
+            raise HistoryNotWritten(self.case_id, unwritten) from unwritten
 
     def _record(self, found: list[FieldChange], tables: dict[str, Any]) -> OSError | StoreError | None:
         """Add a save's changes to the case's history (none: nothing is added), in `tables`, the

@@ -8,6 +8,9 @@ the writer's own small queue, and the screens never see one.
 
 A snapshot that could not be saved stays queued: it counts in `has_pending`, is written with the
 next one (and tried again every `retry_every` seconds), and `last_error` says why it failed.
+A save that is on disk but whose history entry could not be written is saved, not queued again
+(that would record it twice): it is reported in words starting with `SAVED_BUT`, and the store
+keeps the entry in the case file until the history can be written.
 Problems are reported through `on_error`, which must not block (it may run on the writer's thread).
 """
 
@@ -19,7 +22,9 @@ from collections.abc import Callable
 
 from ..domain.schema import InvalidRecord
 from .base import EMPTY, OpenCase, Snapshot, StoreError
-from .files import os_error_words
+from .files import SAVED_BUT, HistoryNotWritten, os_error_words
+
+__all__ = ["SAVED_BUT", "Writer", "unexpected"]
 
 
 def unexpected(problem: BaseException) -> str:
@@ -92,10 +97,14 @@ class Writer:
                 self._failed = EMPTY
                 self._saving = bool(snapshot)
             problem: str | None = None
+            warning: str | None = None
             try:
                 if snapshot:
                     self.case_file.write(snapshot)
                     self.saves += 1
+            except HistoryNotWritten as partly:  # on disk: only its history entry waits, in the case file
+                self.saves += 1
+                warning = str(partly)
             except (InvalidRecord, StoreError) as refused:
                 problem = f"Not saved: {refused}"
             except OSError as refused:
@@ -110,7 +119,7 @@ class Writer:
             self.last_error = problem
         finally:
             self._write_lock.release()
-        self._report(problem)
+        self._report(problem or warning)
         return problem is None and not self._queued
 
     def _report(self, problem: str | None) -> None:

@@ -8,7 +8,6 @@ added (15-23 s for 90,000 lines, docs/benchmark-team-store.md)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -27,6 +26,7 @@ from textual.widgets import Header, Static
 
 from meetings.domain.report import ReportLine, report_csv
 from meetings.domain.wording import day_month_year
+from meetings.exports.output import not_written, write_output
 from meetings.storage.base import StoreError
 
 from ..widgets.footer import KeysFooter
@@ -281,13 +281,14 @@ class ReportScreen(Screen[None]):
         from meetings.domain.locations import export_folder
 
         path = export_folder() / f"coregroup-report-{self.app.today().isoformat()}.csv"
-        try:  # private from the start, as every file holding case details
+        try:  # private, whole, and never through a link or onto a device: as every file written
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(report_csv(self.lines))
+            write_output(path, report_csv(self.lines).encode("utf-8"))
+        except StoreError as refused:  # a link, a folder or a read-only file of that name: named
+            self.notify(str(refused), severity="error", markup=False)
+            return
         except OSError as problem:
-            self.notify(f"Could not write {path}: {problem.strerror}", severity="error", markup=False)
+            self.notify(not_written(path, problem), severity="error", markup=False)
             return
         self.notify(f"Wrote the report to {path}", title="Report", timeout=8, markup=False)
 
