@@ -113,7 +113,7 @@ def test_the_backup_copied_over_the_latest_save_is_found_and_restore_makes_it_th
     code, said = exported(root, FIRST, capsys, monkeypatch)
     words = " ".join(said.split())
     assert code == 1, said
-    assert "earlier save of the case than the last one the store made" in words
+    assert f"earlier save of case {FIRST} than the last one the store made" in words
     assert "coregroup restore" in words
     run(root, capsys, monkeypatch, "reindex")
     listed = run(root, capsys, monkeypatch, "cases")[1]

@@ -58,13 +58,19 @@ class RolledBack(DamagedFile):
     saved over it by mistake; `coregroup restore` makes the previous save the case again."""
 
     def __init__(self, path: Path, found: int, latest: int, backup: Path | None) -> None:
-        self.found, self.latest = found, latest
-        super().__init__(
-            path,
-            f"it is an earlier save of the case than the last one the store made (save {found}; the last was "
-            f"save {latest}): it was put back from a backup or another copy, so the latest saves are not in it. "
-            "If a backup of the store folder holds the latest file, put that back instead",
-            backup,
+        self.path, self.backup, self.found, self.latest = path, backup, found, latest
+        case_id = path.name.removesuffix(".json")
+        then = (
+            f" If a backup of the store folder holds the latest file, put that back; otherwise "
+            f"`coregroup restore {case_id}` makes the store's backup of the previous save ({backup}) the case again."
+            if backup
+            else " If a backup of the store folder holds the latest file, put that back."
+        )
+        StoreError.__init__(
+            self,
+            f"The file {path} is an earlier save of case {case_id} than the last one the store made (save {found}; "
+            f"the last was save {latest}): it was put back from a backup or another copy, so the latest saves are "
+            f"not in it. It was not opened for editing and nothing was changed.{then}",
         )
 
 
