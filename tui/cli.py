@@ -33,7 +33,7 @@ from meetings.storage.choose import PostgresStore, is_url, open_store, store_spe
 from meetings.storage.crypto import WrongSecret, keyring_available
 from meetings.storage.exchange import export_text, import_case_file, read_case_file
 from meetings.storage.files import SAVED_BUT, os_error_words
-from meetings.storage.store import Store
+from meetings.storage.store import Store, left_plain_words
 
 DEMO_FILE = "demo/demo-case.json"
 ROLE_PASSWORD_ENV = "COREGROUP_ROLE_PASSWORD"
@@ -174,7 +174,9 @@ def _parser() -> argparse.ArgumentParser:
         "migrate",
         help="copy every case from one store to another (folder to PostgreSQL, or back), and check the copies",
         description="Copy every case, with its history, from one store to another, then export each case from both "
-        "and compare. Safe to interrupt: run it again to go on (a case already copied identically is skipped).",
+        "and compare. Safe to interrupt: run it again to go on (a case already copied identically is skipped). "
+        "From an encrypted store of files to a new folder, the new store is encrypted first, under the same "
+        "passphrase (or COREGROUP_NEW_PASSPHRASE), and its own recovery key is shown once.",
     )
     p_migrate.add_argument("--from", dest="source", required=True, metavar="DIR|URL")
     p_migrate.add_argument("--to", dest="target", required=True, metavar="DIR|URL")
@@ -634,24 +636,27 @@ def _require_encryption(store: CaseStore) -> None:
         )
 
 
-def _unlock(store: CaseStore, err: Console, *, ask: bool) -> None:
+def _unlock(store: CaseStore, err: Console, *, ask: bool) -> str | None:
     """Unlock an encrypted store (a store of files, or a team store's journal on this computer): with
     the key in the keyring, else COREGROUP_PASSPHRASE or COREGROUP_RECOVERY_KEY, else (with `ask`, on
     a terminal, a store of files) the passphrase typed at a prompt. A team store left locked opens
-    cases read-only and a command that saves says so; the app asks for the passphrase itself."""
+    cases read-only and a command that saves says so; the app asks for the passphrase itself.
+    Returns the passphrase that unlocked it, if one did."""
     if not isinstance(store, Store | PostgresStore):
-        return
+        return None
     if not store.encrypted or store.unlock_from_keyring():
-        return
+        return None
     if os.environ.get(PASSPHRASE_ENV):
         store.unlock(passphrase=os.environ[PASSPHRASE_ENV])
-    elif os.environ.get(RECOVERY_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if os.environ.get(RECOVERY_ENV):
         store.unlock(recovery_key=os.environ[RECOVERY_ENV])
     elif ask and isinstance(store, Store):
-        _unlock_at_prompt(store, err, recovery=False)
+        return _unlock_at_prompt(store, err, recovery=False)
+    return None
 
 
-def _unlock_at_prompt(store: Store, err: Console, *, recovery: bool) -> None:
+def _unlock_at_prompt(store: Store, err: Console, *, recovery: bool) -> str:
     what = "recovery key" if recovery else "passphrase"
     if not sys.stdin.isatty():
         env = RECOVERY_ENV if recovery else PASSPHRASE_ENV
@@ -663,11 +668,12 @@ def _unlock_at_prompt(store: Store, err: Console, *, recovery: bool) -> None:
         typed = getpass.getpass(f"The {what} of the store at {store.root}: ")
         try:
             store.unlock(**{("recovery_key" if recovery else "passphrase"): typed})
-            return
+            return typed
         except WrongSecret as wrong:
             if attempt == PROMPT_TRIES:
                 raise
             err.print(f"coregroup: {wrong} Try again.", soft_wrap=True)
+    raise AssertionError("unreachable: the last try raises")
 
 
 def _new_passphrase(env: str) -> str:
@@ -750,7 +756,10 @@ def _encrypt(store: Store, keyring: bool, out: Console, err: Console) -> int:
     if keyring:
         store.keep_key_in_keyring()
         out.print("The store key is also kept in your keyring: coregroup will not ask for the passphrase here.")
-    return 1 if busy else 0
+    left = store.left_plain()
+    if left:  # not the store's to encrypt, and not to be passed over in silence
+        err.print(f"coregroup: {left_plain_words(store.root, left)}", soft_wrap=True)
+    return 1 if busy or left else 0
 
 
 def _change_passphrase(store: Store, args: argparse.Namespace, out: Console) -> int:
@@ -824,9 +833,19 @@ def _migrate(args: argparse.Namespace, out: Console) -> int:
         )
     source, target = open_store(args.source), open_store(args.target)
     all_well = True
+    err = Console(stderr=True, highlight=False, markup=False)
     try:
-        _unlock(source, Console(stderr=True, highlight=False, markup=False), ask=True)
-        _unlock(target, Console(stderr=True, highlight=False, markup=False), ask=True)
+        passphrase = _unlock(source, err, ask=True)
+        if isinstance(source, Store) and source.encrypted and isinstance(target, Store) and not target.encrypted:
+            _encrypt_migrate_target(source, target, passphrase, out)
+        _unlock(target, err, ask=True)
+        if isinstance(source, Store) and source.encrypted and isinstance(target, PostgresStore):
+            out.print(
+                f"The copies in {target.describe()} are protected by the server (its access rules, its disks' "
+                f"encryption and its backups, set up by the council's IT team), not by coregroup's encryption: "
+                f"the passphrase of the store at {source.root} does not protect them.",
+                soft_wrap=True,
+            )
         importer = None
         if isinstance(target, PostgresStore):
             from meetings.storage import pgadmin
@@ -849,6 +868,30 @@ def _migrate(args: argparse.Namespace, out: Console) -> int:
             if isinstance(store, PostgresStore):
                 store.close()
     return 0 if all_well else 1
+
+
+def _encrypt_migrate_target(source: Store, target: Store, passphrase: str | None, out: Console) -> None:
+    """Cases moved from an encrypted store of files to another are kept encrypted: the target is
+    encrypted before any case is written to it, under the passphrase that unlocked the source
+    (COREGROUP_NEW_PASSPHRASE, or one typed twice, when that was a recovery key or the keyring),
+    and its own recovery key is shown once. A plain target already holding cases is refused: its
+    own cases are not encrypted behind the user's back."""
+    if target.holds_case_files():
+        raise StoreError(
+            f"The store at {source.root} is encrypted, and the store at {target.root} is not and already holds "
+            "cases, so the copies would be written there unencrypted. Encrypt it first (coregroup --store "
+            f"{target.root} encrypt), then run the migrate again. Nothing was copied."
+        )
+    chosen = os.environ.get(NEW_PASSPHRASE_ENV) or passphrase or _new_passphrase(NEW_PASSPHRASE_ENV)
+    recovery_key = target.start_encryption(chosen)
+    same = chosen == passphrase
+    out.print(
+        f"The store at {source.root} is encrypted, so the store at {target.root} is encrypted too, before any case "
+        f"is copied into it, under {'the same passphrase' if same else 'the new passphrase'}. It has a recovery key "
+        "of its own.",
+        soft_wrap=True,
+    )
+    _show_recovery_key(out, recovery_key)
 
 
 def _team_for_import(store: PostgresStore, team: str | None, command: str) -> str | None:

@@ -26,6 +26,10 @@ Layout of a store folder (all private to its owner)::
                           by the recovery key (see `crypto`); then every case file, backup, damaged
                           file, history line and index shard is encrypted (lock files hold no case
                           data: plain)
+    cases/.encrypted      only in an encrypted store, written just after the key file: says the store
+                          is encrypted even when the key file is lost, so that nothing is ever written
+                          to it plain and no second key is made (a store encrypted by an earlier
+                          release, without it, is known by its encrypted index shards)
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ import gc
 import hashlib
 import hmac
 import os
+import re
 import socket
+import stat
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,6 +89,7 @@ from .crypto import (
     CASE,
     INDEX,
     KEY_FILE,
+    MAGIC,
     KeyFile,
     StoreKey,
     StoreLocked,
@@ -95,6 +103,7 @@ from .files import (
     PENDING_TABLE,
     PROOF_TABLE,
     SAVES_TABLE,
+    STALE_AFTER,
     AtomicStorage,
     CaseLocked,
     ChainHead,
@@ -137,6 +146,12 @@ __all__ = ["CaseFile", "CaseLocked", "CaseSummary", "DamagedFile", "ReadOnly", "
 
 INDEX_SHARDS = 64
 CONVERTING = ".encrypting"  # in the cases folder while `coregroup encrypt` has files left to encrypt
+#: In the cases folder of an encrypted store (see the layout above).
+ENCRYPTED_MARKER = ".encrypted"
+MARKER_TEXT = (
+    b"This coregroup store is encrypted. Its key file, store-key.json, is in the folder above; "
+    b"without it (or a backup of it) the cases cannot be opened.\n"
+)
 
 
 def _shard(case_id: str) -> str:
@@ -169,6 +184,7 @@ class Store:
         self._history_key: bytes | None = None
         self._key: StoreKey | None = None
         self._key_file: KeyFile | None = None
+        self._encrypted_files: bool | None = None  # an earlier release's encrypted store, found once
 
     def warnings(self) -> list[str]:
         """What the user should know about the store's folder, in words: others can read it, or it
@@ -176,6 +192,9 @@ class Store:
         found = []
         if self.read_only:
             found.append(f"You cannot write to the store at {self.root}: cases open read-only and nothing is saved.")
+        left = self.left_plain()
+        if left:
+            found.append(left_plain_words(self.root, left))
         if os.name == "posix":
             for folder in (self.root, self.cases_dir):
                 with contextlib.suppress(OSError):
@@ -223,9 +242,21 @@ class Store:
         return self.root / KEY_FILE
 
     @property
+    def marker_path(self) -> Path:
+        return self.cases_dir / ENCRYPTED_MARKER
+
+    @property
     def encrypted(self) -> bool:
-        """Whether the store is encrypted (it has a key file): its cases open only once unlocked."""
-        return os.path.lexists(self.key_path)
+        """Whether the store is encrypted: its cases open only once unlocked. Known by its key file,
+        or by the marker written with it, or (a store encrypted by an earlier release, whose key
+        file is lost) by its encrypted index: a store that lost its key file is still encrypted, so
+        nothing is written to it plain and `encrypt` makes no second key. Consulted at every save:
+        two stats, and the index's first bytes read once per Store."""
+        if os.path.lexists(self.key_path) or os.path.lexists(self.marker_path):
+            return True
+        if self._encrypted_files is None:
+            self._encrypted_files = _holds_encrypted_files(self.index_dir, self.cases_dir)
+        return self._encrypted_files
 
     @property
     def converting(self) -> bool:
@@ -247,6 +278,8 @@ class Store:
     def _read_key_file(self) -> KeyFile:
         try:
             raw = read_bytes(self.key_path)
+        except FileNotFoundError:
+            raise StoreLocked(self.root) from None  # encrypted, and its key file is missing: say so
         except OSError as exc:
             raise StoreError(f"The store's key file {self.key_path} cannot be read ({exc.strerror}).") from None
         self._key_file = KeyFile.parse(raw, self.key_path)
@@ -273,6 +306,8 @@ class Store:
         if self.read_only:
             raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
         if self.encrypted:
+            if not os.path.lexists(self.key_path):
+                raise StoreLocked(self.root)  # its key file is lost: never a second key
             raise StoreError(f"The store at {self.root} is already encrypted.")
         problem = passphrase_problem(passphrase)
         if problem:
@@ -291,7 +326,25 @@ class Store:
                 "`coregroup encrypt` again with their passphrase to finish it."
             )
         self._key, self._key_file = key, key_file
+        self._mark_encrypted()
         return recovery_key
+
+    def _mark_encrypted(self) -> None:
+        """Write the marker that says the store is encrypted (after the key file: a kill between the
+        two leaves a key file, which says it too; `encrypt_files` writes a marker still missing)."""
+        if not os.path.lexists(self.marker_path):
+            write_new(self.marker_path, MARKER_TEXT)
+
+    def holds_case_files(self) -> bool:
+        """Whether the store holds any case's file (a case, its backup or its history), whatever
+        its index says: a store that does not may be encrypted with nothing to convert."""
+        try:
+            names = os.listdir(self.cases_dir)
+        except FileNotFoundError:
+            return False
+        return any(
+            not n.endswith(".lock") and _kind_of_file("cases", n) == "own" and _OWN_OF_CASE.match(n) for n in names
+        )
 
     def open_for_editing(self) -> Iterator[tuple[str, LockHolder]]:
         """The cases another process has open for editing now, and who has each."""
@@ -310,6 +363,7 @@ class Store:
             raise StoreError(f"The store at {self.root} is not encrypted: `coregroup encrypt` does that.")
         if self.read_only:
             raise ReadOnly(f"You cannot write to the store at {self.root}: nothing was changed.")
+        self._mark_encrypted()
         converted, busy = 0, []
         for case_id, paths in self._files_of_cases().items():
             lock = FileLock(self._lock_path(case_id))
@@ -327,19 +381,61 @@ class Store:
             finally:
                 lock.release()
         with self._index_lock():
+            # Every shard's killed write, even of a shard never written whole (the first import of a
+            # store): while the index's lock is held, nobody is in the middle of writing one.
+            for name in os.listdir(self.index_dir):
+                if _temp_target(name) is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        (self.index_dir / name).unlink()
             for shard in sorted(self.index_dir.glob("[0-9][0-9].json")):
-                remove_leftovers(shard)
                 converted += _encrypt_file(shard, cipher, INDEX, on_file)
         if not busy:  # every file encrypted: from now on a plain case file is not the store's
             with contextlib.suppress(FileNotFoundError):
                 (self.cases_dir / CONVERTING).unlink()
         return converted, busy
 
+    def left_plain(self) -> list[Path]:
+        """In an encrypted store, the files under its folder that hold data in plain and are not
+        the store's own, so `encrypt` does not encrypt them: a copy put there by hand ("A
+        copy.json"), anything in a folder of the user's; and a temporary copy a stopped command
+        left (not written to for `STALE_AFTER` seconds; `encrypt` removes them). The user is told
+        to move them out or delete them. Empty for a plain store. Only files of unknown names are
+        opened, for their first bytes: cheap enough to run with every command."""
+        if not self.encrypted:
+            return []
+        found: list[Path] = []
+        now = time.time()
+        for folder, dirs, names in os.walk(self.root):
+            dirs.sort()
+            where = Path(folder)
+            place = where.relative_to(self.root).as_posix()
+            for name in sorted(names):
+                kind = _kind_of_file(place, name)
+                if kind == "own":
+                    continue
+                path = where / name
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue
+                if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+                    continue  # a link, a pipe: holds nothing of its own here; nor does an empty file
+                if kind == "temp" and now - info.st_mtime < STALE_AFTER:
+                    continue  # another process may be writing it now
+                if not _starts_encrypted(path):
+                    found.append(path)
+        return found
+
     def _files_of_cases(self) -> dict[str, list[Path]]:
         """Each case's files in the cases folder: the case file, its backup, damaged files set aside."""
         found: dict[str, list[Path]] = {}
         for path in sorted(self.cases_dir.iterdir()):
             name = path.name
+            leftover = _temp_target(name) or (name.removesuffix(".new") if name.endswith(".json.bak.new") else None)
+            if leftover is not None:  # a killed write's copy: its case's lock is taken to remove it
+                with contextlib.suppress(InvalidRecord):
+                    found.setdefault(check_case_id(_case_of(leftover)), [])
+                continue
             if name.endswith(".history") and not name.startswith("."):
                 with contextlib.suppress(InvalidRecord):
                     found.setdefault(check_case_id(name.removesuffix(".history")), [])
@@ -1160,6 +1256,103 @@ def _saves_of(tables: Any) -> int:
     row = table.get("1") if isinstance(table, dict) else None
     number = row.get("n") if isinstance(row, dict) else None
     return number if type(number) is int and number >= 0 else 0
+
+
+_TEMP = re.compile(r"^\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp$")  # atomic_write's: .<name>.k3j2h1x9.tmp
+_SHARD = re.compile(r"^[0-9]{2}\.json$")
+_OWN_OF_CASE = re.compile(r"^(?P<id>.+?)(\.json|\.json\.bak|\.json\.damaged-[0-9-]+|\.lock|\.history|\.saves)$")
+#: Files the operating system leaves in any folder; they hold no case data.
+_SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def _temp_target(name: str) -> str | None:
+    """The name of the file a temporary file of `atomic_write` was a new copy of; None if it is not one."""
+    found = _TEMP.match(name)
+    return found.group("target") if found else None
+
+
+def _case_of(name: str) -> str:
+    """The case id in the name of one of a case's files (`<id>.json.bak`, `<id>.history`)."""
+    return name.removesuffix(".history").partition(".json")[0]
+
+
+def _kind_of_file(place: str, name: str) -> str:
+    """Whether a file at `place` (a folder of the store, relative to it) is one the store keeps
+    ("own"), a copy a killed write left ("temp"), or neither ("foreign")."""
+    target = _temp_target(name)
+    if place == ".":
+        return "own" if KEY_FILE in (name, target) or name in _SYSTEM_FILES else "foreign"
+    if place == "index":
+        if name == ".lock" or _SHARD.match(name) or name in _SYSTEM_FILES:
+            return "own"
+        return "temp" if target is not None and _SHARD.match(target) else "foreign"
+    if place != "cases":
+        return "foreign"
+    if name in (".proof-key", ENCRYPTED_MARKER, CONVERTING, *_SYSTEM_FILES) or target in (
+        ".proof-key",
+        ENCRYPTED_MARKER,
+        CONVERTING,
+    ):
+        return "own"  # no case data in these, nor in their copies
+    leftover = target if target is not None else (name.removesuffix(".new") if name.endswith(".bak.new") else None)
+    found = _OWN_OF_CASE.match(leftover if leftover is not None else name)
+    if found is None:
+        return "foreign"
+    try:
+        check_case_id(found.group("id"))
+    except InvalidRecord:
+        return "foreign"
+    return "own" if leftover is None else "temp"
+
+
+def _starts_encrypted(path: Path) -> bool:
+    """Whether a regular file starts with the encryption's header (never following a link, never
+    waiting on a pipe); False if it cannot be read."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        return os.read(fd, len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _holds_encrypted_files(index_dir: Path, cases_dir: Path) -> bool:
+    """Whether a store without a key file or marker holds encrypted files (a store encrypted by an
+    earlier release, its key file lost): its index shards, which every release encrypts, are
+    checked; when there are none, its case files."""
+    try:
+        shards = [index_dir / n for n in os.listdir(index_dir) if _SHARD.match(n)]
+    except OSError:
+        shards = []
+    if shards:
+        return any(_starts_encrypted(p) for p in shards)
+    try:
+        cases = [cases_dir / n for n in os.listdir(cases_dir) if n.endswith(".json") and not n.startswith(".")]
+    except OSError:
+        return False
+    return any(_starts_encrypted(p) for p in cases)
+
+
+def left_plain_words(root: Path, left: list[Path]) -> str:
+    """What to tell the user of files left plain in an encrypted store (see `Store.left_plain`)."""
+    names = [str(p.relative_to(root)) for p in left]
+    if len(names) == 1:
+        return (
+            f"Left plain: {names[0]} in the encrypted store at {root} is not one of the store's own files (a copy "
+            "put there, or left by a command that was stopped), so it was not encrypted and anyone with the folder "
+            "can read it. Move it out of the store folder or delete it."
+        )
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"Left plain: {len(names)} files in the encrypted store at {root} are not the store's own (copies put "
+        "there, or left by a command that was stopped), so they were not encrypted and anyone with the folder can "
+        f"read them: {shown}. Move them out of the store folder or delete them."
+    )
 
 
 def _encrypt_file(path: Path, cipher: StoreKey, kind: bytes, on_file: Callable[[Path], None] | None) -> int:
