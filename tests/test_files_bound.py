@@ -13,6 +13,9 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +217,31 @@ def test_index_shards_swapped_or_plain_in_an_encrypted_store_are_rebuilt_from_th
         )
         listed = run(root, capsys, monkeypatch, "cases")[1]
         assert listed == before and "Planted" not in listed
+
+
+# ----- a restore stopped half way leaves a case file -------------------------------------------------------
+KILL_AT_FIRST_WRITE = """
+import os, signal, sys
+import meetings.storage.store as store_module
+def write(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+store_module.atomic_write = write
+from tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_restore_killed_before_it_writes_leaves_the_case_file_in_place(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    store = two_cases(root, encrypted=False)
+    path = store.case_path(FIRST)
+    before = path.read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COREGROUP_")}
+    child = subprocess.run(
+        [sys.executable, "-c", KILL_AT_FIRST_WRITE, "--store", str(root), "restore", FIRST, "--force"],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert path.read_bytes() == before  # killed after setting the file aside: it is still in place too
+    assert Store(root).export_data(FIRST)["id"] == FIRST

@@ -1462,13 +1462,20 @@ def _validate(case: Case) -> None:
 
 
 def _set_aside(path: Path) -> Path:
-    """Move a damaged case file out of the way, keeping it (it may hold the only copy of some notes)."""
+    """Keep a damaged case file beside it (it may hold the only copy of some notes), by a hard link
+    where it can be: the file stays in place until the write that replaces it, so a kill in
+    between leaves a case file, never none. Whatever cannot be linked (a folder, say) is moved."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
     while kept.exists():
         n += 1
         kept = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
-    if path.exists():
-        os.replace(path, kept)
+    if path.exists() or path.is_symlink():
+        try:
+            if not path.is_file() or path.is_symlink():
+                raise IsADirectoryError(path)  # not a regular file: out of the way, whole
+            os.link(path, kept, follow_symlinks=False)
+        except OSError:
+            os.replace(path, kept)
     return kept
