@@ -245,3 +245,19 @@ def test_a_restore_killed_before_it_writes_leaves_the_case_file_in_place(tmp_pat
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert path.read_bytes() == before  # killed after setting the file aside: it is still in place too
     assert Store(root).export_data(FIRST)["id"] == FIRST
+
+
+def test_a_plain_history_line_planted_in_an_encrypted_store_is_not_shown_as_the_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    store = two_cases(root, encrypted=True)
+    planted = {
+        "at": "2026-11-30T09:00:00Z", "who": "planted.person", "machine": "elsewhere",
+        "changes": [{"path": "actions[1].evidence", "old": "", "new": "Planted words (fictional)", "restricted": False}],
+    }  # fmt: skip
+    with store.history_path(FIRST).open("ab") as history:
+        history.write(orjson.dumps(planted) + b"\n")
+    code, said = run(root, capsys, monkeypatch, "history", FIRST)
+    assert code == 0 and "Seen at home (fictional)." in said  # the case's own saves are shown
+    assert "planted.person" not in said and "Planted words" not in said

@@ -463,14 +463,19 @@ def encrypted_history_line(line: bytes, cipher: StoreKey) -> bytes:
     return base64.b64encode(cipher.encrypt(body, HISTORY)) + b"\n"
 
 
-def read_history(path: Path, cipher: StoreKey | None) -> list[Any]:
+def read_history(path: Path, cipher: StoreKey | None, *, plain_allowed: bool = True) -> list[Any]:
     """The entries of a history file, oldest first, as JSON (the chain's fields left out); [] when
     there is none. Lines that cannot be read (torn by a crash, or not of this store) are skipped.
     StoreLocked if a line is encrypted and the store is not unlocked."""
-    return [{k: v for k, v in item.items() if k not in CHAIN_FIELDS} for _, item in history_items(path, cipher)]
+    return [
+        {k: v for k, v in item.items() if k not in CHAIN_FIELDS}
+        for _, item in history_items(path, cipher, plain_allowed=plain_allowed)
+    ]
 
 
-def history_items(path: Path, cipher: StoreKey | None) -> list[tuple[bytes, dict[str, Any]]]:
+def history_items(
+    path: Path, cipher: StoreKey | None, *, plain_allowed: bool = True
+) -> list[tuple[bytes, dict[str, Any]]]:
     """Each readable line of a history file, oldest first: its plain bytes and what it holds (a
     JSON object). A line that is not one (torn by a crash, or not of this store) is skipped."""
     try:
@@ -479,18 +484,25 @@ def history_items(path: Path, cipher: StoreKey | None) -> list[tuple[bytes, dict
         return []
     found = []
     for line in raw.split(b"\n"):
-        item = _history_item(line, cipher, path)
+        item = _history_item(line, cipher, path, plain_allowed)
         if item is not None:
             found.append(item)
     return found
 
 
-def _history_item(line: bytes, cipher: StoreKey | None, path: Path) -> tuple[bytes, dict[str, Any]] | None:
+def _history_item(
+    line: bytes, cipher: StoreKey | None, path: Path, plain_allowed: bool = True
+) -> tuple[bytes, dict[str, Any]] | None:
+    """A line of a history file as (its plain JSON, the entry), or None for a line that cannot be
+    read, or is not the store's: a plain line in an encrypted store (`plain_allowed` False once
+    `encrypt` has finished) was not written by it, and is neither shown nor chained on."""
     line = line.strip()
     if not line:
         return None
     try:
         if line.startswith(b"{"):
+            if cipher is not None and not plain_allowed:
+                return None
             plain = line
         else:
             stored = base64.b64decode(line, validate=True)
@@ -579,7 +591,7 @@ def head_of(items: list[tuple[bytes, dict[str, Any]]]) -> ChainHead:
     return ChainHead(len(items), unchained_digest([p for p, item in items if "mac" not in item]))
 
 
-def history_tail(path: Path, cipher: StoreKey | None) -> ChainHead:
+def history_tail(path: Path, cipher: StoreKey | None, *, plain_allowed: bool = True) -> ChainHead:
     """The head of a history file, read from its end (the whole file only when its last line is
     of an earlier release's, or the end holds no readable line)."""
     try:
@@ -595,14 +607,14 @@ def history_tail(path: Path, cipher: StoreKey | None) -> ChainHead:
     if start > 0:
         lines = lines[1:]  # may be part of a line
     for line in reversed(lines):
-        item = _history_item(line, cipher, path)
+        item = _history_item(line, cipher, path, plain_allowed)
         if item is None:
             continue
         last = item[1]
         if isinstance(last.get("mac"), str) and isinstance(last.get("seq"), int):
             return ChainHead(last["seq"], last["mac"])
         break
-    return head_of(history_items(path, cipher))
+    return head_of(history_items(path, cipher, plain_allowed=plain_allowed))
 
 
 def chained(

@@ -510,7 +510,7 @@ class Store:
         if not path.exists() and not self.case_path(case_id).exists():
             raise StoreError(f"There is no case {case_id} in the store at {self.root}.")
         entries = []
-        for item in read_history(path, cipher):
+        for item in read_history(path, cipher, plain_allowed=self.converting):
             try:
                 entries.append(stored_entry(item))
             except InvalidRecord:
@@ -536,11 +536,11 @@ class Store:
         count = recorded.count if recorded is not None else 0
         cipher = self._cipher()
         path = self.history_path(case_id)
-        if history_tail(path, cipher).count <= count:
+        if history_tail(path, cipher, plain_allowed=self.converting).count <= count:
             return entries
         written = {
             orjson.dumps({k: v for k, v in item.items() if k not in CHAIN_FIELDS}, option=orjson.OPT_SORT_KEYS)
-            for _, item in history_items(path, cipher)[count:]
+            for _, item in history_items(path, cipher, plain_allowed=self.converting)[count:]
         }
         return [e for e in entries if _json_key(e, provenance=True) not in written]
 
@@ -549,7 +549,7 @@ class Store:
         in the chain, and none missing at the end (the case file records where it ends)."""
         cipher = self._cipher()
         path = self.case_path(case_id)
-        items = history_items(self.history_path(case_id), cipher)
+        items = history_items(self.history_path(case_id), cipher, plain_allowed=self.converting)
         head, problem, tables = None, "", None
         try:
             tables = orjson.loads(plain_bytes(read_bytes(path), cipher, CASE, path))
@@ -589,7 +589,7 @@ class Store:
         """Where a case's history ends on disk, and how many lines its case file (`tables`, None if
         it has none or cannot be read) records; the caller holds the case's lock."""
         cipher = self._cipher()
-        tail = history_tail(self.history_path(case_id), cipher)
+        tail = history_tail(self.history_path(case_id), cipher, plain_allowed=self.converting)
         recorded = ChainHead.of_tables(tables)
         if recorded is not None:
             if tail.count < recorded.count or (tail.count == recorded.count and tail.mac != recorded.mac):
@@ -597,7 +597,7 @@ class Store:
                 # the next save does not hide the break (`verify_history` goes on finding it).
                 return recorded, recorded.count
             return tail, recorded.count
-        items = history_items(self.history_path(case_id), cipher)
+        items = history_items(self.history_path(case_id), cipher, plain_allowed=self.converting)
         return tail, next((i for i, (_, item) in enumerate(items) if "mac" in item), len(items))
 
     def open(self, case_id: str, *, read_only: bool = False) -> CaseFile:
