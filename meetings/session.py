@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .domain import breaches, family, history, lead_workers, lifecycle, schema, text, timescales
+from .domain import breaches, family, history, lead_workers, lifecycle, schema, text, timescales, visits
 from .domain.agenda import Agenda, AnswerKind, MeetingText
 from .domain.records import (
     COLLECTION_OF,
@@ -484,6 +484,10 @@ class CaseSession:
             changed.completed_on = self.today()  # closed now: the day it was closed is on the record
             names.append("completed_on")
         timescales.check_past_fields(changed, names, self.today())
+        corrected = isinstance(record, Visit) and isinstance(changed, Visit) and visits.corrected(record, changed)
+        if corrected and "children" in names:  # the chair recorded each child: no longer coregroup's inference
+            changed.inferred = ""  # type: ignore[attr-defined]
+            names.append("inferred")
         before = {name: getattr(record, name) for name in names}
         workers = list(self.case.lead_workers)
         if isinstance(record, Case) and isinstance(changed, Case) and "lead_social_worker" in names:

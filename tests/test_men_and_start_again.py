@@ -267,8 +267,8 @@ async def test_a_new_lead_social_worker_is_kept_in_the_history_and_shown_the_pla
         await save_now(pilot)
         on_disk = case_on_disk(store, CASE_ID)["case"][0]
         assert on_disk["lead_workers"] == [
-            {"name": "Alex Chair", "since": "2026-07-09"},
-            {"name": "Kim New", "since": "2026-11-20"},
+            {"name": "Alex Chair", "since": "2026-07-09", "inferred": ""},
+            {"name": "Kim New", "since": "2026-11-20", "inferred": ""},
         ]
         # The next core group: its first step shows the new worker the plan so far.
         await burst(pilot, "m")

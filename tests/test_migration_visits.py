@@ -27,7 +27,37 @@ def test_a_version_1_case_file_imports_with_its_last_seen_answers_as_visits(tmp_
         (dt.date(2026, 9, 1), 1, [(1, True, False)]),
         (dt.date(2026, 9, 29), 2, [(1, True, False)]),
     ]
-    assert [(w.name, w.since) for w in case.lead_workers] == [("Alex Chair (fictional)", dt.date(2026, 7, 9))]
+    # Version 1 kept only the current lead: who led before, and from when, is not recorded.
+    [lead] = case.lead_workers
+    assert lead.name == "Alex Chair (fictional)" and lead.since > dt.date(2026, 7, 9)
+    assert "who led before" in lead.inferred and "is not recorded" in lead.inferred
+    assert all(v.inferred.startswith("inferred by coregroup's migration from version 1 on ") for v in case.visits)
+
+
+def test_a_version_2_file_from_an_earlier_release_loses_what_its_migration_invented(tmp_path: Path) -> None:
+    """A case file written by an earlier release, whose migration from version 1 had every child
+    seen at each "child last seen" visit and the lead since the conference, still imports: each
+    child there is "not recorded", the visit and the lead marked inferred; a visit a person
+    recorded is left as it was."""
+    data = json.loads(OLD_FILE.read_text(encoding="utf-8"))
+    data["children"].append({**data["children"][0], "id": 2, "name": "Robin Example", "date_of_birth": "2024-05-02",
+                             "due_date": None, "mobility": "mobile", "seen_by_medical_professional_on": None})  # fmt: skip
+    both = [{"child_id": 1, "seen": True, "seen_alone": False}, {"child_id": 2, "seen": True, "seen_alone": False}]
+    data.update(
+        schema_version=2,
+        visits=[
+            {"id": 1, "date": "2026-09-29", "children": both, "from_meeting": 2,
+             "notes": "Recorded at core group 2 as when the child was last seen."},
+            {"id": 2, "date": "2026-10-20", "children": both, "visited_by": "Jordan Pike (fictional)"},
+        ],
+        lead_workers=[{"name": "Alex Chair (fictional)", "since": "2026-07-09"}],
+    )  # fmt: skip
+    case = Store(tmp_path / "store").import_data(data)
+    made, recorded = sorted(case.visits, key=lambda v: v.id)
+    assert [c.seen for c in made.children] == [None, None] and "was not recorded" in made.inferred
+    assert [c.seen for c in recorded.children] == [True, True] and recorded.inferred == ""
+    [lead] = case.lead_workers
+    assert lead.since > dt.date(2026, 7, 9) and "who led before" in lead.inferred
 
 
 def test_an_answer_that_is_not_a_date_is_left_alone(tmp_path: Path) -> None:

@@ -109,8 +109,8 @@ BAD_FILES: list[tuple[str, Change, str]] = [
     ),
     (
         "file from a newer coregroup",
-        lambda c: c.update(schema_version=3),
-        "schema_version: 3 is newer than this coregroup understands (2); update coregroup to open it",
+        lambda c: c.update(schema_version=4),
+        "schema_version: 4 is newer than this coregroup understands (3); update coregroup to open it",
     ),
 ]
 

@@ -20,7 +20,7 @@ from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_
 from .records import Action, Case, CopyType, Meeting, SourceKind
 from .settings import Settings
 from .timescales import next_core_group_due
-from .visits import not_seen_words, visits_of
+from .visits import NOT_RECORDED_WORDS, inferred_mark, not_seen_words, visits_of
 from .wording import action_type_words, day_month_year, humanise, plan_category_words, short, short_date
 
 
@@ -59,9 +59,12 @@ def _children_last_seen(case: Case, restrictions: Restrictions, today: dt.date) 
         alone_words = f"seen alone {day_month_year(alone[-1])}" if alone else "never recorded as seen alone"
         if (child.age_in_months(today) or 0) < SEEN_ALONE_FROM_MONTHS:
             alone_words = "too young to be seen alone"
-        missed = [cv for cv in shown if not cv.child.seen and (not seen or cv.visit.date > seen[-1])]
+        missed = [cv for cv in shown if cv.child.seen is not True and (not seen or cv.visit.date > seen[-1])]
         missed_words = "".join(
-            f"; not seen {day_month_year(cv.visit.date)}: {not_seen_words(cv.child)}" for cv in missed
+            f"; not seen {day_month_year(cv.visit.date)}: {not_seen_words(cv.child)}"
+            if cv.child.seen is False
+            else f"; {day_month_year(cv.visit.date)}: {NOT_RECORDED_WORDS}{inferred_mark(cv.visit.inferred)}"
+            for cv in missed
         )
         lines.append(f"Child last seen: {child.name} {when} ({alone_words}{missed_words})")
     return lines

@@ -5,7 +5,9 @@ Each save of a case is one `HistoryEntry`, listing the `FieldChange`s it made.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +32,10 @@ __all__ = [
     "history_json_schema",
     "history_lines",
     "history_of_file",
+    "is_worked_out",
+    "mark_worked_out",
     "merged",
+    "split_worked_out",
     "now_utc",
     "record_changes",
     "entry_heading",
@@ -47,19 +52,31 @@ class FieldChange:
     """One field of one record changed by a save. `path` names it (`actions[5].status`,
     `case.lead_social_worker`, `visits[v-3]` for a record added or removed whole). A restricted
     change (a restricted record, restricted notes, a withheld referrer, a restricted person's
-    name) is shown only to who may see restricted text, as everywhere else."""
+    name) is shown only to who may see restricted text, as everywhere else. `worked_out` is set
+    when coregroup worked the change out itself (a timescale breach, the flags kept at a finish),
+    never a person: "worked out by coregroup when the minutes of meeting 2 were recorded as sent"."""
 
     path: str
     old: Any = None
     new: Any = None
     restricted: bool = False
+    worked_out: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new, "restricted": self.restricted}
+        found = {"path": self.path, "old": self.old, "new": self.new, "restricted": self.restricted}
+        if self.worked_out:
+            found["worked_out"] = self.worked_out
+        return found
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FieldChange:
-        return cls(str(data["path"]), data.get("old"), data.get("new"), bool(data.get("restricted", False)))
+        return cls(
+            str(data["path"]),
+            data.get("old"),
+            data.get("new"),
+            bool(data.get("restricted", False)),
+            str(data.get("worked_out") or ""),
+        )
 
 
 #: What a history entry records besides an ordinary save ("" is an ordinary save): the case was
@@ -292,7 +309,76 @@ def changes_between(before: Records, after: Records, *, restricted_people: Itera
         found.extend(
             record_changes(table, key, before.get((table, key)), after.get((table, key)), restricted_people=people)
         )
-    return found
+    return mark_worked_out(found)
+
+
+# ----- what coregroup worked out itself, apart from what a person changed -------------------------
+
+# The fields only coregroup writes, worked out from the rest of the record: the timescale breaches
+# kept on the case, and what a meeting kept of its actions and flags when it finished.
+_WORKED_OUT = re.compile(
+    r"case\.breaches(\[.*|\..*)?|meetings\[\d+\]\.(flags_at_finish|actions_at_finish|recorded_at_finish)(\[.*|\..*)?"
+)
+_DISTRIBUTION = re.compile(r"meetings\[(\d+)\]\.distribution")
+_STATUS = re.compile(r"meetings\[(\d+)\]\.status")
+_MEETING = re.compile(r"meetings\[(\d+)\](\.date)?")
+
+
+def is_worked_out(path: str) -> bool:
+    """Whether a change of `path` is one coregroup works out itself, never a person's."""
+    return _WORKED_OUT.fullmatch(path) is not None
+
+
+def trigger_words(changes: Iterable[FieldChange]) -> str:
+    """The event that had coregroup work something out, from the person's changes saved with it:
+    'the minutes of meeting 2 were recorded as sent', 'meeting 3 was finished' ..."""
+    people = [c for c in changes if not c.worked_out and not is_worked_out(c.path)]
+    for change in people:
+        if found := _DISTRIBUTION.match(change.path):
+            return f"who the minutes of meeting {found[1]} were sent to was recorded"
+    for change in people:
+        if (found := _STATUS.fullmatch(change.path)) and change.new == "finished":
+            return f"meeting {found[1]} was finished"
+    for change in people:
+        if (found := _MEETING.fullmatch(change.path)) and found[2] is None and change.old is None:
+            return f"meeting {found[1]} was started"
+        if found is not None and found[2]:
+            return f"the date of meeting {found[1]} was changed"
+    if any(c.path == f"{HEADER}.review_conferences" for c in people):
+        return "the review conference dates were changed"
+    if people:
+        return "the case was saved"
+    return "the case was opened (time passed: no person changed anything)"
+
+
+def worked_out_words(trigger: str) -> str:
+    return f"worked out by coregroup when {trigger}"
+
+
+def mark_worked_out(found: list[FieldChange]) -> list[FieldChange]:
+    """A save's changes with each one coregroup worked out itself marked as such, with the event
+    that triggered it: it is never recorded as the person's change."""
+    if not any(is_worked_out(c.path) and not c.worked_out for c in found):
+        return found
+    words = worked_out_words(trigger_words(found))
+    return [
+        dataclasses.replace(c, worked_out=words) if is_worked_out(c.path) and not c.worked_out else c for c in found
+    ]
+
+
+def split_worked_out(entry: HistoryEntry) -> tuple[list[FieldChange], list[FieldChange], str]:
+    """An entry's changes: the person's, coregroup's own (marked when saved, or by their field for
+    entries saved before coregroup marked them), and how coregroup's are described."""
+    own = [c for c in entry.changes if c.worked_out or is_worked_out(c.path)]
+    theirs = [c for c in entry.changes if not (c.worked_out or is_worked_out(c.path))]
+    marked = next((c.worked_out for c in own if c.worked_out), "")
+    return theirs, own, marked or worked_out_words(trigger_words(entry.changes))
+
+
+def tool_heading(entry: HistoryEntry, words: str) -> str:
+    """Who an entry's worked-out changes are attributed to: coregroup, with the event and who made it."""
+    by = f"; saved with {entry.who}'s change" if entry.who else ""
+    return f"coregroup ({words.replace('worked out by coregroup', 'worked out', 1)}{by})"
 
 
 def changes_of(
@@ -322,7 +408,7 @@ def merged(older: HistoryEntry, newer: HistoryEntry) -> HistoryEntry:
             by_path[change.path] = change
         else:
             by_path[change.path] = FieldChange(
-                change.path, first.old, change.new, first.restricted or change.restricted
+                change.path, first.old, change.new, first.restricted or change.restricted, first.worked_out
             )
     kept = tuple(c for c in by_path.values() if c.old != c.new)
     return HistoryEntry(newer.at, newer.who, newer.machine, kept)
@@ -376,11 +462,13 @@ def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntr
         at = f"{where}.changes[{j}]"
         if not isinstance(change, dict) or not isinstance(change.get("path"), str) or not change["path"]:
             raise InvalidRecord(at, "should be an object with a path, old, new and restricted")
-        unknown = sorted(set(change) - {"path", "old", "new", "restricted"})
+        unknown = sorted(set(change) - {"path", "old", "new", "restricted", "worked_out"})
         if unknown:
             raise InvalidRecord(f"{at}.{unknown[0][:40]}", "is not a field of a change")
         if not isinstance(change.get("restricted", False), bool):
             raise InvalidRecord(f"{at}.restricted", "should be true or false")
+        if not isinstance(change.get("worked_out", ""), str):
+            raise InvalidRecord(f"{at}.worked_out", "should be text")
     return HistoryEntry.from_json(item)
 
 
@@ -407,6 +495,11 @@ def history_json_schema() -> dict[str, Any]:
             "old": {},
             "new": {},
             "restricted": {"type": "boolean"},
+            "worked_out": {
+                "description": "only when coregroup worked the change out itself (a timescale breach, the "
+                "flags kept at a finish), never the person's: with the event that triggered it",
+                "type": "string",
+            },
         },
     }
     return {
@@ -543,8 +636,13 @@ def history_lines(
     unless `show_restricted`."""
     lines: list[str] = []
     for when, entry in kept_history(gathered(entries), person=person, since=since, until=until, tz=tz):
-        lines.append(f"{when}  {entry_heading(entry)}")
-        lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in entry.changes)
+        theirs, own, words = split_worked_out(entry)
+        if theirs or entry.event or not own:
+            lines.append(f"{when}  {entry_heading(entry)}")
+            lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in theirs)
+        if own:
+            lines.append(f"{when}  {tool_heading(entry, words)}")
+            lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in own)
     return lines
 
 
@@ -586,9 +684,13 @@ class HistoryFilter:
                 who += f" {from_file_words(entry)}"
             if entry.event:
                 rows.append((when, who, entry.machine, event_words(entry.event)))
+            theirs, own, words = split_worked_out(entry)
             rows.extend(
-                (when, who, entry.machine, change_words(change, show_restricted=show_restricted))
-                for change in entry.changes
+                (when, who, entry.machine, change_words(change, show_restricted=show_restricted)) for change in theirs
+            )
+            rows.extend(
+                (when, tool_heading(entry, words), entry.machine, change_words(change, show_restricted=show_restricted))
+                for change in own
             )
         return rows
 

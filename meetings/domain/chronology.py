@@ -44,7 +44,7 @@ from .records import (
     SourceKind,
 )
 from .schema import InvalidRecord, parse_date
-from .visits import child_at_visit_words, visits_in_order
+from .visits import child_at_visit_words, inferred_mark, visits_in_order
 from .wording import action_type_words, and_list, humanise, plan_category_words, relationship_words, short_date
 
 
@@ -639,7 +639,8 @@ def _visit_items(case: Case) -> Iterator[ChronologyItem]:
                 date=visit.date,
                 kind=EventKind.CONTACT,
                 source=visit.agency.strip() or CASE_RECORD_SOURCE,
-                event=f"{names.get(at.child_id, 'A child')} {child_at_visit_words(at)}; {how}.",
+                event=f"{names.get(at.child_id, 'A child')} {child_at_visit_words(at)}; {how}."
+                + inferred_mark(visit.inferred),
                 origin="Visits",
                 shareable=not visit.restricted,
                 record=visit,

@@ -14,6 +14,7 @@ from .lifecycle import in_order
 from .records import Action, Case, CopyType, LeadWorker, Meeting, MeetingStatus
 from .settings import Settings
 from .text import name_key, one_line
+from .visits import inferred_mark
 from .wording import short, short_date, times
 
 
@@ -37,9 +38,13 @@ def lead_history_words(case: Case) -> str:
         return case.lead_social_worker.strip()
     *earlier, current = case.lead_workers
     words = f"{current.name} since {short_date(current.since)}"
-    if earlier:
-        words += " (before: " + "; ".join(f"{w.name}, from {short_date(w.since)}" for w in reversed(earlier)) + ")"
-    return words
+    first = case.lead_workers[0]
+    before = [f"{w.name}, from {short_date(w.since)}" for w in reversed(earlier)]
+    if first.inferred:
+        before.append(f"not recorded before {short_date(first.since)}")
+    if before:
+        words += " (before: " + "; ".join(before) + ")"
+    return words + "".join(inferred_mark(w.inferred) for w in case.lead_workers)
 
 
 def new_lead_since_last_core_group(case: Case, meeting: Meeting) -> LeadWorker | None:
@@ -61,7 +66,9 @@ def lead_for_minutes(case: Case, meeting: Meeting) -> str:
     new = new_lead_since_last_core_group(case, meeting)
     if new is None:
         at = [w for w in case.lead_workers if w.since <= meeting.date]
-        return at[-1].name if at else case.lead_social_worker
+        if not at and case.lead_workers and case.lead_workers[0].inferred:  # what the record does not say
+            return f"not recorded (recorded only from {short_date(case.lead_workers[0].since)})"
+        return at[-1].name + inferred_mark(at[-1].inferred) if at else case.lead_social_worker
     before = case.lead_workers[-2].name
     return f"{new.name} (since {short_date(new.since)}; before: {before})"
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from . import schema
 from .schema import InvalidRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class PlanCategory(StrEnum):
@@ -537,19 +537,28 @@ class ChronologyEntry:
 
 @dataclass(kw_only=True)
 class ChildAtVisit:
-    """One child at a visit: seen or not (and why not), seen alone or not."""
+    """One child at a visit: seen or not (and why not), seen alone or not. `seen` None: whether
+    the child was seen is not recorded (a visit made from an older case file's "child last seen"
+    answer, which never said which child): unknown, never taken as seen, until the chair says."""
 
     child_id: int = schema.number(minimum=1)
-    seen: bool = True
+    seen: bool | None = True
     not_seen_reason: NotSeenReason | None = None
     not_seen_detail: str = schema.text(max_length=500)
     seen_alone: bool = False
 
     def check(self) -> None:
-        if not self.seen and self.not_seen_reason is None:
+        if self.seen is False and self.not_seen_reason is None:
             raise InvalidRecord("not_seen_reason", "say why the child was not seen")
+        if self.seen is None and self.not_seen_reason is not None:
+            raise InvalidRecord("not_seen_reason", "whether the child was seen is not recorded: no reason can be")
         if not self.seen and self.seen_alone:
-            raise InvalidRecord("seen_alone", "a child not seen cannot have been seen alone")
+            raise InvalidRecord("seen_alone", "a child not seen (or not recorded as seen) cannot have been seen alone")
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the record says if the child was seen (False: not recorded)."""
+        return self.seen is not None
 
 
 @dataclass(kw_only=True)
@@ -565,6 +574,11 @@ class Visit:
     children: list[ChildAtVisit] = schema.items()
     notes: str = schema.text(multiline=True)
     from_meeting: int | None = None  # made from a core group's "child last seen" answer (an older case file)
+    inferred: str = schema.text(
+        max_length=500,
+        doc="set when coregroup, not a person, made the visit (a migration): how and when; cleared once the chair "
+        "records each child at it",
+    )
     restricted: bool = False
 
 
@@ -574,6 +588,11 @@ class LeadWorker:
 
     name: str = schema.text(required=True, max_length=200)
     since: dt.date
+    inferred: str = schema.text(
+        max_length=500,
+        doc="set when coregroup, not a person, recorded the entry (a migration): how and when; who led before "
+        "`since` is then not recorded. Cleared when the chair records when this worker became lead",
+    )
 
 
 @dataclass(kw_only=True)

@@ -27,6 +27,14 @@ class ChildVisit:
     child: ChildAtVisit
 
 
+NOT_RECORDED_WORDS = "seen or not: not recorded"
+
+
+def inferred_mark(inferred: str) -> str:
+    """How a record coregroup inferred is marked wherever it is shown: ' [inferred by ...]'."""
+    return f" [{inferred.strip()}]" if inferred.strip() else ""
+
+
 def visits_in_order(visits: Iterable[Visit]) -> list[Visit]:
     """Oldest first (by date, then as recorded)."""
     return sorted(visits, key=lambda v: (v.date, v.id))
@@ -56,8 +64,15 @@ def last_seen_alone(case: Case, child: Child) -> Visit | None:
 
 
 def not_seen_since(case: Case, child: Child, since: dt.date | None) -> list[ChildVisit]:
-    """The visits after `since` (all, if None) at which `child` was not seen, oldest first."""
-    return [cv for cv in visits_of(case, child) if not cv.child.seen and (since is None or cv.visit.date > since)]
+    """The visits after `since` (all, if None) at which `child` was not seen, oldest first (a visit
+    that does not record whether the child was seen is not one: see `not_recorded_since`)."""
+    return [cv for cv in visits_of(case, child) if cv.child.seen is False and (since is None or cv.visit.date > since)]
+
+
+def not_recorded_since(case: Case, child: Child, since: dt.date | None) -> list[ChildVisit]:
+    """The visits after `since` (all, if None) that do not record whether `child` was seen: the
+    chair is asked who was seen there."""
+    return [cv for cv in visits_of(case, child) if cv.child.seen is None and (since is None or cv.visit.date > since)]
 
 
 def visits_between(case: Case, after: dt.date | None, until: dt.date | None) -> list[Visit]:
@@ -67,6 +82,12 @@ def visits_between(case: Case, after: dt.date | None, until: dt.date | None) -> 
         for v in visits_in_order(case.visits)
         if (after is None or v.date > after) and (until is None or v.date <= until)
     ]
+
+
+def corrected(visit: Visit, changed: Visit) -> bool:
+    """Whether `changed`, the chair's edit of a visit coregroup inferred, records each child at it
+    (seen or not): the visit is then the chair's record, and its inferred mark goes."""
+    return bool(visit.inferred) and bool(changed.children) and all(at.recorded for at in changed.children)
 
 
 def not_seen_words(at: ChildAtVisit) -> str:
@@ -81,7 +102,9 @@ def not_seen_words(at: ChildAtVisit) -> str:
 
 
 def child_at_visit_words(at: ChildAtVisit) -> str:
-    """'seen, seen alone' / 'seen, not alone' / 'not seen: access refused'."""
+    """'seen, seen alone' / 'seen, not alone' / 'not seen: access refused' / 'seen or not: not recorded'."""
+    if at.seen is None:
+        return NOT_RECORDED_WORDS
     if not at.seen:
         return f"not seen: {not_seen_words(at)}"
     return "seen, seen alone" if at.seen_alone else "seen, not alone"
@@ -100,4 +123,4 @@ def visit_line(case: Case, visit: Visit) -> str:
     if visit.announced is not None:
         parts.append("announced" if visit.announced else "unannounced")
     each = "; ".join(f"{names.get(at.child_id, 'a child')} {child_at_visit_words(at)}" for at in visit.children)
-    return ", ".join(parts) + (f": {each}." if each else ": no child recorded.")
+    return ", ".join(parts) + (f": {each}." if each else ": no child recorded.") + inferred_mark(visit.inferred)

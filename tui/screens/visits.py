@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Select
 from meetings.domain import lifecycle
 from meetings.domain.flags.child import PERSISTENT_ABSENCE_BELOW, SEEN_ALONE_FROM_MONTHS
 from meetings.domain.records import Case, Child, ChildAtVisit, Meeting, NotSeenReason, Visit
-from meetings.domain.visits import NOT_SEEN_WORDS, visit_line, visits_between, visits_of
+from meetings.domain.visits import NOT_SEEN_WORDS, inferred_mark, visit_line, visits_between, visits_of
 from meetings.domain.wording import day_month_year, humanise
 
 from ..widgets.flags import hidden_line
@@ -43,7 +43,10 @@ CHILD_CHOICES: list[tuple[str, str]] = [
 ]
 
 
-def choice_of(at: ChildAtVisit) -> str:
+def choice_of(at: ChildAtVisit) -> str | None:
+    """The form's choice for a child at a visit; None when whether they were seen is not recorded."""
+    if at.seen is None:
+        return None
     if at.seen:
         return SEEN_ALONE if at.seen_alone else SEEN
     return f"not_seen:{(at.not_seen_reason or NotSeenReason.OTHER).value}"
@@ -78,11 +81,15 @@ class VisitForm(RecordForm):
         widgets: list[Widget] = []
         for child in self.children_at:
             at = self.recorded.get(child.id)
-            widgets.append(Label(plain(f"{child.name}: seen, seen alone, or not seen and why"), classes="form-label"))
+            choice = choice_of(at) if at is not None else None
+            ask = " (not recorded: was this child seen?)" if at is not None and not at.recorded else ""
+            widgets.append(
+                Label(plain(f"{child.name}: seen, seen alone, or not seen and why{ask}"), classes="form-label")
+            )
             widgets.append(
                 Select(
                     CHILD_CHOICES,
-                    value=choice_of(at) if at is not None else Select.NULL,
+                    value=choice if choice is not None else Select.NULL,
                     id=f"child-{child.id}",
                     disabled=self.read_only,
                 )
@@ -95,10 +102,13 @@ class VisitForm(RecordForm):
         super().on_mount()
 
     def as_recorded(self, data: dict[str, Any]) -> dict[str, Any]:
-        children = []
+        children: list[dict[str, Any]] = []
         for child in self.children_at:
             choice = self.query_one(f"#child-{child.id}", Select).value
             if choice is Select.NULL or not isinstance(choice, str):
+                before = self.recorded.get(child.id)
+                if before is not None and not before.recorded:  # still not recorded: kept so, and asked again
+                    children.append({"child_id": child.id, "seen": None, "seen_alone": False})
                 continue
             detail = self.query_one(f"#child-{child.id}-detail", Input).value.strip()
             at = child_at(child.id, choice, detail)
@@ -138,11 +148,13 @@ def visit_row(case: Case, visit: Visit) -> tuple[str, ...]:
     names = {c.id: c.name.split()[0] if c.name.strip() else "child" for c in case.children}
     announced = "" if visit.announced is None else "yes" if visit.announced else "no"
     each = "; ".join(f"{names.get(at.child_id, 'child')}: {_short_words(at)}" for at in visit.children)
-    return (str(visit.date), visit.visited_by, visit.where, announced, each)
+    return (str(visit.date), visit.visited_by, visit.where, announced, each + inferred_mark(visit.inferred))
 
 
 def _short_words(at: ChildAtVisit) -> str:
-    """'seen alone', 'seen', 'not seen (access refused)': each child's part of a row, short."""
+    """'seen alone', 'seen', 'not seen (access refused)', 'not recorded': each child's part of a row, short."""
+    if at.seen is None:
+        return "not recorded"
     if at.seen:
         return "seen alone" if at.seen_alone else "seen"
     return f"not seen ({NOT_SEEN_WORDS.get(at.not_seen_reason, 'why not recorded') if at.not_seen_reason else 'why not recorded'})"

@@ -207,7 +207,12 @@ def _not_seen_flags(case: Case, child: Child, settings: Settings, today: dt.date
     seen = visits.last_seen(case, child)
     missed = visits.not_seen_since(case, child, seen.date if seen is not None else None)
     shown_missed = [cv for cv in missed if not cv.visit.restricted]
-    why = f" {_missed_words(shown_missed)}" if shown_missed else ""
+    missed_why = f" {_missed_words(shown_missed)}" if shown_missed else ""
+    unrecorded = visits.not_recorded_since(case, child, seen.date if seen is not None else None)
+    shown_unrecorded = [cv for cv in unrecorded if not cv.visit.restricted]
+    # Not recorded is never taken as seen, nor as not seen: the chair is asked.
+    ask = f" {_unrecorded_words(shown_unrecorded, name)}" if shown_unrecorded else ""
+    why = missed_why + ask
     if seen is None:
         return [
             Flag(
@@ -227,16 +232,31 @@ def _not_seen_flags(case: Case, child: Child, settings: Settings, today: dt.date
                 restricted=seen.restricted,
             )
         ]
-    if shown_missed:
+    if shown_missed or shown_unrecorded:
         return [
             Flag(
                 FlagKind.CHILD_NOT_SEEN,
-                f"{child.name} was last seen on {day_month_year(seen.date)}, but{why[:-1]}. When will {name} be seen?",
+                f"{child.name} was last seen on {day_month_year(seen.date)}, but{missed_why[:-1]}.{ask} When will "
+                f"{name} be seen?"
+                if shown_missed
+                else f"{child.name} was last seen on {day_month_year(seen.date)}.{why}",
                 Severity.MEDIUM,
                 restricted=seen.restricted,
             )
         ]
     return []
+
+
+def _unrecorded_words(unrecorded: list[visits.ChildVisit], name: str) -> str:
+    """'Whether Robin was seen at the visit on 29 September 2026 is not recorded (inferred by
+    coregroup's migration ...): was Robin seen?' (the latest two at most)"""
+    said = [
+        f"the visit on {day_month_year(cv.visit.date)}"
+        + (" (a visit coregroup inferred from an older case file)" if cv.visit.inferred.strip() else "")
+        for cv in unrecorded[-2:]
+    ]
+    more = f" (nor at {len(unrecorded)} visits in all)" if len(unrecorded) > 2 else ""
+    return f"Whether {name} was seen at {' or at '.join(said)} is not recorded{more}: was {name} seen there?"
 
 
 def _missed_words(missed: list[visits.ChildVisit]) -> str:
