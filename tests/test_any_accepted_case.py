@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from case_strategies import any_accepted_case
 from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
 from tui_helpers import human, wait_until
 
 from meetings.domain import schema
@@ -219,27 +220,35 @@ async def open_from_list(pilot: Any, app: Any, case_id: str, *, tabs: str = "") 
     await human(pilot, "escape")
 
 
-async def drive_app(store: Store, case_id: str) -> None:
-    from textual.widgets import DataTable
-
+async def drive_app(store: Store, case_id: str, now: dt.datetime) -> None:
     from tui.app import CoreGroupApp
-    from tui.screens.report import ReportScreen
+    from tui.screens.report import ReportScreen, ReportTable
 
-    app = CoreGroupApp(store, Settings(), clock=lambda: dt.datetime(2026, 11, 20, 10, 0), save_delay=0.05)
+    app = CoreGroupApp(store, Settings(), clock=lambda: now, save_delay=0.05)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_from_list(pilot, app, case_id, tabs="2345678901")  # every tab, the history last
         await open_from_list(pilot, app, DEMO_ID)
         await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen")
         await human(pilot, "f6")
         await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.ready)
-        assert app.screen.query_one("#report-table", DataTable).row_count == len(store.report(TODAY))
+        assert app.screen.query_one("#report-table", ReportTable).row_count == len(store.report(now.date()))
         await human(pilot, "escape")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseListScreen")
 
 
+# The app's clock: an ordinary morning, or the first or last moment a case may hold.
+_CLOCKS = st.sampled_from(
+    [
+        dt.datetime.combine(TODAY, dt.time(10, 0)),
+        dt.datetime.combine(schema.EARLIEST_DATE, dt.time(0, 0)),
+        dt.datetime.combine(schema.LATEST_DATE, dt.time(23, 59, 59)),
+    ]
+)
+
+
 @_APP_PROPERTY
-@given(any_accepted_case)
-def test_any_accepted_case_opens_in_the_app_beside_another(data: dict[str, Any]) -> None:
+@given(any_accepted_case, _CLOCKS)
+def test_any_accepted_case_opens_in_the_app_beside_another(data: dict[str, Any], now: dt.datetime) -> None:
     if data["id"] == DEMO_ID:
         data = {**data, "id": "NOT-THE-DEMO"}
     with _folder() as folder:
@@ -249,4 +258,27 @@ def test_any_accepted_case_opens_in_the_app_beside_another(data: dict[str, Any])
             store.import_data(json.loads(json.dumps(data)))
         except InvalidRecord:
             reject()  # not a case the import accepts (its history, say)
-        asyncio.run(drive_app(store, data["id"]))
+        asyncio.run(drive_app(store, data["id"], now))
+
+
+# ----- what the property found ------------------------------------------------------------------
+def test_a_case_due_on_the_earliest_date_a_case_may_hold_still_saves(tmp_path: Path) -> None:
+    """Found by the property: an unborn child due on 1 January 1900 (the earliest date a case may
+    hold) put a pre-birth conference breach due six weeks earlier, in 1899, on the case when it
+    was opened; no save of the case could then be written, and the app asked at every close."""
+    from meetings.domain.agenda import load_agenda
+    from meetings.session import CaseSession
+
+    case = json.loads(DEMO_TEXT)
+    case["children"] = [{"id": 1, "name": "Unborn baby of Jo Example", "due_date": "1900-01-01", "mobility": "unborn"}]
+    case["visits"] = []
+    case["concerns"] = [c for c in case["concerns"] if c.get("child_id") in (None, 1)]
+    store = Store(tmp_path / "store")
+    store.import_data(case)
+    session = CaseSession(store.open(DEMO_ID), agenda=load_agenda(None), settings=Settings(),
+                          clock=lambda: dt.datetime(2026, 11, 20, 10, 0))  # fmt: skip
+    assert session.record_breaches()
+    assert session.close()
+    kept = json.loads(ok("--store", str(tmp_path / "store"), "export", DEMO_ID, "--out", "-"))["breaches"]
+    pre_birth = [b for b in kept if b["kind"] == "pre_birth_conference_late"]
+    assert [b["due_on"] for b in pre_birth] == ["1900-01-01"]
