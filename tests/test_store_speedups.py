@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 import pytest
+from case_strategies import valid_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_roundtrip import _cases
 
 from meetings.domain import schema
 from meetings.domain.locations import data_dir
@@ -342,7 +342,7 @@ def test_the_compiled_loader_accepts_and_refuses_exactly_what_the_checks_do(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_cases())
+@given(valid_cases())
 def test_generated_cases_load_build_and_dump_as_the_field_by_field_code_does(data: dict[str, Any]) -> None:
     expected = _outcome(_load_checked, Case, data, "")
     assert _outcome(schema.load, Case, data) == expected

@@ -10,11 +10,13 @@ since the meeting before.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from .lifecycle import in_order, previous_meeting
 from .records import Breach, BreachKind, Case, Meeting, MeetingStatus
+from .schema import EARLIEST_DATE
 from .settings import Settings
 from .timescales import (
     add_months,
@@ -169,13 +171,18 @@ def _pre_birth(case: Case, today: dt.date, settings: Settings) -> list[Found]:
 
 
 def find_breaches(case: Case, settings: Settings, today: dt.date) -> list[Found]:
-    """Every breach the record shows as of `today`, those still running included."""
-    return [
+    """Every breach the record shows as of `today`, those still running included.
+
+    A due date the rule puts before the earliest date a case may hold (a pre-birth conference
+    due six weeks before a due date of 1 January 1900) is kept as that earliest date: a breach
+    dated outside the range could never be saved, and every save of the case would fail."""
+    found = [
         *_pre_birth(case, today, settings),
         *_core_groups(case, today, settings),
         *_minutes(case, today, settings),
         *_reviews(case, today, settings),
     ]
+    return [f if f.due_on >= EARLIEST_DATE else dataclasses.replace(f, due_on=EARLIEST_DATE) for f in found]
 
 
 def record_breaches(case: Case, settings: Settings, today: dt.date) -> bool:
