@@ -226,3 +226,29 @@ def test_a_history_time_at_the_calendars_end_is_refused_at_import(
     data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
     data["history"] = [{"at": "9999-12-31T23:59:59-12:00", "who": "someone", "machine": "x", "changes": []}]
     assert "history[0].at" in import_refused(tmp_path, data, capsys)
+
+
+# ----- a history a case file carries: who and where are names, and nothing acts on the terminal -------------
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("who", "wren\x1b[2J"),  # an escape sequence: clears the screen of whoever runs `history`
+        ("machine", "laptop\u202eevil"),  # a right-to-left override
+        ("who", "w" * 201),
+        ("new", "Seen\x1b]8;;http://example.invalid\x07 at home"),
+    ],
+)
+def test_an_imported_history_with_control_or_direction_characters_is_refused_naming_the_field(
+    tmp_path: Path, field: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    change = {"path": "actions[1].evidence", "old": "", "new": "Seen at home (fictional).", "restricted": False}
+    entry: dict[str, object] = {"at": "2026-10-01T09:00:00Z", "who": "wren", "machine": "laptop-1", "changes": [change]}
+    if field == "new":
+        change["new"] = value
+    else:
+        entry[field] = value
+    data["history"] = [entry]
+    said = import_refused(tmp_path, data, capsys)
+    assert f"history[0].{'changes[0].new' if field == 'new' else field}" in said
+    assert "\x1b" not in said and "\u202e" not in said

@@ -15,6 +15,7 @@ from typing import Any
 from . import schema
 from .records import COLLECTIONS
 from .schema import InvalidRecord
+from .text import refused_in
 
 __all__ = [
     "EVENTS",
@@ -447,6 +448,14 @@ def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntr
     for name in ("at", "who", "machine"):
         if not isinstance(item.get(name), str):
             raise InvalidRecord(f"{where}.{name}", "should be text")
+    for name in ("who", "machine", "imported_by"):
+        value = item.get(name)
+        if isinstance(value, str) and (len(value) > _LONGEST_NAME or refused_in(value, multiline=False)):
+            raise InvalidRecord(
+                f"{where}.{name}",
+                f"should be a sign-in or a computer's name: one line of at most {_LONGEST_NAME} characters, "
+                "without control or direction characters",
+            )
     if _moment(item["at"]) is None:
         raise InvalidRecord(
             f"{where}.at", f"should be a moment in UTC, YYYY-MM-DDTHH:MM:SSZ, {schema.DATE_RANGE_WORDS}"
@@ -469,7 +478,34 @@ def _checked_entry(item: Any, where: str, fields: frozenset[str]) -> HistoryEntr
             raise InvalidRecord(f"{at}.restricted", "should be true or false")
         if not isinstance(change.get("worked_out", ""), str):
             raise InvalidRecord(f"{at}.worked_out", "should be text")
+        for name in ("path", "worked_out"):
+            if refused_in(str(change.get(name, "")), multiline=False):
+                raise InvalidRecord(f"{at}.{name}", "should be one line, without control or direction characters")
+        for name in ("old", "new"):
+            if _holds_control(change.get(name)):
+                raise InvalidRecord(f"{at}.{name}", "holds a control character, which a case never holds")
     return HistoryEntry.from_json(item)
+
+
+# Control characters but the line breaks and tabs a note holds (a carriage return too: another
+# system's history may keep Windows line ends), and broken (lone surrogate) characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LONGEST_NAME = 200  # a sign-in or a computer's name, as a history entry records who and where
+
+
+def _holds_control(value: Any, depth: int = 0) -> bool:
+    """Whether a value of a change (text, or text inside lists and objects) holds a character that
+    no field of a case holds: a control character (an escape sequence would act on the terminal
+    that prints the history) or a broken one. Deeper than a case's own records: refused too."""
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if depth > 8:
+        return isinstance(value, list | dict)
+    if isinstance(value, list):
+        return any(_holds_control(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_control(k, depth + 1) or _holds_control(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _moment(text: str) -> dt.datetime | None:
