@@ -72,3 +72,43 @@ async def test_the_review_of_actions_hides_a_restricted_action_until_f8(check_st
         await wait_until(pilot, lambda: "Sampleshire" in step_words(walk))
         await human(pilot, "f8")
         await wait_until(pilot, lambda: "Sampleshire" not in step_words(walk))
+
+
+def header(app: Any) -> str:
+    from textual.widgets import Header
+
+    return " ".join(str(w.render()) for w in app.screen.query(Header).first().query("*"))
+
+
+async def test_sharing_the_screen_locks_restricted_items_away_across_screens(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "f12")
+        await wait_until(pilot, lambda: "SHARING THE SCREEN" in header(app))
+        await human(pilot, "f8")  # locked: the restricted visitor stays off the screen
+        await pilot.pause()
+        assert "Max Fictional" not in str(app.screen.query_one("#case-flags", Static).render())
+        await open_walkthrough(pilot, app, attendance=False)
+        assert "SHARING THE SCREEN" in header(app)  # survives the change of screen
+        await human(pilot, "f8")
+        await pilot.pause()
+        assert "Max Fictional" not in step_words(app.screen)
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "f12", "f8")
+        await wait_until(pilot, lambda: "Max Fictional" in str(app.screen.query_one("#case-flags", Static).render()))
+        assert "SHARING" not in header(app)
+
+
+async def test_an_online_meeting_offers_sharing_the_screen(store: Store, make_app: Any) -> None:
+    from textual.widgets import Select
+
+    app = make_app(store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        app.screen.query_one("#m-mode", Select).value = "online"  # as the chair chooses it in the list
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "y")
+        await wait_until(pilot, lambda: "SHARING THE SCREEN" in header(app))

@@ -516,6 +516,12 @@ class CoreGroupApp(App[None]):
         self.sharing_screen = on
         self.notify(sharing_notice(on=on), severity="warning" if on else "information", timeout=6)
 
+    def watch_sharing_screen(self, on: bool) -> None:
+        # The title is every screen's (none sets its own): the header says so, whatever the screen.
+        self.title = (
+            f"{self.TITLE}: SHARING THE SCREEN, restricted locked away ({SHARING_KEY} ends)" if on else self.TITLE
+        )
+
     def privacy_words(self) -> str:
         """What the header says of the screen's privacy: sharing, or restricted items shown."""
         if self.sharing_screen:

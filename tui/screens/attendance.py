@@ -32,9 +32,9 @@ from meetings.domain.wording import humanise, relationship_words
 
 from ..messages import CaseUpdated
 from ..widgets.breakpoints import size_classes_now
-from ..widgets.flags import RESTRICTED_KEY, hidden_line
+from ..widgets.flags import RESTRICTED_KEY, SHARING_KEY, hidden_line
 from ..widgets.footer import KeysFooter
-from ..widgets.forms import line_value
+from ..widgets.forms import Confirm, line_value
 from ..widgets.worked_out import flags_now
 from . import editing
 
@@ -117,6 +117,7 @@ class AttendanceScreen(Screen[None]):
         size_classes_now(self)  # styled once, not again when first sized
         self.meeting = meeting
         self.asked: set[str] = set()  # safety clashes asked about once already (escape leaves a warning)
+        self.sharing_offered = False  # sharing the screen is offered once, when the meeting goes online
         self._ahead_timer: Timer | None = None
 
     @property
@@ -347,6 +348,23 @@ class AttendanceScreen(Screen[None]):
     def meeting_mode(self, event: Select.Changed) -> None:
         self._apply_mode()
         self.refresh_warnings()
+        self._offer_sharing()
+
+    def _offer_sharing(self) -> None:
+        """An online or hybrid meeting often has the family on the call while the chair shares the
+        screen: offer, once, to lock everything restricted out of view."""
+        mode = self._chosen_mode() or lifecycle.meeting_mode_from(self.meeting.attendees)
+        if self.sharing_offered or self.app.sharing_screen or mode is MeetingMode.IN_PERSON:
+            return
+        self.sharing_offered = True
+
+        def chosen(share: bool | None) -> None:
+            if share:
+                self.app.set_sharing(True)
+
+        question = (f"A {humanise(mode.value)} meeting: will you share this screen with the family? "
+                    f"Sharing the screen keeps everything restricted out of view, f8 too, until {SHARING_KEY}.")  # fmt: skip
+        self.app.push_screen(Confirm(question, "Share the screen", "Not sharing"), chosen)
 
     @on(Input.Changed, "#m-reason")
     def reason(self, event: Input.Changed) -> None:
