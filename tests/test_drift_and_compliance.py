@@ -68,7 +68,7 @@ def finished(number: int, day: dt.date) -> Meeting:
 def as_the_chair_first_sees(flags: list[Flag]) -> list[str]:
     """The flags' words on a screen the family may see: restricted flags hidden until f8."""
     screen = Visibility(Audience.SCREEN_HIDDEN, Restrictions(True, frozenset(), ()))  # flags mark themselves
-    return [words for f in flags if (words := screen.flag_words(f)) is not None]
+    return [f.message for f in flags if screen.shows(f)]  # in full: a restricted one is only said or counted
 
 
 def at_step(case: Case, role: StepRole, today: dt.date = TODAY) -> list[str]:

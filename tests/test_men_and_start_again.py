@@ -102,7 +102,7 @@ def at_membership(case: Case, today: dt.date) -> list[Flag]:
 
 def as_the_chair_first_sees(flags: list[Flag]) -> list[str]:
     screen = Visibility(Audience.SCREEN_HIDDEN, Restrictions(True, frozenset(), ()))  # flags mark themselves
-    return [words for f in flags if (words := screen.flag_words(f)) is not None]
+    return [f.message for f in flags if screen.shows(f)]  # in full: a restricted one is only said or counted
 
 
 # ----- point 4: the man no meeting ever sees ---------------------------------------------------
