@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Select, Static
 from tui_helpers import DEMO_ID, burst, human, wait_until
 
 from meetings.domain.agenda import StepRole
+from meetings.domain.family import Restrictions
 from meetings.domain.flags import Flag, FlagKind, case_flags, flags_at
 from meetings.domain.records import (
     Action,
@@ -33,10 +34,10 @@ from meetings.domain.records import (
     Scaling,
 )
 from meetings.domain.settings import Settings
+from meetings.domain.visibility import Audience, Visibility
 from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.walkthrough import WalkthroughScreen
-from tui.widgets.flags import shown_items
 from tui.widgets.forms import RecordForm
 
 D = dt.date
@@ -66,8 +67,8 @@ def finished(number: int, day: dt.date) -> Meeting:
 
 def as_the_chair_first_sees(flags: list[Flag]) -> list[str]:
     """The flags' words on a screen the family may see: restricted flags hidden until f8."""
-    shown, _ = shown_items(flags, show_restricted=False)
-    return [f.message for f in shown]
+    screen = Visibility(Audience.SCREEN_HIDDEN, Restrictions(True, frozenset(), ()))  # flags mark themselves
+    return [f.message for f in flags if screen.shows(f)]  # in full: a restricted one is only said or counted
 
 
 def at_step(case: Case, role: StepRole, today: dt.date = TODAY) -> list[str]:

@@ -17,6 +17,7 @@ from tui_helpers import burst, case_on_disk, human, put, save_now, shown_body, w
 from meetings.domain import schema
 from meetings.domain.agenda import StepRole, load_agenda
 from meetings.domain.chronology import EventKind, chronology
+from meetings.domain.family import Restrictions
 from meetings.domain.flags import Flag, FlagKind, case_flags, flags_at
 from meetings.domain.records import (
     Action,
@@ -36,13 +37,13 @@ from meetings.domain.records import (
     SourceKind,
 )
 from meetings.domain.settings import Settings
+from meetings.domain.visibility import Audience, Visibility
 from meetings.exports.brief import write_brief
 from meetings.exports.minutes import write_minutes
 from meetings.storage.store import Store
 from tui.cli import main
 from tui.screens.case import CaseScreen
 from tui.screens.walkthrough import WalkthroughScreen
-from tui.widgets.flags import shown_items
 from tui.widgets.forms import RecordForm
 
 D = dt.date
@@ -100,8 +101,8 @@ def at_membership(case: Case, today: dt.date) -> list[Flag]:
 
 
 def as_the_chair_first_sees(flags: list[Flag]) -> list[str]:
-    shown, _ = shown_items(flags, show_restricted=False)
-    return [f.message for f in shown]
+    screen = Visibility(Audience.SCREEN_HIDDEN, Restrictions(True, frozenset(), ()))  # flags mark themselves
+    return [f.message for f in flags if screen.shows(f)]  # in full: a restricted one is only said or counted
 
 
 # ----- point 4: the man no meeting ever sees ---------------------------------------------------

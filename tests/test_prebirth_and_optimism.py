@@ -20,6 +20,7 @@ from tui_helpers import burst, case_on_disk, human, open_walkthrough, put, save_
 from meetings.domain import schema
 from meetings.domain.agenda import StepRole, load_agenda
 from meetings.domain.analysis import scaling_rose
+from meetings.domain.family import Restrictions
 from meetings.domain.flags import Flag, FlagKind, case_flags, flags_at
 from meetings.domain.lifecycle import start_meeting
 from meetings.domain.records import (
@@ -43,11 +44,11 @@ from meetings.domain.records import (
 )
 from meetings.domain.settings import Settings, SettingsError, settings_from
 from meetings.domain.timescales import first_review_due
+from meetings.domain.visibility import Audience, Visibility
 from meetings.exports.minutes import write_minutes
 from meetings.storage.store import Store
 from tui.screens.case import CaseScreen
 from tui.screens.walkthrough import WalkthroughScreen
-from tui.widgets.flags import shown_items
 from tui.widgets.forms import RecordForm
 
 D = dt.date
@@ -84,8 +85,8 @@ def at_step(case: Case, role: StepRole, today: dt.date, settings: Settings = SET
 
 def as_the_chair_first_sees(flags: list[Flag]) -> list[str]:
     """The flags' words on a screen the family may see (restricted flags hidden until f8)."""
-    shown, _ = shown_items(flags, show_restricted=False)
-    return [f.message for f in shown]
+    screen = Visibility(Audience.SCREEN_HIDDEN, Restrictions(True, frozenset(), ()))  # flags mark themselves
+    return [f.message for f in flags if screen.shows(f)]  # in full: a restricted one is only said or counted
 
 
 # -- point 2: the pre-birth timescales ---------------------------------------------------------------

@@ -30,6 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.errors import NoWidget
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
@@ -37,6 +38,7 @@ from meetings.domain import timescales
 from meetings.domain.agenda import Agenda, load_agenda
 from meetings.domain.locations import export_folder
 from meetings.domain.settings import Settings, load_settings
+from meetings.domain.visibility import Visibility
 from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
 from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError, use_settings
@@ -44,7 +46,7 @@ from meetings.storage.writer import SAVED_BUT
 
 from .commands import ScreenCommands
 from .messages import CaseUpdated, SaveProblem
-from .widgets.flags import toggled_notice
+from .widgets.flags import SHARING_KEY, sharing_notice, toggled_notice
 from .widgets.forms import Confirm, RecordForm
 
 Clock = Callable[[], dt.datetime]
@@ -64,6 +66,11 @@ class NoCaseOpen(RuntimeError):
 
 
 class CoreGroupApp(App[None]):
+    # What the family copy leaves out is on screen only while `show_restricted` (f8); never while
+    # `sharing_screen`. Screens watch both and ask `visibility()` what they may show.
+    show_restricted: reactive[bool] = reactive(False, init=False)
+    sharing_screen: reactive[bool] = reactive(False, init=False)
+
     CSS_PATH = "app.tcss"
     TITLE = "coregroup"
     SUB_TITLE = "core group meetings"
@@ -74,6 +81,14 @@ class CoreGroupApp(App[None]):
         Binding("question_mark", "help", "Help", show=False, id="help-q"),
         Binding("f10", "toggle_theme", "Light/dark", tooltip="Switch between the light and dark theme", id="theme"),
         Binding("ctrl+s", "save_now", "Save now", show=False, tooltip="Save every change now", id="save"),
+        Binding(
+            SHARING_KEY,
+            "toggle_sharing",
+            "Sharing screen",
+            show=False,  # the header says when it is on; the palette and help list the key
+            tooltip="Sharing the screen with the family: lock everything restricted (and f8) out of view, or unlock",
+            id="sharing",
+        ),
         Binding(
             "ctrl+q", "quit", "Quit", tooltip="Quit (asks only if a save is still pending)", id="quit", priority=True
         ),
@@ -95,7 +110,6 @@ class CoreGroupApp(App[None]):
         self.save_delay = save_delay
         self.session: CaseSession | None = None
         self._agenda: Agenda | None = None
-        self.show_restricted = False  # restricted flags stay hidden until the chair reveals them
         self.theme = "textual-dark"
         self._key_target: MessagePump | None = None
         self._keys: deque[events.Event] = deque()
@@ -479,11 +493,42 @@ class CoreGroupApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(type(self.screen)))
 
+    def visibility(self) -> Visibility:
+        """What the screen may show of the open case now: the one rule, for this screen's audience."""
+        return Visibility.on_screen(self.case_session.case, restricted_shown=self.show_restricted)
+
     def toggle_restricted(self) -> None:
-        """f8 on any screen: show or hide what the family copy leaves out."""
+        """f8 on any screen: show or hide what the family copy leaves out (never while sharing)."""
+        if self.sharing_screen:
+            self.notify(sharing_notice(locked=True), severity="warning", timeout=6)
+            return
         self.show_restricted = not self.show_restricted
         message, severity = toggled_notice(self.show_restricted)
         self.notify(message, severity=severity, timeout=6 if self.show_restricted else 3)  # type: ignore[arg-type]
+
+    def action_toggle_sharing(self) -> None:
+        """Sharing the screen on or off: on, everything restricted is hidden and f8 does nothing."""
+        self.set_sharing(not self.sharing_screen)
+
+    def set_sharing(self, on: bool) -> None:
+        if on:
+            self.show_restricted = False
+        self.sharing_screen = on
+        self.notify(sharing_notice(on=on), severity="warning" if on else "information", timeout=6)
+
+    def watch_sharing_screen(self, on: bool) -> None:
+        # The title is every screen's (none sets its own): the header says so, whatever the screen.
+        self.title = (
+            f"{self.TITLE}: SHARING THE SCREEN, restricted locked away ({SHARING_KEY} ends)" if on else self.TITLE
+        )
+
+    def privacy_words(self) -> str:
+        """What the header says of the screen's privacy: sharing, or restricted items shown."""
+        if self.sharing_screen:
+            return f"  SHARING THE SCREEN: restricted locked away ({SHARING_KEY} ends)"
+        if self.show_restricted:
+            return "  RESTRICTED SHOWN (f8 hides)"
+        return ""
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

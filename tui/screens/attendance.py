@@ -27,13 +27,14 @@ from meetings.domain.records import (
 )
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.text import name_key, one_line
+from meetings.domain.visibility import Visibility
 from meetings.domain.wording import humanise, relationship_words
 
 from ..messages import CaseUpdated
 from ..widgets.breakpoints import size_classes_now
-from ..widgets.flags import RESTRICTED_KEY, hidden_line, shown_items
+from ..widgets.flags import RESTRICTED_KEY, SHARING_KEY, hidden_line
 from ..widgets.footer import KeysFooter
-from ..widgets.forms import line_value
+from ..widgets.forms import Confirm, line_value
 from ..widgets.worked_out import flags_now
 from . import editing
 
@@ -50,10 +51,10 @@ WORK_AHEAD_AFTER = 0.4  # seconds of quiet before the flags the meeting's steps 
 NEW_MODE = AttendanceMode.IN_PERSON
 
 
-def people_text(people: list[Person], words: Callable[[Person], str], *, show_restricted: bool) -> str:
+def people_text(people: list[Person], words: Callable[[Person], str], visibility: Visibility) -> str:
     """People named on the screen: restricted people only when the chair has revealed them."""
-    shown, hidden = shown_items(people, show_restricted=show_restricted)
-    parts = [words(p) + (" (restricted)" if p.restricted else "") for p in shown]
+    shown, hidden = visibility.shown(people)
+    parts = [words(p) + (" (restricted)" if visibility.marked(p) else "") for p in shown]
     if hidden:
         parts.append(hidden_line(hidden))
     return ", ".join(parts)
@@ -116,6 +117,7 @@ class AttendanceScreen(Screen[None]):
         size_classes_now(self)  # styled once, not again when first sized
         self.meeting = meeting
         self.asked: set[str] = set()  # safety clashes asked about once already (escape leaves a warning)
+        self.sharing_offered = False  # sharing the screen is offered once, when the meeting goes online
         self._ahead_timer: Timer | None = None
 
     @property
@@ -155,12 +157,14 @@ class AttendanceScreen(Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Attendance, meeting {self.meeting.number}"
+        self._show_sub_title()
         table = self.query_one("#attendees", DataTable)
         # Status and mode first: at 80 columns they must stay in view, role and agency can scroll.
         for name in ("Name", "Status", "Mode", "Report", "Role", "Agency", "Copy", "Needs"):
             table.add_column(name)
         self.refresh_table()
+        for shown in ("show_restricted", "sharing_screen"):  # f8, or sharing the screen
+            self.watch(self.app, shown, self._privacy_changed, init=False)
         self._offer_same_as_last()
         self.query_one("#a-name", Input).focus()
         self._work_ahead_later()
@@ -220,7 +224,7 @@ class AttendanceScreen(Screen[None]):
         if clash is None:
             return
         self.asked.add(clash.names)
-        if clash.restricted and not self.app.show_restricted:
+        if not self.app.visibility().shows(clash):
             question = (f"A safety note applies to two people on this list (restricted: {RESTRICTED_KEY} shows "
                         "who). How will this be handled at this meeting (different times, separate rooms)?")  # fmt: skip
         else:
@@ -259,11 +263,17 @@ class AttendanceScreen(Screen[None]):
 
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
+
+    def _privacy_changed(self) -> None:
+        self._show_sub_title()
         self.refresh_warnings()
+
+    def _show_sub_title(self) -> None:
+        self.sub_title = f"Attendance, meeting {self.meeting.number}" + self.app.privacy_words()
 
     def refresh_warnings(self) -> None:
         case = self.app.case_session.case
-        show = self.app.show_restricted
+        visibility = self.app.visibility()
         text = Text()
         chosen = self._chosen_mode()
         wanted = chosen or lifecycle.meeting_mode_from(self.meeting.attendees)
@@ -287,20 +297,20 @@ class AttendanceScreen(Screen[None]):
         kept_away = lifecycle.men_not_invited_for_safety(case, self.meeting)
         if men:
             text.append("● Fathers and male carers not on the list: ", style="bold yellow")
-            text.append(people_text(men, words, show_restricted=show) + "\n")
+            text.append(people_text(men, words, visibility) + "\n")
         elif kept_away:
             text.append("● Every other father and male carer known to the case is on the list.\n", style="green")
         else:
             text.append("● Every father and male carer known to the case is on the list.\n", style="green")
         if kept_away:
             text.append("● Not invited for safety (see them separately): ", style="bold yellow")
-            text.append(people_text(kept_away, words, show_restricted=show) + "\n")
+            text.append(people_text(kept_away, words, visibility) + "\n")
         for clash in lifecycle.unhandled_clashes(case, self.meeting):
-            who = clash.names if show or not clash.restricted else f"two people (restricted, {RESTRICTED_KEY} shows)"
+            who = clash.names if visibility.shows(clash) else f"two people (restricted, {RESTRICTED_KEY} shows)"
             text.append(f"● Safety: {who} must not attend together; say how it is handled (ctrl+k).\n",
                         style="bold red")  # fmt: skip
         if self.meeting.safety_arrangements.strip() and (
-            show or not any(c.restricted for c in lifecycle.safety_clashes(case, self.meeting))
+            all(visibility.shows(c) for c in lifecycle.safety_clashes(case, self.meeting))
         ):
             text.append("● Kept apart: ", style="bold green")
             text.append(one_line(self.meeting.safety_arrangements) + "\n")
@@ -338,6 +348,23 @@ class AttendanceScreen(Screen[None]):
     def meeting_mode(self, event: Select.Changed) -> None:
         self._apply_mode()
         self.refresh_warnings()
+        self._offer_sharing()
+
+    def _offer_sharing(self) -> None:
+        """An online or hybrid meeting often has the family on the call while the chair shares the
+        screen: offer, once, to lock everything restricted out of view."""
+        mode = self._chosen_mode() or lifecycle.meeting_mode_from(self.meeting.attendees)
+        if self.sharing_offered or self.app.sharing_screen or mode is MeetingMode.IN_PERSON:
+            return
+        self.sharing_offered = True
+
+        def chosen(share: bool | None) -> None:
+            if share:
+                self.app.set_sharing(True)
+
+        question = (f"A {humanise(mode.value)} meeting: will you share this screen with the family? "
+                    f"Sharing the screen keeps everything restricted out of view, f8 too, until {SHARING_KEY}.")  # fmt: skip
+        self.app.push_screen(Confirm(question, "Share the screen", "Not sharing"), chosen)
 
     @on(Input.Changed, "#m-reason")
     def reason(self, event: Input.Changed) -> None:

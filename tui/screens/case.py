@@ -23,7 +23,7 @@ from meetings.domain.chronology import (
     for_copy,
     kind_words,
 )
-from meetings.domain.family import Restrictions, withholds_referrer
+from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import drift
 from meetings.domain.lead_workers import lead_history_words
 from meetings.domain.prebirth import plan_lines, pre_birth_plans
@@ -33,7 +33,6 @@ from meetings.domain.records import (
     Child,
     ChronologyEntry,
     Concern,
-    CopyType,
     Impact,
     Meeting,
     MeetingStatus,
@@ -57,8 +56,8 @@ from ..exports import export_chronology
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
 from ..widgets.breakpoints import size_classes_now
-from ..widgets.concerns import concern_source_words, contacts_words, referrer_words, reported_cleaner
-from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line, shown_items
+from ..widgets.concerns import concern_source_words, contacts_words, referrer_words
+from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import RecordForm, specs_for
 from ..widgets.text import connection_words, plain
@@ -204,6 +203,8 @@ class CaseScreen(Screen[None]):
             table = self.query_one(f"#table-{tab}", DataTable)
             for name in names:
                 table.add_column(name)
+        for shown in ("show_restricted", "sharing_screen"):  # f8, or sharing the screen
+            self.watch(self.app, shown, self._privacy_changed, init=False)
         # The overview is filled when the screen is resumed, which follows at once.
 
     def on_screen_resume(self) -> None:
@@ -228,10 +229,9 @@ class CaseScreen(Screen[None]):
         app = self.app
         holder = app.case_session.locked_by
         hidden = self.hidden_count()
-        privacy = (
-            f"  {hidden} restricted item{'s' if hidden != 1 else ''} hidden ({RESTRICTED_KEY} shows)" if hidden
-            else f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if app.show_restricted else ""
-        )  # fmt: skip
+        privacy = app.privacy_words() or (
+            f"  {hidden} restricted item{'s' if hidden != 1 else ''} hidden ({RESTRICTED_KEY} shows)" if hidden else ""
+        )
         self.sub_title = (
             f"{case.child_names()} ({case.id})"
             + (f"  READ-ONLY ({holder} has it open)" if holder else "  READ-ONLY" if app.read_only else "")
@@ -251,7 +251,7 @@ class CaseScreen(Screen[None]):
         plan.append((case.safety_goal or "not recorded") + "\n")
         plan.append("Expected agencies: ", style="bold")
         plan.append(", ".join(case.expected_agencies) or "none recorded")
-        shown, hidden = shown_items(case.people, show_restricted=app.show_restricted)
+        shown, hidden = app.visibility().shown(case.people)
         if shown or hidden:
             plan.append("\n\nPeople in the child's life", style="bold underline")
         for person in shown:  # what decisions about them must take into account
@@ -290,15 +290,15 @@ class CaseScreen(Screen[None]):
         """The overview's "Before the birth" (for a child with a due date or born on the plan),
         kept after the birth, and each person's scaling across the meetings."""
         case, app = self.case, self.app
-        today, show = app.today(), app.show_restricted
+        today, visibility = app.today(), app.visibility()
         plans = pre_birth_plans(case, app.settings, today)
         if plans:
             lines = [(p.child.name, plan_lines(p, app.settings, today)) for p in plans]
             plan.append("\n\n")
-            plan.append_text(before_birth_text(lines, show_restricted=show))
+            plan.append_text(before_birth_text(lines, visibility))
         if any(m.scaling for m in case.meetings):
             plan.append("\n\n")
-            plan.append_text(trend_text(scaling_trends(case), show_restricted=show))
+            plan.append_text(trend_text(scaling_trends(case), visibility))
 
     def _show_flags(self) -> None:
         """The flags in full, or folded to one line so that the plan below is in view."""
@@ -307,13 +307,13 @@ class CaseScreen(Screen[None]):
         box = self.query_one("#case-flags", Static)
         box.border_title = "Look at these today"
         if self.flags_folded:
-            shown, hidden = shown_items(found, show_restricted=app.show_restricted)
+            shown, hidden = app.visibility().shown(found)
             line = Text(f"⚑ {len(shown)} flag(s) folded away: f shows them", style="bold yellow")
             if hidden:
                 line.append(f"; {hidden_line(hidden)}", style="italic")
             box.update(line)
         else:
-            box.update(flags_text(found, show_restricted=app.show_restricted))
+            box.update(flags_text(found, app.visibility()))
         box.border_subtitle = "f shows them all" if self.flags_folded else "f folds them"
 
     def action_fold_flags(self) -> None:
@@ -344,7 +344,7 @@ class CaseScreen(Screen[None]):
             return
         if self._tab() != "chronology":
             return
-        people = [p for p in self.case.people if self.app.show_restricted or not p.restricted]
+        people, _ = self.app.visibility().shown(self.case.people)
         sources = sorted({i.source for i in self._chronology()})
         specs = specs_for(
             ChronologyFilter,
@@ -393,8 +393,8 @@ class CaseScreen(Screen[None]):
         """The rows of a tab's table, in the order of `_records` (user text never read as markup)."""
         case = self.case
         if tab == "children":
-            shown = self.app.show_restricted
-            return [child_row(case, c, show_restricted=shown, today=self.app.today()) for c in case.children]
+            visibility = self.app.visibility()
+            return [child_row(case, c, visibility, today=self.app.today()) for c in case.children]
         if tab == "people":
             return [
                 (p.name, relationship_words(p), "yes" if p.lives_in_household else "no",
@@ -402,11 +402,11 @@ class CaseScreen(Screen[None]):
                 for p in self._records("people")
             ]  # fmt: skip
         if tab == "concerns":
-            show = self.app.show_restricted
-            clean = reported_cleaner(case, show_restricted=show)
+            visibility = self.app.visibility()
+            clean = visibility.cleaner()
             return [
-                (str(c.received_on), short(concern_source_words(c, show_restricted=show), 36),
-                 referrer_words(c, show_restricted=show), contacts_words(c),
+                (str(c.received_on), short(concern_source_words(c, visibility), 36),
+                 referrer_words(c, visibility), contacts_words(c),
                  short(clean(f"{c.about.strip()}: {c.reported}" if c.about.strip() else c.reported), 50),
                  short(c.response, 50) if c.answered else Text("no response yet", style="bold red"))
                 for c in self._records("concerns")
@@ -422,7 +422,7 @@ class CaseScreen(Screen[None]):
         if tab == "services":
             return [
                 (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
-                for s in case.services
+                for s in self._records("services")
             ]  # fmt: skip
         if tab == "visits":
             return [visit_row(case, v) for v in self._records("visits")]
@@ -438,7 +438,7 @@ class CaseScreen(Screen[None]):
         except StoreError as problem:
             self.notify(f"The history could not be read: {problem}", severity="error", markup=False)
             return []
-        return self.history_filter.rows(entries, show_restricted=self.app.show_restricted)
+        return self.history_filter.rows(entries, show_restricted=not self.app.visibility().withholds)
 
     def _show_history_filter(self) -> None:
         chosen = self.history_filter.words()
@@ -477,38 +477,27 @@ class CaseScreen(Screen[None]):
     def _records(self, tab: str) -> list[Any]:
         """The records of a tab, in the order the table shows them (the chronology newest first)."""
         case = self.case
-        shown = self.app.show_restricted  # what the family copy leaves out stays off the screen too
         if tab == "chronology":
             return self.chronology_filter.apply(reversed(self._chronology()))
-        if tab == "people":
-            return [p for p in case.people if shown or not p.restricted]
-        if tab == "concerns":
-            return [c for c in case.concerns if shown or c.shareable]
-        if tab == "visits":  # newest first
-            return [v for v in reversed(visits_in_order(case.visits)) if shown or not v.restricted]
-        if tab == "actions":
-            restricted = {p.id for p in case.people if p.restricted}
-            return [a for a in case.actions if shown or not (a.restricted or a.person_id in restricted)]
-        return list(getattr(case, tab, None) or []) if tab != "overview" else []
+        if tab in ("meetings", "children", "history", "overview"):
+            return list(getattr(case, tab, None) or []) if tab != "overview" else []
+        records = reversed(visits_in_order(case.visits)) if tab == "visits" else getattr(case, tab)  # newest first
+        return self.app.visibility().shown(list(records))[0]  # as the family copy: what it leaves out stays off
 
     def hidden_count(self) -> int:
         """How many records the tabs leave out until the chair presses f8 (by the tabs' own filter),
         and the referrers whose identity the Concerns tab shows as withheld."""
-        if self.app.show_restricted:
+        visibility = self.app.visibility()
+        if not visibility.withholds:
             return 0
         case = self.case
-        left_out = sum(
-            len(getattr(case, tab)) - len(self._records(tab)) for tab in ("people", "actions", "concerns", "visits")
-        )
+        left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in ("people", "actions", "concerns", "visits"))
         return left_out + sum(1 for c in self._records("concerns") if withholds_referrer(c)) + self._chronology_hidden()
 
     def _chronology(self) -> list[ChronologyItem]:
         """The assembled chronology, oldest first, as the screen may show it now: until f8, as
         the family copy holds it (not shareable left out, withheld identities and names out)."""
-        items = self._assembled_chronology()
-        if self.app.show_restricted:
-            return items
-        return for_copy(items, Restrictions.of(self.case, CopyType.FAMILY))
+        return for_copy(self._assembled_chronology(), self.app.visibility().restrictions)
 
     def _show_chronology_filter(self) -> None:
         """The line above the chronology: how many events it shows, what filters it, the key."""
@@ -684,7 +673,10 @@ class CaseScreen(Screen[None]):
 
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
-        self.refresh_all()
+
+    def _privacy_changed(self) -> None:
+        if self.app.session is not None and self.app.screen is self:  # else on_screen_resume refreshes
+            self.refresh_all()
 
     def action_brief(self) -> None:
         from ..exports import export_brief

@@ -183,7 +183,7 @@ def edit_action(
             "choices": [
                 (f"{p.name} ({relationship_words(p) or 'other'})", p.id)
                 for p in case.people
-                if not p.restricted or app.show_restricted or (action and action.person_id == p.id)
+                if app.visibility().shows(p) or (action and action.person_id == p.id)
             ],
         },
         agency={"suggest": agencies},
@@ -209,7 +209,7 @@ def edit_action(
             "help": "; ".join(
                 f"{p.name}: {short(' '.join(x for x in (p.additional_needs, p.trauma_history, p.mental_health) if x), 70)}"
                 for p in case.people
-                if person_needs(p) and (not p.restricted or app.show_restricted)
+                if person_needs(p) and app.visibility().shows(p)
             )
             or "for an assessment of someone with recorded needs or trauma",
         },
@@ -318,7 +318,7 @@ def edit_concern(app: CoreGroupApp, concern: Concern | None, meeting: Meeting | 
             "choices": [
                 (f"{p.name} ({relationship_words(p) or 'other'})", p.id)
                 for p in session.case.people
-                if not p.restricted or app.show_restricted or (concern and concern.person_id == p.id)
+                if app.visibility().shows(p) or (concern and concern.person_id == p.id)
             ],
         },
     }

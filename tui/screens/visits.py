@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Select
 from meetings.domain import lifecycle
 from meetings.domain.flags.child import PERSISTENT_ABSENCE_BELOW, SEEN_ALONE_FROM_MONTHS
 from meetings.domain.records import Case, Child, ChildAtVisit, Meeting, NotSeenReason, Visit
+from meetings.domain.visibility import Visibility
 from meetings.domain.visits import NOT_SEEN_WORDS, inferred_mark, visit_line, visits_between, visits_of
 from meetings.domain.wording import day_month_year, humanise
 
@@ -160,11 +161,11 @@ def _short_words(at: ChildAtVisit) -> str:
     return f"not seen ({NOT_SEEN_WORDS.get(at.not_seen_reason, 'why not recorded') if at.not_seen_reason else 'why not recorded'})"
 
 
-def child_row(case: Case, child: Child, *, show_restricted: bool, today: dt.date) -> tuple[str | Text, ...]:
+def child_row(case: Case, child: Child, visibility: Visibility, *, today: dt.date) -> tuple[str | Text, ...]:
     """A row of the Children tab: the child's own dates, mobility, school or nursery, attendance
     (with the concerns about the child), when last seen and last seen alone, from the visits."""
     born = str(child.date_of_birth or f"due {child.due_date}")
-    concerns = [c for c in case.concerns if c.child_id == child.id and (show_restricted or c.shareable)]
+    concerns, _ = visibility.shown([c for c in case.concerns if c.child_id == child.id])
     attendance = f"{child.attendance_percent}%" if child.attendance_percent is not None else ""
     if concerns:
         attendance += f"{', ' if attendance else ''}{len(concerns)} concern{'s' if len(concerns) != 1 else ''}"
@@ -172,7 +173,7 @@ def child_row(case: Case, child: Child, *, show_restricted: bool, today: dt.date
     if child.unborn:
         seen, alone = "not born yet", ""
     else:
-        visits = [cv for cv in visits_of(case, child) if show_restricted or not cv.visit.restricted]
+        visits, _ = visibility.shown(visits_of(case, child))
         seen_on = [cv.visit.date for cv in visits if cv.child.seen]
         alone_on = [cv.visit.date for cv in visits if cv.child.seen and cv.child.seen_alone]
         seen = str(seen_on[-1]) if seen_on else "no visit recorded"
@@ -190,18 +191,18 @@ def child_row(case: Case, child: Child, *, show_restricted: bool, today: dt.date
     )
 
 
-def visits_since_text(case: Case, meeting: Meeting, *, show_restricted: bool) -> Text:
+def visits_since_text(case: Case, meeting: Meeting, visibility: Visibility) -> Text:
     """At a meeting's visits step: the visits since the last core group, each child on each."""
     previous = lifecycle.previous_meeting(case, meeting)
     after = previous.date if previous is not None else None
     every = visits_between(case, after, meeting.date)
-    shown = [v for v in every if show_restricted or not v.restricted]
+    shown, hidden = visibility.shown(every)
     since = f"since core group {previous.number} ({day_month_year(previous.date)})" if previous else "so far"
     text = Text(f"Visits {since}: {len(shown)} (f9 records a visit)\n", style="bold")
     if not shown:
         text.append("No visit recorded. Who has seen each child, and when?\n", style="bold red")
     for visit in shown:
         text.append(f"● {visit_line(case, visit)}\n")
-    if len(every) > len(shown):
-        text.append(hidden_line(len(every) - len(shown)), style="italic")
+    if hidden:
+        text.append(hidden_line(hidden), style="italic")
     return text

@@ -41,15 +41,16 @@ from meetings.domain.records import (
     MeetingMode,
     MeetingStatus,
 )
+from meetings.domain.visibility import Visibility
 from meetings.domain.wording import action_type_words, humanise, person_profile, short
 from meetings.session import CaseSession, Parsed
 
 from ..messages import CaseUpdated
 from ..widgets.actions import ActionTable
 from ..widgets.breakpoints import size_classes_now
-from ..widgets.concerns import concern_source_words, referrer_words, reported_cleaner
+from ..widgets.concerns import concern_source_words, referrer_words
 from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
-from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line, shown_items
+from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
 from ..widgets.text import connection_words, plain
@@ -258,6 +259,8 @@ class WalkthroughScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.refresh_sidebar()
+        for shown in ("show_restricted", "sharing_screen"):  # f8, or sharing the screen
+            self.watch(self.app, shown, self._privacy_changed, init=False)
         self.set_interval(1, self.tick)
         if self.app.screen is self:
             await self.show_step(self.index)
@@ -531,7 +534,7 @@ class WalkthroughScreen(Screen[None]):
         """What a step's flags and lists are worked out from: the case as it is now, the day, the
         settings and whether restricted items are shown."""
         app = self.app
-        return (case_as_now(self.session), app.today(), app.settings, app.show_restricted, self.locked)
+        return (case_as_now(self.session), app.today(), app.settings, app.visibility().audience, self.locked)
 
     def _fill(self, body: StepBody) -> None:
         """Fill a step's body (on the screen, or built ahead and hidden) with what it shows of the
@@ -540,13 +543,13 @@ class WalkthroughScreen(Screen[None]):
         if body.filled == key:
             return
         body.filled = key
-        case, role, show = (
+        case, role, visibility = (
             self.session.case,
             self.app.agenda.role_of(self.meeting.steps[body.index]),
-            self.app.show_restricted,
+            self.app.visibility(),
         )
         flags = flags_at(role, flags_now(self.session, self.app.settings, self.app.today()))
-        shown, hidden = shown_items(flags, show_restricted=show)
+        shown, hidden = visibility.shown(flags)
         for count in body.query("#flag-count").results(Static):
             many = "flag" if len(shown) == 1 else "flags"
             line = Text(
@@ -558,9 +561,9 @@ class WalkthroughScreen(Screen[None]):
             body.put(count, line)
             count.display = bool(shown or hidden)
         for flag_box in body.query("#step-flags").results(FlagsBox):
-            body.put(flag_box, flags_text(flags, show_restricted=show))
+            body.put(flag_box, flags_text(flags, visibility))
             flag_box.display = bool(flags)
-        self._show_restricted_notes(body)
+        self._show_restricted_notes(body, visibility)
         for box in body.query("#membership").results(Static):
             body.put(box, self._membership_text())
         for box in body.query("#handover").results(Static):
@@ -572,21 +575,21 @@ class WalkthroughScreen(Screen[None]):
         for box in body.query("#concerns").results(Static):
             body.put(box, self._concerns_text())
         for box in body.query("#visits-list").results(Static):
-            body.put(box, visits_since_text(case, self.meeting, show_restricted=show))
+            body.put(box, visits_since_text(case, self.meeting, visibility))
         for box in body.query("#assessments").results(Static):
             body.put(box, self._assessments_text())
         for box in body.query("#scaling-trend").results(Static):
             trends = analysis.scaling_trends(case, self.meeting)
-            body.put(box, trend_text(trends, show_restricted=show))
+            body.put(box, trend_text(trends, visibility))
         for box in body.query("#scaling-risks").results(Static):
             risks = self._risks_text()
             body.put(box, risks or "")
             box.display = bool(risks)
 
-    def _show_restricted_notes(self, body: StepBody) -> None:
+    def _show_restricted_notes(self, body: StepBody, visibility: Visibility) -> None:
         """The restricted notes are left out of the family copy, so they stay off the screen too
         (the family may see it) until the chair presses f8."""
-        show = self.app.show_restricted
+        show = not visibility.withholds
         for box in body.query("#restricted").results(BoundTextArea):
             box.display = show
             written = bool(box.text.strip())
@@ -607,7 +610,7 @@ class WalkthroughScreen(Screen[None]):
         """For a lead social worker new since the last core group: the plan's history in brief."""
         summary = lead_workers.handover(
             self.session.case, self.meeting, self.app.settings, self.app.today(),
-            show_restricted=self.app.show_restricted,
+            show_restricted=not self.app.visibility().withholds,
         )  # fmt: skip
         text = Text()
         if summary is None:
@@ -646,16 +649,16 @@ class WalkthroughScreen(Screen[None]):
         men = lifecycle.men_not_invited(case, self.meeting)
         invited = [p for p in men if p.invited_to_core_group]  # invited in the register, not on today's list
         not_invited = [p for p in men if not p.invited_to_core_group]
-        show = self.app.show_restricted
+        visibility = self.app.visibility()
         text.append("Fathers and male carers not invited: ", style="bold yellow" if not_invited else "bold green")
-        text.append((people_text(not_invited, lambda p: p.name, show_restricted=show) or "none") + "\n")
+        text.append((people_text(not_invited, lambda p: p.name, visibility) or "none") + "\n")
         if invited:
             text.append("Invited, not on the list: ", style="bold yellow")
-            text.append(people_text(invited, lambda p: p.name, show_restricted=show) + "\n")
+            text.append(people_text(invited, lambda p: p.name, visibility) + "\n")
         kept = lifecycle.men_not_invited_for_safety(case, self.meeting)
         if kept:
             text.append("Not invited for safety (see them separately): ", style="bold yellow")
-            text.append(people_text(kept, lambda p: p.name, show_restricted=show))
+            text.append(people_text(kept, lambda p: p.name, visibility))
         return text
 
     def _meeting_fields(self, role: StepRole) -> list[Widget]:
@@ -789,8 +792,9 @@ class WalkthroughScreen(Screen[None]):
         case = self.session.case
         if not analysis.scaling_rose(case, self.meeting):
             return None
-        risks, hidden = shown_items(analysis.open_risks_detailed(case), show_restricted=self.app.show_restricted)
-        lines = [f"● {'(restricted) ' if r.restricted else ''}{r.text}" for r in risks]
+        visibility = self.app.visibility()
+        risks, hidden = visibility.shown(analysis.open_risks_detailed(case))
+        lines = [f"● {'(restricted) ' if visibility.marked(r) else ''}{r.text}" for r in risks]
         if hidden:
             lines.append(hidden_line(hidden))
         return Text("Scaling has risen. Risks still open:\n" + "\n".join(lines), style="bold yellow")
@@ -798,14 +802,14 @@ class WalkthroughScreen(Screen[None]):
     def _assessments_text(self) -> Text:
         """Each assessment in the plan beside what its person's record says it must take into
         account (needs, trauma, mental health, risks, strengths), and how it is adapted."""
-        case, show = self.session.case, self.app.show_restricted
+        case, visibility = self.session.case, self.app.visibility()
         people = {p.id: p for p in case.people}
         text = Text("Assessments and the people they assess\n", style="bold")
         hidden = 0
         listed = [a for a in case.actions if a.is_assessment and (a.is_open or a.completed_on == self.meeting.date)]
         for a in listed:
             person = people.get(a.person_id) if a.person_id is not None else None
-            if (a.restricted or (person is not None and person.restricted)) and not show:
+            if not visibility.shows(a):  # a restricted action, or one about a restricted person
                 hidden += 1
                 continue
             who = person.name if person else "no person linked (the action form's 'Person assessed')"
@@ -825,22 +829,21 @@ class WalkthroughScreen(Screen[None]):
         return text
 
     def _concerns_text(self) -> Text:
-        show = self.app.show_restricted
+        visibility = self.app.visibility()
         unanswered = [c for c in self.session.case.concerns if not c.answered]
-        shown = [c for c in unanswered if show or c.shareable]  # as the family copy: not shareable, hidden
-        text = Text(f"Concerns without a response: {len(unanswered)} (f4 records a new one)\n", style="bold")
-        clean = reported_cleaner(self.session.case, show_restricted=show)
+        shown, hidden = visibility.shown(unanswered)  # as the family copy: not shareable, hidden
+        text = Text(f"Concerns without a response: {len(shown)} (f4 records a new one)\n", style="bold")
+        clean = visibility.cleaner()
         for c in shown:  # who referred, or passed an anonymous referral on, stays off the screen until f8
-            text.append(f"● {c.received_on} {concern_source_words(c, show_restricted=show)}")
-            referrer = referrer_words(c, show_restricted=show)
+            text.append(f"● {c.received_on} {concern_source_words(c, visibility)}")
+            referrer = referrer_words(c, visibility)
             if referrer:
                 text.append(", referred by: ")
                 text.append(referrer)
             if c.contacts > 1:
                 text.append(f", {c.contacts} contacts" + (f" since {c.contacts_since}" if c.contacts_since else ""))
             text.append(f": {short(clean(c.reported), 100)}\n")
-        withheld = 0 if show else sum(1 for c in shown if withholds_referrer(c))
-        hidden = len(unanswered) - len(shown) + withheld
+        hidden += sum(1 for c in shown if visibility.withholds and withholds_referrer(c))
         if hidden:
             text.append(hidden_line(hidden), style="italic")
         return text
@@ -849,10 +852,7 @@ class WalkthroughScreen(Screen[None]):
         """Under the review's table: how long each open action has been open and at how many
         meetings it was carried; for each closed since the meeting before, the question to test it."""
         case, today = self.session.case, self.app.today()
-        restricted_ids = {p.id for p in case.people if p.restricted}
-
-        def shown(a: Action) -> bool:
-            return self.app.show_restricted or not (a.restricted or a.person_id in restricted_ids)
+        shown = self.app.visibility().shows
 
         lines = [
             Text(f"Action {a.number}: {drift.open_for_words(case, a, today)}")
@@ -870,9 +870,10 @@ class WalkthroughScreen(Screen[None]):
         """The actions a step lists, refreshed in place: the cursor stays on its row."""
         case = self.session.case
         if role is StepRole.REVIEW_OF_ACTIONS:  # one marked done here stays listed, as done
-            table.show(lifecycle.actions_reviewed_at(case, self.meeting))
+            listed = lifecycle.actions_reviewed_at(case, self.meeting)
         else:
-            table.show(lifecycle.actions_raised_at(case, self.meeting))
+            listed = lifecycle.actions_raised_at(case, self.meeting)
+        table.show(self.app.visibility().shown(listed)[0])
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "steps" and event.option_index != self.index:
@@ -981,19 +982,22 @@ class WalkthroughScreen(Screen[None]):
         self.sub_title = (
             f"{self.session.case.child_names()}: meeting {meeting.number}"
             + (" (finished: read-only, ctrl+r reopens)" if meeting.status is MeetingStatus.FINISHED else "")
-            + (f"  RESTRICTED SHOWN ({RESTRICTED_KEY} hides)" if self.app.show_restricted else "")
+            + self.app.privacy_words()
             + connection_words(self.session.connection_state, read_only=self.app.read_only)
         )
 
     def action_toggle_restricted(self) -> None:
         self.app.toggle_restricted()
+
+    def _privacy_changed(self) -> None:
+        """f8 pressed, or sharing the screen begun or ended: the step as the screen may show it now."""
         self._show_sub_title()
         self.refresh_step()
         body = self.body
-        if body is None or self.locked:
+        if body is None or self.locked or self.app.screen is not self:
             return
         restricted = body.query_one("#restricted", BoundTextArea)
-        if self.app.show_restricted:  # shown to be written in: what is typed next goes in it
+        if not self.app.visibility().withholds:  # shown to be written in: what is typed next goes in it
             restricted.focus()
             restricted.move_cursor(restricted.document.end)
         elif self.focused is restricted:

@@ -8,15 +8,16 @@ line says how many items are hidden and which key shows them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
 
 from rich.text import Text
 from textual.widgets import Static
 
 from meetings.domain.flags import Flag, Severity
+from meetings.domain.visibility import Visibility
 
 RESTRICTED_KEY = "f8"
 FLAGS_KEY = "f6"
+SHARING_KEY = "f12"
 
 
 class FlagsBox(Static, can_focus=True):
@@ -31,37 +32,32 @@ class FlagsBox(Static, can_focus=True):
 SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "bold yellow", Severity.INFO: "cyan"}
 
 
-class Restricted(Protocol):
-    @property
-    def restricted(self) -> bool: ...
-
-
 def hidden_line(count: int) -> str:
     """Says how many restricted items are not on the screen, and which key shows them."""
     return f"{count} restricted item{'s' if count != 1 else ''} hidden ({RESTRICTED_KEY} shows them)"
 
 
-T = TypeVar("T", bound=Restricted)
-
-
-def shown_items(items: Sequence[T], *, show_restricted: bool) -> tuple[list[T], int]:
-    """The items to show, and how many restricted ones are hidden."""
-    shown = list(items) if show_restricted else [i for i in items if not i.restricted]
-    return shown, len(items) - len(shown)
-
-
-def flags_text(flags: Sequence[Flag], *, show_restricted: bool) -> Text:
-    shown, hidden = shown_items(flags, show_restricted=show_restricted)
+def flags_text(flags: Sequence[Flag], visibility: Visibility) -> Text:
+    """The flags as `visibility` lets the screen show them: in full, or a restricted one by its
+    words without details, or only counted."""
     text = Text()
-    for flag in shown:
+    shown = hidden = 0
+    for flag in flags:
+        words = visibility.flag_words(flag)
+        if words is None:
+            hidden += 1
+            continue
         text.append("● ", style=SEVERITY_STYLE.get(flag.severity, ""))
-        if flag.restricted:
+        if visibility.marked(flag):
             text.append("(restricted) ", style="bold red")
-        text.append(flag.message + "\n")
-    if not shown:
-        text.append("No flags today." if not hidden else "No other flags.", style="green")
-        if hidden:
-            text.append("\n")
+        if words is flag.message:
+            shown += 1
+            text.append(words + "\n")
+        else:
+            hidden += 1
+            text.append(f"{words} ({RESTRICTED_KEY} shows it)\n", style="italic")
+    if not text:
+        text.append("No flags today." if not hidden else "No other flags.\n", style="green")
     if hidden:
         text.append(hidden_line(hidden), style="italic")
     return text
@@ -72,3 +68,12 @@ def toggled_notice(show_restricted: bool) -> tuple[str, str]:
     if show_restricted:
         return "Restricted items are shown, marked (restricted). Check who can see the screen.", "warning"
     return "Restricted items are hidden.", "information"
+
+
+def sharing_notice(*, on: bool = True, locked: bool = False) -> str:
+    """What to tell the chair on starting or ending sharing the screen, or pressing f8 while sharing."""
+    if locked:
+        return f"Sharing the screen: restricted items stay hidden. {SHARING_KEY} ends sharing first."
+    if on:
+        return f"Sharing the screen: everything restricted is locked out of view, f8 too, until {SHARING_KEY}."
+    return "Sharing the screen ended: f8 shows restricted items again."

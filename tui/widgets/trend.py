@@ -14,8 +14,9 @@ from rich.text import Text
 
 from meetings.domain.analysis import Trend
 from meetings.domain.prebirth import Line
+from meetings.domain.visibility import Visibility
 
-from .flags import hidden_line, shown_items
+from .flags import hidden_line
 
 # A score of 0 to 10 as one block of a height: 0 is the lowest block, 10 the full one.
 BLOCKS = "▁▂▂▃▄▅▅▆▇▇█"
@@ -28,10 +29,10 @@ def spark(score: int | None) -> str:
     return "·" if score is None else BLOCKS[max(0, min(10, score))]
 
 
-def trend_text(trends: Sequence[Trend], *, show_restricted: bool) -> Text:
+def trend_text(trends: Sequence[Trend], visibility: Visibility) -> Text:
     """One line per person, in meeting order: the name, the chart, and the scores under the
     meetings' numbers (restricted people's rows hidden until f8, with a count)."""
-    shown, hidden = shown_items(trends, show_restricted=show_restricted)
+    shown, hidden = visibility.shown(trends)
     text = Text()
     text.append("Scaling over the meetings", style="bold")
     text.append("  (0 certain harm, 10 safe enough to close)\n", style="italic")
@@ -49,7 +50,7 @@ def trend_text(trends: Sequence[Trend], *, show_restricted: bool) -> Text:
             scores = dict(trend.points)
             row = [scores.get(n) for n in meetings]
             text.append("\n")
-            text.append_text(_name_cell(trend))
+            text.append_text(_name_cell(trend, marked=visibility.marked(trend)))
             text.append("".join(spark(s) for s in row), style="bold cyan")
             text.append("  " + " ".join(" -" if s is None else f"{s:>2}" for s in row))
     if hidden:
@@ -57,28 +58,28 @@ def trend_text(trends: Sequence[Trend], *, show_restricted: bool) -> Text:
     return text
 
 
-def _name_cell(trend: Trend) -> Text:
+def _name_cell(trend: Trend, *, marked: bool) -> Text:
     """The person's name, marked when restricted, cut to fit and padded to the chart."""
-    mark = "(restricted) " if trend.restricted else ""
+    mark = "(restricted) " if marked else ""
     room = NAME_WIDTH - len(mark) - 1
     name = trend.name if len(trend.name) <= room else trend.name[: room - 1] + "…"
     return Text.assemble((mark, "bold red"), name.ljust(room + 1))
 
 
-def before_birth_text(lines_by_child: Sequence[tuple[str, Sequence[Line]]], *, show_restricted: bool) -> Text:
+def before_birth_text(lines_by_child: Sequence[tuple[str, Sequence[Line]]], visibility: Visibility) -> Text:
     """The "Before the birth" summary: for each child, the conference, the assessment, the first
     review after the birth and the birth plan's follow-up; problems in red."""
     text = Text()
     text.append("Before the birth", style="bold underline")
     hidden = 0
     for name, lines in lines_by_child:
-        shown, left_out = shown_items(lines, show_restricted=show_restricted)
+        shown, left_out = visibility.shown(lines)
         hidden += left_out
         if len(lines_by_child) > 1:
             text.append(f"\n{name}", style="bold")
         for line in shown:
             text.append(f"\n   {line.label}: ", style="italic")
-            if line.restricted:
+            if visibility.marked(line):
                 text.append("(restricted) ", style="bold red")
             text.append(line.text, style="bold red" if line.problem else "")
     if hidden:

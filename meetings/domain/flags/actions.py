@@ -33,6 +33,7 @@ def assessment_flags(case: Case, today: dt.date) -> list[Flag]:
                     f"{what} {' and '.join(parts)}. What is stopping it, and what decision is waiting for it?",
                     Severity.HIGH,
                     a.restricted or (person is not None and person.restricted),
+                    "A restricted assessment is overdue or carried forward.",
                 )
             )
         needs = person_needs(person) if person is not None else []
@@ -109,18 +110,31 @@ def person_needs(person: Person) -> list[str]:
 
 
 def overdue_action_flags(case: Case, today: dt.date) -> list[Flag]:
-    """One flag for all the open actions (not assessments) past their due date."""
+    """The open actions (not assessments) past their due date: one flag for those the family may
+    see, and one for the restricted ones, so a restricted action never hides the others."""
     overdue = [a for a in case.actions if a.is_open and not a.is_assessment and a.due is not None and a.due < today]
-    if not overdue:
-        return []
-    numbers = ", ".join(str(a.number) for a in sorted(overdue, key=lambda a: a.number))
-    label = "Action" if len(overdue) == 1 else "Actions"
     restricted_ids = {p.id for p in case.people if p.restricted}
-    return [
-        Flag(
-            FlagKind.ACTION_OVERDUE,
-            f"{label} {numbers} {'is' if len(overdue) == 1 else 'are'} past the due date and still open.",
-            Severity.MEDIUM,
-            any(a.restricted or a.person_id in restricted_ids for a in overdue),
+    withheld = [a for a in overdue if a.restricted or a.person_id in restricted_ids]
+    shared = [a for a in overdue if a not in withheld]
+    flags = []
+    if shared:
+        flags.append(Flag(FlagKind.ACTION_OVERDUE, _past_due(shared), Severity.MEDIUM))
+    if withheld:
+        one = len(withheld) == 1  # the numbers too are left out: they say which actions are restricted
+        flags.append(
+            Flag(
+                FlagKind.ACTION_OVERDUE,
+                f"Restricted: {_past_due(withheld)}",
+                Severity.MEDIUM,
+                restricted=True,
+                withheld=f"{'A restricted action is' if one else f'{len(withheld)} restricted actions are'} "
+                "past the due date and still open.",
+            )
         )
-    ]
+    return flags
+
+
+def _past_due(actions: list[Action]) -> str:
+    numbers = ", ".join(str(a.number) for a in sorted(actions, key=lambda a: a.number))
+    label = "Action" if len(actions) == 1 else "Actions"
+    return f"{label} {numbers} {'is' if len(actions) == 1 else 'are'} past the due date and still open."

@@ -62,9 +62,12 @@ class FlagKind(StrEnum):
 
 @dataclass(frozen=True)
 class Flag:
-    """Something the core group must look at. `restricted`: it names something the family must not see."""
+    """Something the core group must look at. `restricted`: it names something the family must not see.
+    `withheld`: for a restricted flag, what a screen the family may see says of it, without the
+    restricted details ("A restricted concern has had no response ..."); empty, it is only counted."""
 
     kind: FlagKind
     message: str
     severity: Severity
     restricted: bool = False
+    withheld: str = ""

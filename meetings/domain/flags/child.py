@@ -167,6 +167,7 @@ def optimism_flags(case: Case, as_at: Meeting | None = None) -> list[Flag]:
                 f"{rose}; restricted risks still open too: {_numbered(withheld)} {ask}",
                 Severity.MEDIUM,
                 restricted=True,
+                withheld=f"Restricted risks are still open too ({len(withheld)}).",
             )
         )
     return flags

@@ -44,6 +44,7 @@ def concern_flags(case: Case) -> list[Flag]:
                 f"core group.{when} Every concern gets a response, whatever its source.",
                 Severity.HIGH if missed else Severity.MEDIUM,
                 not c.shareable,
+                "A restricted concern has had no response from the core group.",
             )
         )
     return flags

@@ -14,6 +14,8 @@ from ..text import one_line, same_name
 from ..wording import day_month_year, relationship_words
 from .base import Flag, FlagKind, Severity
 
+_NOT_ASSESSED = "A restricted person in the child's life has not been assessed."
+
 
 def not_assessed_flags(case: Case) -> list[Flag]:
     """Adults not yet assessed: high for a man who may be caring for the child, else medium."""
@@ -36,10 +38,10 @@ def not_assessed_flags(case: Case) -> list[Flag]:
                 f"{p.name} ({relationship_words(p)}) has not been assessed. "
                 f"Fathers and men in the child's life must be seen and assessed.{plan}"
             )
-            flags.append(Flag(FlagKind.MAN_NOT_ASSESSED, message, Severity.HIGH, p.restricted))
+            flags.append(Flag(FlagKind.MAN_NOT_ASSESSED, message, Severity.HIGH, p.restricted, _NOT_ASSESSED))
         else:
             message = f"{p.name} ({relationship_words(p)}) has not been assessed.{plan}"
-            flags.append(Flag(FlagKind.ADULT_NOT_ASSESSED, message, Severity.MEDIUM, p.restricted))
+            flags.append(Flag(FlagKind.ADULT_NOT_ASSESSED, message, Severity.MEDIUM, p.restricted, _NOT_ASSESSED))
     return flags
 
 
@@ -180,18 +182,41 @@ def domestic_abuse_flags(case: Case) -> list[Flag]:
         person = people[person_id]
         if person.risk_assessment_on is not None:
             continue
-        dates = ", ".join(day_month_year(c.received_on) for c in concerns)
-        notifications = (
-            "a domestic abuse notification" if len(concerns) == 1 else f"{len(concerns)} domestic abuse notifications"
-        )
-        flags.append(
-            Flag(
-                FlagKind.DOMESTIC_ABUSE_NOT_RISK_ASSESSED,
-                f"{person.name} ({relationship_words(person)}) is named in {notifications} ({dates}) "
-                "and no risk assessment of them is recorded. Who will do it, and by when? "
-                "Until then, how is the child kept safe?",
-                Severity.HIGH,
-                person.restricted or any(not c.shareable for c in concerns),
+        # The notifications the family may see in one flag; those not shareable in a restricted
+        # one beside it. A restricted person's flag is restricted whole, said without a name.
+        shared = [] if person.restricted else [c for c in concerns if c.shareable]
+        withheld = [c for c in concerns if c not in shared]
+        who = f"{person.name} ({relationship_words(person)})"
+        if shared:
+            flags.append(Flag(FlagKind.DOMESTIC_ABUSE_NOT_RISK_ASSESSED, _abuse_words(who, shared), Severity.HIGH))
+        if withheld:
+            said = (
+                "A restricted person named in a domestic abuse notification has no risk assessment recorded."
+                if person.restricted
+                else "A restricted domestic abuse notification names someone with no risk assessment recorded."
             )
-        )
+            message = (
+                _abuse_words(who, withheld)
+                if not shared
+                else f"{who} is also named in {_notifications(withheld, 'restricted ')}: {_dates(withheld)}."
+            )
+            flags.append(
+                Flag(FlagKind.DOMESTIC_ABUSE_NOT_RISK_ASSESSED, message, Severity.HIGH, restricted=True, withheld=said)
+            )
     return flags
+
+
+def _notifications(concerns: list[Concern], kind: str = "") -> str:
+    one = len(concerns) == 1
+    return f"a {kind}domestic abuse notification" if one else f"{len(concerns)} {kind}domestic abuse notifications"
+
+
+def _dates(concerns: list[Concern]) -> str:
+    return ", ".join(day_month_year(c.received_on) for c in concerns)
+
+
+def _abuse_words(who: str, concerns: list[Concern]) -> str:
+    return (
+        f"{who} is named in {_notifications(concerns)} ({_dates(concerns)}) and no risk assessment of them is "
+        "recorded. Who will do it, and by when? Until then, how is the child kept safe?"
+    )

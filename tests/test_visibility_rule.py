@@ -1,0 +1,114 @@
+"""One visibility rule: what the screen hides until f8 is exactly what the family copy leaves out,
+asked of one place (`meetings.domain.visibility`) by every table, summary and count."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Static
+from tui_helpers import human, open_walkthrough, shown_body, wait_until
+
+from meetings.domain.locations import data_dir
+from meetings.storage.store import Store
+from tui.screens.walkthrough import WalkthroughScreen
+
+CHECK = "Sampleshire check: earlier involvement with another council (fictional)"
+
+
+def demo() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def check_store(tmp_path: Path) -> Store:
+    """The demo case with one more open action, restricted: a check with another council."""
+    data = demo()
+    data["actions"].append(
+        {"number": 8, "text": CHECK, "owner": "Ash Placeholder", "agency": "Children's services",
+         "raised_at": 1, "due": "2026-12-18", "status": "open", "restricted": True}
+    )  # fmt: skip
+    store = Store(tmp_path / "store")
+    store.import_data(data)
+    return store
+
+
+def words(widget: Any) -> str:
+    """What a widget shows, as one line of words."""
+    if isinstance(widget, DataTable):
+        rows = (" ".join(str(c) for c in widget.get_row_at(i)) for i in range(widget.row_count))
+        return " ".join(" ".join(rows).split())
+    return " ".join(str(widget.render()).split())
+
+
+def step_words(walk: WalkthroughScreen) -> str:
+    body = shown_body(walk)
+    return " ".join(words(w) for w in [*body.query(Static), *body.query(DataTable)])
+
+
+async def to_step(pilot: Any, walk: WalkthroughScreen, key: str) -> str:
+    """ctrl+n, as a chair moves on, until the step `key` is shown; then what it shows."""
+    while walk.meeting.steps[walk.index].key != key:
+        at = walk.index
+        await human(pilot, "ctrl+n")
+        await wait_until(pilot, lambda at=at: walk.index != at)  # type: ignore[misc]
+    await wait_until(pilot, lambda: bool(step_words(walk)))
+    return step_words(walk)
+
+
+async def test_the_review_of_actions_hides_a_restricted_action_until_f8(check_store: Store, make_app: Any) -> None:
+    app = make_app(check_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_walkthrough(pilot, app)
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        review = await to_step(pilot, walk, "review_actions")
+        assert "Sampleshire" not in review  # the table, the summary and the flags alike
+        assert "Complete a" in review  # a shareable action is listed
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: "Sampleshire" in step_words(walk))
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: "Sampleshire" not in step_words(walk))
+
+
+def header(app: Any) -> str:
+    from textual.widgets import Header
+
+    return " ".join(str(w.render()) for w in app.screen.query(Header).first().query("*"))
+
+
+async def test_sharing_the_screen_locks_restricted_items_away_across_screens(store: Store, make_app: Any) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "f12")
+        await wait_until(pilot, lambda: "SHARING THE SCREEN" in header(app))
+        await human(pilot, "f8")  # locked: the restricted visitor stays off the screen
+        await pilot.pause()
+        assert "Max Fictional" not in str(app.screen.query_one("#case-flags", Static).render())
+        await open_walkthrough(pilot, app, attendance=False)
+        assert "SHARING THE SCREEN" in header(app)  # survives the change of screen
+        await human(pilot, "f8")
+        await pilot.pause()
+        assert "Max Fictional" not in step_words(app.screen)
+        await human(pilot, "escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CaseScreen")
+        await human(pilot, "f12", "f8")
+        await wait_until(pilot, lambda: "Max Fictional" in str(app.screen.query_one("#case-flags", Static).render()))
+        assert "SHARING" not in header(app)
+
+
+async def test_an_online_meeting_offers_sharing_the_screen(store: Store, make_app: Any) -> None:
+    from textual.widgets import Select
+
+    app = make_app(store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_walkthrough(pilot, app, attendance=True)
+        app.screen.query_one("#m-mode", Select).value = "online"  # as the chair chooses it in the list
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await human(pilot, "y")
+        await wait_until(pilot, lambda: "SHARING THE SCREEN" in header(app))
