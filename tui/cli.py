@@ -805,7 +805,12 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
     if not entries and not store.exists(args.case_id):
         raise StoreError(f"There is no case {args.case_id} in {_where(store)}.")
     lines = history_lines(
-        entries, show_restricted=args.restricted, person=args.person, since=args.start, until=args.end
+        entries,
+        show_restricted=args.restricted,
+        person=args.person,
+        since=args.start,
+        until=args.end,
+        case=None if args.restricted else _case_now(store, args.case_id),
     )
     sys.stdout.write("\n".join(lines) + "\n" if lines else f"No changes of case {args.case_id} recorded.\n")
     check = store.verify_history(args.case_id)
@@ -814,6 +819,18 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
             f"coregroup: warning: {check.words} (`coregroup history {args.case_id} --verify` checks it again.)",
             soft_wrap=True,
         )
+
+
+def _case_now(store: CaseStore, case_id: str) -> Case | None:
+    """The case as it is now, which decides what its history hides (None: deleted or unreadable,
+    and the history is shown as each save marked it)."""
+    if not store.exists(case_id):
+        return None
+    try:
+        with store.open(case_id, read_only=True) as case_file:
+            return case_file.case
+    except (StoreError, InvalidRecord, OSError):
+        return None
 
 
 def _verify_history(store: CaseStore, case_id: str) -> int:
