@@ -442,6 +442,8 @@ async def test_minutes_go_to_a_new_folder_when_asked_and_the_folder_is_remembere
         await human(pilot, "c")  # the latest meeting, finished
         await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen) and app.screen.ready)
         await human(pilot, "f3")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await human(pilot, "enter")  # the family copy checked: write it
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         offered = app.screen.query_one("#ask-input", Input).value
         assert offered != str(Path.cwd())  # a documents folder, not wherever the app was started
@@ -455,6 +457,8 @@ async def test_minutes_go_to_a_new_folder_when_asked_and_the_folder_is_remembere
         await human(pilot, "escape")
         await wait_until(pilot, lambda: isinstance(app.screen, WalkthroughScreen))
         await human(pilot, "f3")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await human(pilot, "enter")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         assert app.screen.query_one("#ask-input", Input).value == str(out.resolve())
     assert sorted(p.name for p in out.iterdir()) == [
@@ -554,6 +558,8 @@ async def test_the_chair_writes_the_brief_from_the_case_screen(store: Store, mak
         await human(pilot, "b")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Choose")
         await human(pilot, "y")  # the family copy
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await human(pilot, "enter")  # checked: write it
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         app.screen.query_one("#ask-input", Input).value = ""
         await human(pilot, *str(out), "enter")

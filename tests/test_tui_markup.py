@@ -337,6 +337,8 @@ async def test_a_meeting_shows_bracketed_text_as_typed(
 
         # The minutes, to a folder whose name holds brackets: asked, created, written.
         await press(pilot, "f3")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await press(pilot, "enter")  # the family copy checked: write it
         ask = await on(pilot, Ask)
         folder = tmp_path / "minutes [/] out [b]"
         put(ask, "#ask-input", str(folder))

@@ -254,7 +254,9 @@ async def test_the_minutes_and_chronology_are_written_to_the_folder_typed(
         await pilot.press("c")  # the latest meeting, finished in the demo case
         await pilot.pause()
         await pilot.press("f3")
-        await pilot.pause()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await pilot.press("enter")  # the family copy checked: write it
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         put(app.screen, "#ask-input", str(out))
         await pilot.press("enter")
         await settle(pilot, app)

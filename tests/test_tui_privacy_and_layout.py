@@ -101,7 +101,9 @@ async def test_the_chair_chooses_the_family_copy_of_the_chronology(store: Store,
         await pilot.pause()
         assert isinstance(app.screen, Choose)
         await pilot.press("y")  # the family copy
-        await pilot.pause()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await pilot.press("enter")  # checked: write it
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         app.screen.query_one("#ask-input", Input).value = str(out)
         await pilot.press("enter")
         await settle(pilot, app)

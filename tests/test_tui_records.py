@@ -11,7 +11,7 @@ from typing import Any
 import docx
 from rich.text import Text
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static, TabbedContent, TextArea
-from tui_helpers import burst, put, settle
+from tui_helpers import burst, put, settle, wait_until
 
 from meetings.domain.locations import data_dir
 from meetings.domain.records import AttendanceMode, AttendanceStatus, CopyType, Impact, MeetingMode
@@ -124,7 +124,9 @@ async def test_after_the_minutes_are_written_the_chair_logs_who_was_sent_which_c
         await pilot.press("c")  # meeting 2, finished in the demo case
         await pilot.pause()
         await pilot.press("f3")
-        await pilot.pause()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameReviewScreen")
+        await pilot.press("enter")  # the family copy checked: write it
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Ask")
         put(app.screen, "#ask-input", str(out))
         await pilot.press("enter")
         await settle(pilot, app)

@@ -23,7 +23,7 @@ from meetings.domain import search
 from meetings.domain.agenda import AgendaTemplateError, load_agenda
 from meetings.domain.chronology import EventKind, parse_kind
 from meetings.domain.locations import data_dir, store_dir
-from meetings.domain.records import CopyType
+from meetings.domain.records import Case, CopyType
 from meetings.domain.schema import InvalidRecord, parse_date
 from meetings.domain.settings import SettingsError, load_settings
 from meetings.exports.errors import TemplateError
@@ -363,6 +363,8 @@ def _run_on(store: CaseStore, args: argparse.Namespace, out: Console, err: Conso
             except OSError as exc:
                 raise StoreError(not_written(out_path, exc)) from None
         out.print(f"Wrote the {args.copy} copy of the chair's brief to {path.resolve()}", markup=False)
+        if args.copy == CopyType.FAMILY.value:
+            _print_name_review(case_file.case, None)
     elif args.command in ("minutes", "chronology"):
         _write_word(args, store)
     elif args.command == "sent":
@@ -470,6 +472,16 @@ def _write_word(args: argparse.Namespace, store: CaseStore) -> None:
         except ValueError as exc:  # an unknown meeting, dates the wrong way round, an unusable template
             raise StoreError(str(exc)) from None
     print(f"Wrote {what} to {path}")
+    if copy is CopyType.FAMILY:
+        _print_name_review(case_file.case, args.meeting if args.command == "minutes" else None)
+
+
+def _print_name_review(case: Case, meeting: int | None) -> None:
+    """After a family copy is written: where a restricted name, or a part of one, was withheld, and
+    the near misses left in, for the person sending it to check before it goes."""
+    from meetings.domain.name_review import review_family_copy
+
+    sys.stdout.write("\n".join(review_family_copy(case, meeting).words()) + "\n")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -793,7 +805,12 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
     if not entries and not store.exists(args.case_id):
         raise StoreError(f"There is no case {args.case_id} in {_where(store)}.")
     lines = history_lines(
-        entries, show_restricted=args.restricted, person=args.person, since=args.start, until=args.end
+        entries,
+        show_restricted=args.restricted,
+        person=args.person,
+        since=args.start,
+        until=args.end,
+        case=None if args.restricted else _case_now(store, args.case_id),
     )
     sys.stdout.write("\n".join(lines) + "\n" if lines else f"No changes of case {args.case_id} recorded.\n")
     check = store.verify_history(args.case_id)
@@ -802,6 +819,18 @@ def _print_history(store: CaseStore, args: argparse.Namespace) -> None:
             f"coregroup: warning: {check.words} (`coregroup history {args.case_id} --verify` checks it again.)",
             soft_wrap=True,
         )
+
+
+def _case_now(store: CaseStore, case_id: str) -> Case | None:
+    """The case as it is now, which decides what its history hides (None: deleted or unreadable,
+    and the history is shown as each save marked it)."""
+    if not store.exists(case_id):
+        return None
+    try:
+        with store.open(case_id, read_only=True) as case_file:
+            return case_file.case
+    except (StoreError, InvalidRecord, OSError):
+        return None
 
 
 def _verify_history(store: CaseStore, case_id: str) -> int:

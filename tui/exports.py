@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meetings.domain.locations import export_folder, remember_export_folder
+from meetings.domain.name_review import review_family_copy
 from meetings.domain.records import Case, CopyType
 from meetings.exports.chronology import write_chronology
 from meetings.exports.minutes import write_minutes
@@ -18,6 +19,7 @@ from meetings.exports.output import os_error_words
 from meetings.storage.base import StoreError
 
 from .widgets.forms import Ask, Choose, Confirm
+from .widgets.name_review import NameReviewScreen
 
 if TYPE_CHECKING:
     from .app import CoreGroupApp
@@ -53,6 +55,24 @@ def _in_background(
             app.call_from_thread(then)
 
     app.run_worker(run, thread=True, exclusive=True, group="export", exit_on_error=False)
+
+
+def _checked_first(app: CoreGroupApp, what: str, meeting: int | None, then: Callable[[], None]) -> None:
+    """Before a family copy is written: the places a restricted name was found and withheld, and
+    the near misses left in (`meetings.domain.name_review`), shown for a person to check; enter
+    goes on to `then`, escape writes nothing. Shown only when there is something to check."""
+    review = review_family_copy(app.case_session.case, meeting)
+    if not review.places:
+        then()
+        return
+
+    def answered(write: bool | None) -> None:
+        if write:
+            then()
+        else:
+            app.notify(f"Nothing written: the family copy of {what} was not checked.", markup=False)
+
+    app.push_screen(NameReviewScreen(review, what), answered)
 
 
 def _ask_folder(app: CoreGroupApp, what: str, then: Callable[[Path], None], typed: str | None = None) -> None:
@@ -108,7 +128,8 @@ def export_minutes(app: CoreGroupApp, meeting_number: int, *, then: Callable[[],
 
         _in_background(app, work, "Minutes", then)
 
-    _ask_folder(app, "the minutes (full and family copies)", write)
+    what = f"the minutes of meeting {meeting_number}"
+    _checked_first(app, what, meeting_number, lambda: _ask_folder(app, "the minutes (full and family copies)", write))
 
 
 CHRONOLOGY_COPIES = [
@@ -138,7 +159,13 @@ def export_chronology(app: CoreGroupApp, *, progress: Callable[[int, int], Any] 
 
             _in_background(app, work, "Chronology")
 
-        _ask_folder(app, f"the chronology ({kind.value} copy)", write)
+        def ask() -> None:
+            _ask_folder(app, f"the chronology ({kind.value} copy)", write)
+
+        if kind is CopyType.FAMILY:
+            _checked_first(app, "the chronology", None, ask)
+        else:
+            ask()
 
     app.push_screen(
         Choose(
@@ -167,7 +194,13 @@ def export_brief(app: CoreGroupApp) -> None:
 
             _in_background(app, work, "Chair's brief")
 
-        _ask_folder(app, "the chair's brief", write)
+        def ask() -> None:
+            _ask_folder(app, "the chair's brief", write)
+
+        if copy is CopyType.FAMILY:
+            _checked_first(app, "the chair's brief", None, ask)
+        else:
+            ask()
 
     app.push_screen(
         Choose("Which copy of the chair's brief?\nThe family copy leaves out restricted items.",

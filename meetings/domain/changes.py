@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import schema
-from .records import COLLECTIONS
+from .family import Restrictions, withholds_referrer
+from .records import COLLECTIONS, Case, CopyType
 from .schema import InvalidRecord
 from .text import refused_in
 
@@ -32,6 +33,7 @@ __all__ = [
     "gathered",
     "history_json_schema",
     "history_lines",
+    "shown_as_now",
     "history_of_file",
     "is_worked_out",
     "mark_worked_out",
@@ -619,6 +621,86 @@ def change_words(change: FieldChange, *, show_restricted: bool = False) -> str:
     return f"{change.path}: {value_words(change.old)} → {value_words(change.new)}"
 
 
+_PATH = re.compile(r"^(?P<table>\w+)\[(?P<key>[^\]]+)\](?P<rest>.*)$")
+_PART_AT = re.compile(r"^\.(?P<field>\w+)(?:\[(?P<index>\d+)\])?")
+
+
+def _restricted_now(case: Case, family: Restrictions, path: str) -> bool:
+    """Whether the record (or the part of a record) a change's `path` names is kept from the
+    family as the case is now: a restricted person, action or visit, an action about a restricted
+    person, a concern or chronology entry not shareable, who referred when that is withheld, an
+    attendee who is a restricted person, restricted notes. A record no longer in the case: no."""
+    found = _PATH.match(path)
+    if found is None:
+        return False
+    table, key, rest = found["table"], found["key"], found["rest"]
+    number = int(key) if key.isdigit() else None
+    part = _PART_AT.match(rest)
+    field = part["field"] if part else ""
+    if field in RESTRICTED_FIELDS or rest.split(".")[-1] in RESTRICTED_FIELDS:
+        return True
+    if table == "people":
+        return number in family.person_ids
+    if table == "actions":
+        action = next((a for a in case.actions if a.number == number), None)
+        return action is not None and not family.shows_action(action)
+    if table == "concerns":
+        concern = next((c for c in case.concerns if c.id == number), None)
+        if concern is None:
+            return False
+        return (
+            not concern.shareable
+            or concern.person_id in family.person_ids
+            or (field in REFERRER_FIELDS and withholds_referrer(concern))
+        )
+    if table == "chronology":
+        return any(e.id == number and not e.shareable for e in case.chronology)
+    if table == "visits":
+        return any(v.id == number and v.restricted for v in case.visits)
+    if table == "meetings" and part is not None and part["index"] is not None:
+        meeting = next((m for m in case.meetings if m.number == number), None)
+        index = int(part["index"])
+        if meeting is None:
+            return False
+        if field == "attendees" and index < len(meeting.attendees):
+            attendee = meeting.attendees[index]
+            return not family.shows_person(attendee.person_id, "")
+        if field == "actions_at_finish" and index < len(meeting.actions_at_finish):
+            return not family.shows_action(meeting.actions_at_finish[index])
+    return False
+
+
+def _cleaned(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(v, clean) for v in value]
+    if isinstance(value, dict):
+        return {k: _cleaned(v, clean) for k, v in value.items()}
+    return value
+
+
+def shown_as_now(case: Case | None) -> Callable[[FieldChange], FieldChange]:
+    """How each change of a case's history is shown with restricted text hidden: by what its
+    record and fields are now, so what was restricted after the save is hidden in entries from
+    before (a person marked restricted later, a concern made not shareable, a referrer withheld),
+    and every restricted person's or withheld referrer's name is withheld from the values, as the
+    family copy withholds it. The command line's history and the app's history tab both use it.
+    Without the case (deleted, unreadable) a change is shown as its save marked it."""
+    if case is None:
+        return lambda change: change
+    family = Restrictions.of(case, CopyType.FAMILY)
+    clean = family.cleaner()
+
+    def shown(change: FieldChange) -> FieldChange:
+        restricted = change.restricted or _restricted_now(case, family, change.path)
+        if clean is None:
+            return change if restricted == change.restricted else FieldChange(change.path, change.old, change.new, True)
+        return FieldChange(change.path, _cleaned(change.old, clean), _cleaned(change.new, clean), restricted)
+
+    return shown
+
+
 def _local_words(local: dt.datetime) -> str:
     return f"{local.day} {local:%b %Y %H:%M}"
 
@@ -664,21 +746,23 @@ def history_lines(
     since: dt.date | dt.datetime | str | None = None,
     until: dt.date | dt.datetime | str | None = None,
     tz: dt.tzinfo | None = None,
+    case: Case | None = None,
 ) -> list[str]:
     """A case's history in words, oldest first, saves typed on in the same fields `gathered`: for
     each entry, a line saying when, who and from which machine (and what happened to the case, for
     an event; an entry that came in a case file marked as such), then a line for each change,
     indented (see `kept_history` for the filter). Restricted values are shown as "(restricted)"
-    unless `show_restricted`."""
+    unless `show_restricted`; with the `case` as it is now, as `shown_as_now` shows them."""
+    now = (lambda change: change) if show_restricted else shown_as_now(case)
     lines: list[str] = []
     for when, entry in kept_history(gathered(entries), person=person, since=since, until=until, tz=tz):
         theirs, own, words = split_worked_out(entry)
         if theirs or entry.event or not own:
             lines.append(f"{when}  {entry_heading(entry)}")
-            lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in theirs)
+            lines.extend(f"  {change_words(now(c), show_restricted=show_restricted)}" for c in theirs)
         if own:
             lines.append(f"{when}  {tool_heading(entry, words)}")
-            lines.extend(f"  {change_words(c, show_restricted=show_restricted)}" for c in own)
+            lines.extend(f"  {change_words(now(c), show_restricted=show_restricted)}" for c in own)
     return lines
 
 
@@ -707,11 +791,18 @@ class HistoryFilter:
         return "; ".join(parts)
 
     def rows(
-        self, entries: Iterable[HistoryEntry], *, show_restricted: bool, tz: dt.tzinfo | None = None
+        self,
+        entries: Iterable[HistoryEntry],
+        *,
+        show_restricted: bool,
+        tz: dt.tzinfo | None = None,
+        case: Case | None = None,
     ) -> list[tuple[str, str, str, str]]:
         """One row per change, newest save first (saves typed on in the same fields `gathered`):
         when, who, machine, the change in words. An event is a row of its own, before its changes;
-        an entry that came in a case file says so after who."""
+        an entry that came in a case file says so after who. Restricted text is hidden as
+        `shown_as_now` hides it, by the `case` as it is now, unless `show_restricted`."""
+        now = (lambda change: change) if show_restricted else shown_as_now(case)
         kept = list(kept_history(gathered(entries), person=self.person, since=self.start, until=self.end, tz=tz))
         rows: list[tuple[str, str, str, str]] = []
         for when, entry in reversed(kept):
@@ -722,10 +813,16 @@ class HistoryFilter:
                 rows.append((when, who, entry.machine, event_words(entry.event)))
             theirs, own, words = split_worked_out(entry)
             rows.extend(
-                (when, who, entry.machine, change_words(change, show_restricted=show_restricted)) for change in theirs
+                (when, who, entry.machine, change_words(now(change), show_restricted=show_restricted))
+                for change in theirs
             )
             rows.extend(
-                (when, tool_heading(entry, words), entry.machine, change_words(change, show_restricted=show_restricted))
+                (
+                    when,
+                    tool_heading(entry, words),
+                    entry.machine,
+                    change_words(now(change), show_restricted=show_restricted),
+                )
                 for change in own
             )
         return rows

@@ -438,7 +438,7 @@ class CaseScreen(Screen[None]):
         except StoreError as problem:
             self.notify(f"The history could not be read: {problem}", severity="error", markup=False)
             return []
-        return self.history_filter.rows(entries, show_restricted=not self.app.visibility().withholds)
+        return self.history_filter.rows(entries, show_restricted=not self.app.visibility().withholds, case=self.case)
 
     def _show_history_filter(self) -> None:
         chosen = self.history_filter.words()
