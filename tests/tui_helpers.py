@@ -60,7 +60,9 @@ async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float =
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen")
+            screen = pilot.app.screen
+            words = " ".join(str(w.render()) for w in screen.query("Label, Static"))[:600]
+            raise AssertionError(f"timed out waiting for the screen (showing {type(screen).__name__}: {words})")
         await pilot.pause()
         await asyncio.sleep(0.01)
 
