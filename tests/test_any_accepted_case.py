@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -34,7 +35,7 @@ from tui_helpers import human, wait_until
 
 from meetings.domain import schema
 from meetings.domain.locations import data_dir
-from meetings.domain.records import Case
+from meetings.domain.records import LARGEST_NUMBER, Case
 from meetings.domain.schema import InvalidRecord
 from meetings.domain.settings import Settings
 from meetings.storage.store import Store
@@ -282,3 +283,18 @@ def test_a_case_due_on_the_earliest_date_a_case_may_hold_still_saves(tmp_path: P
     kept = json.loads(ok("--store", str(tmp_path / "store"), "export", DEMO_ID, "--out", "-"))["breaches"]
     pre_birth = [b for b in kept if b["kind"] == "pre_birth_conference_late"]
     assert [b["due_on"] for b in pre_birth] == ["1900-01-01"]
+
+
+def test_a_case_whose_records_use_the_largest_number_still_takes_new_ones(tmp_path: Path) -> None:
+    """Found by the property above: a case file numbering a breach 2**63 - 1 (a file from another
+    system may) made every new breach 2**63, which no case file holds, so no save could be written."""
+    data = json.loads((data_dir() / "demo" / "demo-case.json").read_text(encoding="utf-8"))
+    data["actions"][-1]["number"] = LARGEST_NUMBER
+    store = Store(tmp_path / "store")
+    store.import_data(data)
+    with store.open(data["id"]) as case_file:
+        number = case_file.case.next_number("actions")
+        assert 0 < number < LARGEST_NUMBER and number not in {a.number for a in case_file.case.actions}
+        action = dataclasses.replace(case_file.case.actions[0], number=number)
+        case_file.save(action)
+    assert any(a["number"] == number for a in store.export_data(data["id"])["actions"])

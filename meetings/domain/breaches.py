@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .lifecycle import in_order, previous_meeting
-from .records import Breach, BreachKind, Case, Meeting, MeetingStatus
+from .records import Breach, BreachKind, Case, Meeting, MeetingStatus, free_number
 from .schema import EARLIEST_DATE
 from .settings import Settings
 from .timescales import (
@@ -236,7 +236,7 @@ def current_breaches(case: Case, settings: Settings, today: dt.date) -> list[Bre
     for found in find_breaches(case, settings, today):
         if found.key not in kept:
             new = _new(case, found, _late(found.due_on, found.happened_on, today, settings), today)
-            new.id = max((b.id for b in scratch), default=0) + 1
+            new.id = free_number(b.id for b in scratch)
             scratch.append(new)
     return sorted(scratch, key=lambda b: (b.due_on, b.id))
 

@@ -8,7 +8,7 @@ Field names follow the words in docs/domain.md. Every record is checked when it 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -676,7 +676,22 @@ class Case:
     def next_number(self, kind: str) -> int:
         """The next free number for a new record of `kind` ('actions', 'meetings', 'people' ...)."""
         key = "number" if kind in ("actions", "meetings") else "id"
-        return max((getattr(r, key) for r in getattr(self, kind)), default=0) + 1
+        return free_number(getattr(r, key) for r in getattr(self, kind))
+
+
+#: The largest number a record may hold: what a case file (JSON read by orjson) stores exactly.
+LARGEST_NUMBER = 2**63 - 1
+
+
+def free_number(used: Iterable[int]) -> int:
+    """A number for a new record: one after the largest used, or, when that would pass the largest
+    number a case file holds (a file from another system may number its records so), the smallest
+    number not used."""
+    taken = set(used)
+    after = max(taken, default=0) + 1
+    if after <= LARGEST_NUMBER:
+        return after
+    return next(n for n in range(1, len(taken) + 2) if n not in taken)
 
 
 _CASE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
