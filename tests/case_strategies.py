@@ -378,6 +378,9 @@ def _keep_rules(kind: str, d: dict[str, Any]) -> dict[str, Any]:
         d["seen_alone"] = False
         if d.get("not_seen_reason") is None:
             d["not_seen_reason"] = "other"
+    elif kind == "ChildAtVisit" and "seen" in d and d["seen"] is None:  # not recorded: nothing else can be
+        d["seen_alone"] = False
+        d["not_seen_reason"] = None
     return d
 
 
@@ -490,13 +493,15 @@ _PATHS = st.one_of(
 @st.composite
 def history(draw: st.DrawFn) -> list[dict[str, Any]]:
     """A case file's history: saves and events, their moments anywhere in the dates a case may
-    hold, in any time zone; who and from which machine as any text; any JSON as a change."""
+    hold, in any time zone; who and from which machine as any one line a sign-in may be (no control
+    or direction character, at most 200 characters: more is refused, see test_hardening_round_two);
+    any JSON as a change."""
     entries = []
     for _ in range(draw(st.integers(0, 4))):
         entry: dict[str, Any] = {
             "at": draw(_MOMENTS),
-            "who": draw(st.one_of(_text({}), st.text(max_size=10))),
-            "machine": draw(st.one_of(_text({}), st.text(max_size=10))),
+            "who": draw(_text({"max_length": 200})),
+            "machine": draw(_text({"max_length": 200})),
             "changes": [
                 {"path": draw(_PATHS), "old": draw(_JSON), "new": draw(_JSON), "restricted": draw(st.booleans())}
                 for _ in range(draw(st.integers(0, 3)))
