@@ -112,3 +112,42 @@ async def test_an_online_meeting_offers_sharing_the_screen(store: Store, make_ap
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm")
         await human(pilot, "y")
         await wait_until(pilot, lambda: "SHARING THE SCREEN" in header(app))
+
+
+# ----- the Word copies ask the same rule --------------------------------------------------------
+
+
+def test_the_family_brief_leaves_out_a_service_for_a_restricted_person_by_the_rule_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service for a restricted person is off the Services tab until f8 and out of the family
+    chronology; the family brief left it in ("Service ended ...: <service> (<person>)"), and only the
+    name guard kept the person's name out. With the name guard off, the rule alone withholds it."""
+    import datetime as dt
+
+    import docx
+
+    from meetings.domain import schema
+    from meetings.domain.family import Restrictions
+    from meetings.domain.records import Case, CopyType, Service
+    from meetings.domain.settings import Settings
+    from meetings.exports.brief import write_brief
+
+    case = schema.load(Case, demo())
+    case.services.append(
+        Service(id=case.next_number("services"), name="Kestrelford weekend programme (fictional)",
+                agency="Kestrelford Probation", for_whom="Max Fictional", start_date=dt.date(2026, 5, 1),
+                end_date=dt.date(2026, 11, 2))
+    )  # fmt: skip
+
+    def brief(copy: CopyType) -> str:
+        out = write_brief(case, tmp_path / f"{copy.value}.docx", today=dt.date(2026, 11, 20), copy=copy,
+                          settings=Settings())  # fmt: skip
+        return "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+
+    assert "Kestrelford" in brief(CopyType.FULL)
+    # The name guard off: no name is withheld from the words (the rule still knows whom a service is for).
+    monkeypatch.setattr(Restrictions, "cleaner", lambda self: None)
+    family = brief(CopyType.FAMILY)
+    assert "Kestrelford" not in family
+    assert "restricted item(s) left out of this copy" in family

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from .chronology import ChronologyItem
 from .family import WITHHELD, Restrictions
 from .flags.base import Flag
 from .records import (
@@ -135,6 +136,16 @@ class Visibility:
     def restricted_notes(self, step: AgendaStep) -> str:
         """A step's restricted notes as this audience may read them: nothing where it withholds."""
         return "" if self.withholds else step.restricted_notes
+
+    def chronology(self, items: Sequence[ChronologyItem]) -> list[ChronologyItem]:
+        """The events of a chronology as this audience may read them: where it withholds, those
+        the rule leaves out are gone, and the rest say what the family copy says (withheld
+        identities left out, restricted names withheld, restricted people no longer among those
+        an event is about, so a filter cannot find them)."""
+        if not self.withholds:
+            return list(items)
+        clean = self.cleaner()
+        return [item.for_family(clean, self.family.person_ids) for item in self.shown(items)[0]]
 
     def cleaner(self) -> Callable[[str], str]:
         """Free text as this audience may read it: restricted names and withheld referrers'
