@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from .chronology import ChronologyItem
-from .family import WITHHELD, Restrictions
+from .family import WITHHELD, Restrictions, withholds_referrer
 from .flags.base import Flag
 from .records import (
     Action,
@@ -132,6 +132,15 @@ class Visibility:
     def marked(self, record: object) -> bool:
         """Whether `record`, shown, is marked restricted (only where restricted things are shown)."""
         return not self.withholds and self.restricted(record)
+
+    def hides_referrer(self, concern: Concern) -> bool:
+        """Whether this audience sees a concern without who referred it (or who passed an
+        anonymous referral on): the concern shown, that part of it withheld."""
+        return self.withholds and withholds_referrer(concern)
+
+    def referrer_marked(self, concern: Concern) -> bool:
+        """Whether who referred a concern, shown, is marked restricted (the full copy, f8)."""
+        return not self.withholds and withholds_referrer(concern)
 
     def restricted_notes(self, step: AgendaStep) -> str:
         """A step's restricted notes as this audience may read them: nothing where it withholds."""

@@ -20,10 +20,8 @@ from meetings.domain.chronology import (
     ChronologyItem,
     EventKind,
     chronology,
-    for_copy,
     kind_words,
 )
-from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import drift
 from meetings.domain.lead_workers import lead_history_words
 from meetings.domain.prebirth import plan_lines, pre_birth_plans
@@ -41,6 +39,7 @@ from meetings.domain.records import (
     Visit,
 )
 from meetings.domain.timescales import next_core_group_due
+from meetings.domain.visibility import Visibility
 from meetings.domain.visits import visits_in_order
 from meetings.domain.wording import (
     humanise,
@@ -418,7 +417,8 @@ class CaseScreen(Screen[None]):
                 for m in case.meetings
             ]  # fmt: skip
         if tab == "chronology":
-            return [_chronology_row(item) for item in self._records("chronology")]
+            visibility = self.app.visibility()
+            return [_chronology_row(item, visibility) for item in self._records("chronology")]
         if tab == "services":
             return [
                 (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
@@ -492,12 +492,13 @@ class CaseScreen(Screen[None]):
             return 0
         case = self.case
         left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in ("people", "actions", "concerns", "visits"))
-        return left_out + sum(1 for c in self._records("concerns") if withholds_referrer(c)) + self._chronology_hidden()
+        referrers = sum(1 for c in self._records("concerns") if visibility.hides_referrer(c))
+        return left_out + referrers + self._chronology_hidden()
 
     def _chronology(self) -> list[ChronologyItem]:
         """The assembled chronology, oldest first, as the screen may show it now: until f8, as
         the family copy holds it (not shareable left out, withheld identities and names out)."""
-        return for_copy(self._assembled_chronology(), self.app.visibility().restrictions)
+        return self.app.visibility().chronology(self._assembled_chronology())
 
     def _show_chronology_filter(self) -> None:
         """The line above the chronology: how many events it shows, what filters it, the key."""
@@ -528,9 +529,9 @@ class CaseScreen(Screen[None]):
         """The records the Chronology tab leaves out that no other tab counts already: typed
         entries not shareable, and events of a record hidden only there (a service for a
         restricted person). A restricted person, action or concern is counted once, on its tab."""
-        case = self.case
+        case, visibility = self.case, self.app.visibility()
         counted = {id(r) for tab in ("people", "actions", "concerns", "visits") for r in getattr(case, tab)}
-        hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if not i.shareable}
+        hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if visibility.restricted(i)}
         return len(hidden - counted)
 
     def _tab(self) -> str:
@@ -687,10 +688,11 @@ class CaseScreen(Screen[None]):
         self.app.leave_case()  # asks first if a save has failed
 
 
-def _chronology_row(item: ChronologyItem) -> tuple[str | Text, ...]:
-    """A row of the Chronology tab: an event of the record or a typed entry, newest first."""
+def _chronology_row(item: ChronologyItem, visibility: Visibility) -> tuple[str | Text, ...]:
+    """A row of the Chronology tab: an event of the record or a typed entry, newest first; whether
+    the family copy holds it, as the visibility rule says (until f8 only what it holds is listed)."""
     share: str | Text = "yes"
-    if not item.shareable:
+    if visibility.restricted(item):
         share = Text("no", style="bold")
     elif item.withholds:
         share = Text("part", style="bold")  # the family copy leaves out who referred, or who came

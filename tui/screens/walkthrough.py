@@ -31,7 +31,6 @@ from textual.widgets.option_list import Option
 
 from meetings.domain import analysis, finish, lead_workers, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
-from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import drift, flags_at
 from meetings.domain.records import (
     Action,
@@ -843,7 +842,7 @@ class WalkthroughScreen(Screen[None]):
             if c.contacts > 1:
                 text.append(f", {c.contacts} contacts" + (f" since {c.contacts_since}" if c.contacts_since else ""))
             text.append(f": {short(clean(c.reported), 100)}\n")
-        hidden += sum(1 for c in shown if visibility.withholds and withholds_referrer(c))
+        hidden += sum(1 for c in shown if visibility.hides_referrer(c))
         if hidden:
             text.append(hidden_line(hidden), style="italic")
         return text
