@@ -151,3 +151,43 @@ def test_the_family_brief_leaves_out_a_service_for_a_restricted_person_by_the_ru
     family = brief(CopyType.FAMILY)
     assert "Kestrelford" not in family
     assert "restricted item(s) left out of this copy" in family
+
+
+# ----- a flag is never hidden whole ------------------------------------------------------------------
+
+SURNAME_ONLY = "Tenancy support for Mr Fictional (fictional)"
+
+
+@pytest.fixture
+def surname_store(tmp_path: Path) -> Store:
+    """The demo case with a service for a shareable person, its name naming the restricted visitor
+    by his surname alone, ending with nothing to follow it (so a flag says so)."""
+    data = demo()
+    data["services"].append(
+        {"id": 99, "name": SURNAME_ONLY, "agency": "Sample Homes", "for_whom": "Lee Placeholder",
+         "start_date": "2026-01-05", "end_date": "2026-12-01", "successor": "", "notes": ""}
+    )  # fmt: skip
+    store = Store(tmp_path / "store")
+    store.import_data(data)
+    return store
+
+
+def case_flags_words(app: Any) -> str:
+    return " ".join(str(app.screen.query_one("#case-flags", Static).render()).split())
+
+
+async def test_a_flag_naming_a_restricted_person_by_surname_is_shown_without_its_details(
+    surname_store: Store, make_app: Any
+) -> None:
+    """The flag's words name the restricted visitor by his surname alone: as the app opens it is
+    neither shown with the name nor hidden whole, but said without its details; f8 shows it."""
+    app = make_app(surname_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await human(pilot, "enter")
+        await wait_until(pilot, lambda: "restricted item" in case_flags_words(app))
+        hidden = case_flags_words(app)
+        assert "Mr Fictional" not in hidden
+        assert "A flag about a restricted person: a service is ending with nothing to follow it." in hidden
+        await human(pilot, "f8")
+        await wait_until(pilot, lambda: SURNAME_ONLY in case_flags_words(app))
+        assert "A flag about a restricted person" not in case_flags_words(app)
