@@ -38,7 +38,7 @@ from meetings.domain import timescales
 from meetings.domain.agenda import Agenda, load_agenda
 from meetings.domain.locations import export_folder
 from meetings.domain.settings import Settings, load_settings
-from meetings.domain.visibility import Visibility
+from meetings.domain.visibility import Audience, Visibility
 from meetings.exports.wordfile import remove_stale_temps
 from meetings.session import CaseChanged, CaseSession
 from meetings.storage.base import CaseLocked, CaseStore, OpenCase, ReadOnly, StoreError, use_settings
@@ -493,9 +493,14 @@ class CoreGroupApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(type(self.screen)))
 
+    def audience(self) -> Audience:
+        """Who the screen is for now: restricted items hidden (the family may see it) or shown (f8).
+        Asked where no case is open (the kept saves of the case list, f7)."""
+        return Audience.SCREEN_SHOWN if self.show_restricted else Audience.SCREEN_HIDDEN
+
     def visibility(self) -> Visibility:
         """What the screen may show of the open case now: the one rule, for this screen's audience."""
-        return Visibility.on_screen(self.case_session.case, restricted_shown=self.show_restricted)
+        return Visibility.of(self.case_session.case, self.audience())
 
     def toggle_restricted(self) -> None:
         """f8 on any screen: show or hide what the family copy leaves out (never while sharing)."""
