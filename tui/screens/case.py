@@ -71,6 +71,8 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 
+# The tabs whose records the visibility rule filters one by one, each counted on its own tab.
+RULED_TABS = ("people", "actions", "concerns", "visits", "services")
 OPEN_ACTIONS_SHOWN = 12  # on the overview: those carried forward most; the Actions tab lists every one
 
 
@@ -491,7 +493,7 @@ class CaseScreen(Screen[None]):
         if not visibility.withholds:
             return 0
         case = self.case
-        left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in ("people", "actions", "concerns", "visits"))
+        left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in RULED_TABS)
         referrers = sum(1 for c in self._records("concerns") if visibility.hides_referrer(c))
         return left_out + referrers + self._chronology_hidden()
 
@@ -527,10 +529,11 @@ class CaseScreen(Screen[None]):
 
     def _chronology_hidden(self) -> int:
         """The records the Chronology tab leaves out that no other tab counts already: typed
-        entries not shareable, and events of a record hidden only there (a service for a
-        restricted person). A restricted person, action or concern is counted once, on its tab."""
+        entries not shareable, and events of a record hidden only there. A restricted person,
+        action, concern, visit or service is counted once, on its tab (a service's events are
+        assembled here without the people they are about, so they cannot tell it)."""
         case, visibility = self.case, self.app.visibility()
-        counted = {id(r) for tab in ("people", "actions", "concerns", "visits") for r in getattr(case, tab)}
+        counted = {id(r) for tab in RULED_TABS for r in getattr(case, tab)}
         hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if visibility.restricted(i)}
         return len(hidden - counted)
 
