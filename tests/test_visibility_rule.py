@@ -188,6 +188,12 @@ async def test_a_flag_naming_a_restricted_person_by_surname_is_shown_without_its
         hidden = case_flags_words(app)
         assert "Mr Fictional" not in hidden
         assert "A flag about a restricted person: a service is ending with nothing to follow it." in hidden
+        await human(pilot, "8")  # the Services tab: the service is shareable, the name in it is not
+        table = app.screen.query_one("#table-services", DataTable)
+        await wait_until(pilot, lambda: "Tenancy support for" in words(table))
+        assert "Mr [name withheld]" in words(table) and "Fictional" not in words(table)
         await human(pilot, "f8")
+        await wait_until(pilot, lambda: SURNAME_ONLY in words(table))
+        await human(pilot, "1")
         await wait_until(pilot, lambda: SURNAME_ONLY in case_flags_words(app))
         assert "A flag about a restricted person" not in case_flags_words(app)

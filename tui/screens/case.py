@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -421,9 +422,11 @@ class CaseScreen(Screen[None]):
         if tab == "chronology":
             visibility = self.app.visibility()
             return [_chronology_row(item, visibility) for item in self._records("chronology")]
-        if tab == "services":
+        if tab == "services":  # a restricted person's name typed into a shared service withheld, as in the copies
+            clean = self.app.visibility().cleaner()
             return [
-                (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
+                (clean(s.name), s.agency, clean(s.for_whom), str(s.start_date or ""), str(s.end_date or ""),
+                 _successor(s, clean))
                 for s in self._records("services")
             ]  # fmt: skip
         if tab == "visits":
@@ -717,10 +720,10 @@ def _period(start: Any, end: Any) -> str:
     return f"{start} to {end}" if end else str(start)
 
 
-def _successor(service: Any) -> Text | str:
+def _successor(service: Any, clean: Callable[[str], str]) -> Text | str:
     """What follows a service; a service that ends with nothing after it is shown in red."""
     if service.successor.strip():
-        return short(service.successor, 40)
+        return short(clean(service.successor), 40)
     if service.end_date is not None:
         return Text("nothing follows", style="bold red")
     return ""
