@@ -493,14 +493,14 @@ class CoreGroupApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(type(self.screen)))
 
-    @property
     def audience(self) -> Audience:
-        """Who the screen is for now: restricted items hidden, or shown (f8)."""
+        """Who the screen is for now: restricted items hidden (the family may see it) or shown (f8).
+        Asked where no case is open (the kept saves of the case list, f7)."""
         return Audience.SCREEN_SHOWN if self.show_restricted else Audience.SCREEN_HIDDEN
 
     def visibility(self) -> Visibility:
         """What the screen may show of the open case now: the one rule, for this screen's audience."""
-        return Visibility.of(self.case_session.case, self.audience)
+        return Visibility.of(self.case_session.case, self.audience())
 
     def toggle_restricted(self) -> None:
         """f8 on any screen: show or hide what the family copy leaves out (never while sharing)."""

@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .family import name_pattern, names_in, restricted_names
+from .family import Restrictions, names_in
 from .lifecycle import in_order
-from .records import Action, AssessmentStatus, Case, Concern, Meeting, Person, Relationship
+from .records import Action, AssessmentStatus, Case, Concern, CopyType, Meeting, Person, Relationship
 from .text import name_key
 from .wording import day_month_year, relationship_words, short
 
@@ -107,7 +107,7 @@ class Trend:
 def scaling_trends(case: Case, upto: Meeting | None = None) -> list[Trend]:
     """Each person's scaling across the meetings up to and including `upto` (all of them if None),
     one trend a person in the order they first scaled; names compared whatever their spacing or case."""
-    restricted = {name_key(n) for n in restricted_names(case)}
+    family = Restrictions.of(case, CopyType.FAMILY)  # a row is restricted as the minutes' scaling row is
     names: dict[str, str] = {}
     points: dict[str, list[tuple[int, int]]] = {}
     for m in in_order(case.meetings):
@@ -117,7 +117,7 @@ def scaling_trends(case: Case, upto: Meeting | None = None) -> list[Trend]:
             key = name_key(s.name)
             names.setdefault(key, " ".join(s.name.split()))
             points.setdefault(key, []).append((m.number, s.score))
-    return [Trend(names[k], tuple(points[k]), k in restricted) for k in names]
+    return [Trend(names[k], tuple(points[k]), family.is_restricted_name(names[k])) for k in names]
 
 
 def needs_assessment(person: Person) -> bool:
@@ -162,7 +162,7 @@ def open_risks_detailed(case: Case, as_at: Meeting | None = None) -> list[Risk]:
     raised by then and not closed before its day, the concerns received by then with no response
     by its day. People's risks and assessments are as recorded now (the record keeps no history of them).
     """
-    pattern = name_pattern(restricted_names(case))
+    pattern = Restrictions.of(case, CopyType.FAMILY).pattern  # as the family copy's name guard finds names
 
     def names_restricted(text: str) -> bool:
         return names_in(pattern, text)

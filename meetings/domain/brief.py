@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .breaches import breach_words, current_breaches
-from .family import Restrictions
 from .flags import Flag, case_flags
 from .flags.child import SEEN_ALONE_FROM_MONTHS
 from .lead_workers import lead_history_words
@@ -20,6 +19,7 @@ from .lifecycle import distribution_list, latest_meeting, men_not_invited, next_
 from .records import Action, Case, CopyType, Meeting, SourceKind
 from .settings import Settings
 from .timescales import next_core_group_due
+from .visibility import Visibility
 from .visits import NOT_RECORDED_WORDS, inferred_mark, not_seen_words, visits_of
 from .wording import action_type_words, day_month_year, humanise, plan_category_words, short, short_date
 
@@ -45,14 +45,14 @@ def _since(last: Meeting | None) -> dt.date | None:
     return last.date if last is not None else None
 
 
-def _children_last_seen(case: Case, restrictions: Restrictions, today: dt.date) -> list[str]:
+def _children_last_seen(case: Case, visibility: Visibility, today: dt.date) -> list[str]:
     """'Child last seen: Wren Example 3 March 2026 (seen alone 3 March 2026)', for each child born,
     from the visits the copy may show."""
     lines = []
     for child in case.children:
         if child.unborn:
             continue
-        shown = [cv for cv in visits_of(case, child) if not (cv.visit.restricted and restrictions.family)]
+        shown = visibility.shown(visits_of(case, child))[0]
         seen = [cv.visit.date for cv in shown if cv.child.seen]
         alone = [cv.visit.date for cv in shown if cv.child.seen and cv.child.seen_alone]
         when = day_month_year(seen[-1]) if seen else "no visit recorded at which they were seen"
@@ -82,7 +82,7 @@ def _lead_changes(case: Case, since: dt.date | None, today: dt.date) -> list[str
 
 def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType = CopyType.FULL) -> Brief:
     """The brief for the next core group of `case`, as of `today`, in `copy`."""
-    restrictions = Restrictions.of(case, copy)
+    visibility = Visibility.for_copy(case, copy)  # the rule the screens ask too
     last = latest_meeting(case, finished_only=True)
     since = _since(last)
     due = next_core_group_due(case, settings)
@@ -95,8 +95,8 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
     concerns = sorted(
         (c for c in case.concerns if since is None or c.received_on > since), key=lambda c: (c.received_on, c.id)
     )
-    shown_concerns = [c for c in concerns if restrictions.shows_concern(c)]
-    hidden += len(concerns) - len(shown_concerns)
+    shown_concerns, left_out = visibility.shown(concerns)
+    hidden += left_out
     for c in shown_concerns:
         source = "Anonymous" if c.source_kind is SourceKind.ANONYMOUS else (c.source or humanise(c.source_kind.value))
         answered = "answered" if c.answered else "NO RESPONSE YET"
@@ -104,7 +104,7 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
             f"Concern received {short_date(c.received_on)} from {source}: {short(c.reported, 120)} ({answered})"
         )
     for a in case.actions:
-        if not restrictions.shows_action(a):
+        if not visibility.shows(a):
             continue
         if a.completed_on is not None and (since is None or a.completed_on > since):
             kind = f" ({action_type_words(a)})" if a.is_assessment else ""  # not "(action)" after "Action"
@@ -112,36 +112,41 @@ def build_brief(case: Case, settings: Settings, today: dt.date, copy: CopyType =
                 f"Action {a.number}{kind} {a.status.value} on {short_date(a.completed_on)}: {short(a.text, 100)}"
             )
     for a in case.actions:
-        if a.is_open and restrictions.shows_action(a) and a.due is not None and a.due < today:
+        if a.is_open and visibility.shows(a) and a.due is not None and a.due < today:
             carried = f", carried forward {a.times_carried_forward}x" if a.times_carried_forward else ""
             changes.append(f"Action {a.number} overdue since {short_date(a.due)}{carried}: {short(a.text, 100)}")
-    for s in case.services:
-        if s.end_date is not None and (since is None or s.end_date > since) and s.end_date <= today:
-            follows = s.successor.strip() or "NOTHING RECORDED TO FOLLOW IT"
-            changes.append(
-                f"Service ended {short_date(s.end_date)}: {s.name} ({s.for_whom or 'family'}); follows: {follows}"
-            )
+    ended = [
+        s
+        for s in case.services
+        if s.end_date is not None and s.end_date <= today and (since is None or s.end_date > since)
+    ]
+    services, left_out = visibility.shown(ended)
+    hidden += left_out  # a service for a restricted person, as the family copy of the minutes leaves it out
+    for s in services:
+        follows = s.successor.strip() or "NOTHING RECORDED TO FOLLOW IT"
+        changes.append(
+            f"Service ended {short_date(s.end_date)}: {s.name} ({s.for_whom or 'family'}); follows: {follows}"
+        )
     for breach in current_breaches(case, settings, today):
         if breach.happened_on is None or since is None or breach.happened_on > since:
             changes.append(f"Timescale missed: {breach_words(breach)}")
-    changes += _children_last_seen(case, restrictions, today)
+    changes += _children_last_seen(case, visibility, today)
     if not changes:
         changes.append(f"Nothing recorded {where}.")
 
     all_flags = case_flags(case, settings, today)
-    flags = [f for f in all_flags if copy is CopyType.FULL or not f.restricted]
-    hidden += len(all_flags) - len(flags)
-    open_actions = [a for a in case.actions if a.is_open]
-    actions = [a for a in open_actions if restrictions.shows_action(a)]
-    hidden += len(open_actions) - len(actions)
+    flags, left_out = visibility.shown(all_flags)
+    hidden += left_out
+    actions, left_out = visibility.shown([a for a in case.actions if a.is_open])
+    hidden += left_out
 
     expected: list[str] = []
     if last is not None:
-        invited = [a for a in distribution_list(case, last) if restrictions.shows_person(a.person_id, a.name)]
+        invited = visibility.shown(distribution_list(case, last))[0]
         expected = [f"{a.name} ({a.agency or a.role or 'agency'})" for a in invited]
     else:
         expected = list(case.expected_agencies)
-    men = [p for p in men_not_invited(case, last) if restrictions.shows_person(p.id, p.name)] if last else []
+    men = visibility.shown(men_not_invited(case, last))[0] if last else []
 
     facts = [
         ("Child" if len(case.children) == 1 else "Children", case.child_names()),

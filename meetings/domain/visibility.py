@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from .family import WITHHELD, Restrictions
+from .chronology import ChronologyItem
+from .family import WITHHELD, Restrictions, withholds_referrer
 from .flags.base import Flag
 from .records import (
     Action,
@@ -132,9 +133,28 @@ class Visibility:
         """Whether `record`, shown, is marked restricted (only where restricted things are shown)."""
         return not self.withholds and self.restricted(record)
 
+    def hides_referrer(self, concern: Concern) -> bool:
+        """Whether this audience sees a concern without who referred it (or who passed an
+        anonymous referral on): the concern shown, that part of it withheld."""
+        return self.withholds and withholds_referrer(concern)
+
+    def referrer_marked(self, concern: Concern) -> bool:
+        """Whether who referred a concern, shown, is marked restricted (the full copy, f8)."""
+        return not self.withholds and withholds_referrer(concern)
+
     def restricted_notes(self, step: AgendaStep) -> str:
         """A step's restricted notes as this audience may read them: nothing where it withholds."""
         return "" if self.withholds else step.restricted_notes
+
+    def chronology(self, items: Sequence[ChronologyItem]) -> list[ChronologyItem]:
+        """The events of a chronology as this audience may read them: where it withholds, those
+        the rule leaves out are gone, and the rest say what the family copy says (withheld
+        identities left out, restricted names withheld, restricted people no longer among those
+        an event is about, so a filter cannot find them)."""
+        if not self.withholds:
+            return list(items)
+        clean = self.cleaner()
+        return [item.for_family(clean, self.family.person_ids) for item in self.shown(items)[0]]
 
     def cleaner(self) -> Callable[[str], str]:
         """Free text as this audience may read it: restricted names and withheld referrers'

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..domain.brief import build_brief
-from ..domain.family import Restrictions
 from ..domain.records import Case, CopyType
 from ..domain.settings import Settings, load_settings
+from ..domain.visibility import Visibility
 from ..domain.wording import action_type_words, humanise, short, short_date
 from .minutes import COPY_NAMES, running_header
 from .wordfile import Cell, WordDocument
@@ -21,7 +21,7 @@ def write_brief(
     """Write the chair's brief for the next core group of `case` to `out` (.docx, owner-only, atomic)."""
     settings = settings if settings is not None else load_settings()
     brief = build_brief(case, settings, today, copy)
-    word = WordDocument(settings, clean=Restrictions.of(case, copy).cleaner())
+    word = WordDocument(settings, clean=Visibility.for_copy(case, copy).restrictions.cleaner())  # the name guard
     word.running_header(running_header(case, brief.title, copy, settings))
     word.heading(brief.title, 0)
     word.paragraphs(

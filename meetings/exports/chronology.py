@@ -2,7 +2,8 @@
 record holds (meetings.domain.chronology), for a date range, chosen sources, people and kinds.
 
 The family copy leaves out what is not shareable with the parents and withheld identities, and
-withholds the names of people marked restricted, as the minutes do (meetings.domain.family.Restrictions).
+withholds the names of people marked restricted, as the minutes do: it asks the one visibility rule
+(meetings.domain.visibility), and the name guard over the words.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from ..domain.chronology import ChronologyItem, EventKind, chronology, filter_chronology, for_copy, kind_words
-from ..domain.family import Restrictions
+from ..domain.chronology import ChronologyItem, EventKind, chronology, filter_chronology, kind_words
 from ..domain.records import Case, ChronologyEntry, CopyType, Impact
 from ..domain.settings import Settings, load_settings
+from ..domain.visibility import Visibility
 from ..domain.wording import and_list, plan_category_words, short_date, weekday_date
 from .minutes import COPY_NAMES, running_header
 from .wordfile import Cell, Flag, WordDocument
@@ -43,9 +44,7 @@ def select_entries(
     """
     wanted = [a.casefold().strip() for a in agencies or () if a.strip()]
     chosen = []
-    for entry in case.chronology:
-        if copy is CopyType.FAMILY and not entry.shareable:
-            continue
+    for entry in Visibility.for_copy(case, copy).shown(case.chronology)[0]:
         last = entry.end_date or entry.date
         if start is not None and last < start:
             continue
@@ -70,7 +69,7 @@ def select_items(
 ) -> list[ChronologyItem]:
     """The items a chronology shows, oldest first: typed and derived, as `copy` may hold them,
     filtered (`meetings.domain.chronology.filter_chronology`)."""
-    shown = for_copy(chronology(case, today=today), Restrictions.of(case, copy))
+    shown = Visibility.for_copy(case, copy).chronology(chronology(case, today=today))
     return filter_chronology(shown, start=start, end=end, agencies=agencies, person_ids=person_ids, kinds=kinds)
 
 
@@ -84,16 +83,16 @@ def _when(item: ChronologyItem) -> str:
     return _short_date(item.date)
 
 
-def _row(item: ChronologyItem, family: bool) -> Sequence[Cell]:
+def _row(item: ChronologyItem, visibility: Visibility) -> Sequence[Cell]:
     impact: list[str | Flag] = [Flag(IMPACT[item.impact]) if item.impact is Impact.NEGATIVE else IMPACT[item.impact]]
     if not item.typed and item.impact is Impact.NOT_KNOWN:
         impact = []  # the record says what the impact was in words, if anything
     if item.impact_note.strip():
         impact.append(item.impact_note)
     source: list[str | Flag] = [item.source]
-    if not family and not item.shareable:
+    if visibility.marked(item):
         source.append(Flag("Not shareable with the family"))
-    elif not family and item.withholds:
+    elif not visibility.withholds and item.withholds:
         source.append(Flag("Identity left out of the family copy"))
     said = item.response or ("None recorded" if item.typed else "")
     response: list[str | Flag] = [Flag(said) if item.needs_attention and said else said]
@@ -129,11 +128,11 @@ def write_chronology(
     if start is not None and end is not None and start > end:
         raise ValueError(f"The start date {start.isoformat()} is after the end date {end.isoformat()}")
     settings = settings if settings is not None else load_settings()
-    restrictions = Restrictions.of(case, copy)
+    visibility = Visibility.for_copy(case, copy)
     items = select_items(
         case, copy=copy, start=start, end=end, agencies=agencies, person_ids=person_ids, kinds=kinds, today=today
     )
-    word = WordDocument(settings, clean=restrictions.cleaner(), landscape=True)
+    word = WordDocument(settings, clean=visibility.restrictions.cleaner(), landscape=True)  # the name guard
     word.running_header(running_header(case, "Multi-agency chronology", copy, settings))
 
     word.heading("Multi-agency chronology", 0)
@@ -149,9 +148,9 @@ def write_chronology(
     )
     _filters(word, case, start=start, end=end, agencies=agencies, person_ids=person_ids, kinds=kinds)
     word.labelled("Copy", COPY_NAMES[copy])
-    if restrictions.family:
+    if visibility.withholds:
         word.paragraphs("Family copy. Entries that cannot be shared have been left out to protect other people.")
-    elif any(not i.shareable or i.withholds for i in items):
+    elif any(visibility.marked(i) or i.withholds for i in items):
         word.flag("Full copy: holds entries that are not shareable with the family.")
     word.paragraphs(
         f"{len(items)} {'entry' if len(items) == 1 else 'entries'}, oldest first. Entries marked "
@@ -164,7 +163,7 @@ def write_chronology(
             ("Date", "Kind", "Source", "What happened", "Impact on the child", "Action taken, or why none",
              "Recorded by"),
             (1.6, 1.5, 2.3, 5.0, 2.2, 3.6, 1.9),
-            (_row(i, restrictions.family) for i in items),
+            (_row(i, visibility) for i in items),
             total=len(items),
             progress=progress,
         )  # fmt: skip

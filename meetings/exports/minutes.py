@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..domain.agenda import Agenda, AgendaTemplateError, StepRole, load_agenda
 from ..domain.breaches import breach_words, breaches_since_last
-from ..domain.family import Restrictions, concerns_for, holds_restricted, referrer_identity
+from ..domain.family import concerns_for, holds_restricted, referrer_identity
 from ..domain.flags.child import optimism_flags
 from ..domain.history import actions_as_at, flags_as_at, worked_out_from_today
 from ..domain.lead_workers import lead_for_minutes
@@ -38,6 +38,7 @@ from ..domain.records import (
 )
 from ..domain.settings import Settings, load_settings
 from ..domain.text import name_key
+from ..domain.visibility import Visibility
 from ..domain.wording import (
     action_type_words,
     assessment_sessions_words,
@@ -179,9 +180,9 @@ def write_minutes(
     """
     settings = settings if settings is not None else load_settings()
     meeting = find_meeting(case, meeting_number)
-    restrictions = Restrictions.of(case, copy)
-    word = WordDocument(settings, clean=restrictions.cleaner())
-    family = restrictions.family
+    visibility = Visibility.for_copy(case, copy)  # the rule the screens ask too
+    word = WordDocument(settings, clean=visibility.restrictions.cleaner())  # the name guard, second layer
+    family = visibility.withholds
 
     amended = f"Amended (version {meeting.minutes_version}, reason: {meeting.amendment_reason})"
     what = f"Core group {meeting.number}, {short_date(meeting.date)}"
@@ -217,16 +218,16 @@ def write_minutes(
     rows.append(("Copy", COPY_NAMES[copy]))
     word.table(None, (1, 3), rows, bold_first_column=True)
 
-    _attendance(word, case, meeting, restrictions)
+    _attendance(word, case, meeting, visibility)
     _reason_for_plan(word, case)
-    _flags_raised(word, case, meeting, restrictions, settings)
-    _steps(word, meeting, restrictions, answer_labels(settings), case=case, settings=settings)
-    _concerns(word, concerns_for(case, meeting), restrictions)
-    _scaling(word, meeting, restrictions)
+    _flags_raised(word, case, meeting, visibility, settings)
+    _steps(word, meeting, visibility, answer_labels(settings), case=case, settings=settings)
+    _concerns(word, concerns_for(case, meeting), visibility)
+    _scaling(word, meeting, visibility)
     word.heading("Contingency plan", 1)
     word.paragraphs(meeting.contingency_plan or "None recorded.")
-    _actions(word, case, meeting, restrictions)
-    _assessments(word, case, meeting, restrictions)
+    _actions(word, case, meeting, visibility)
+    _assessments(word, case, meeting, visibility)
     word.heading("Dissent", 1)
     word.paragraphs(dissent_of(meeting, _agenda(settings)) or "No dissent was recorded.")
     word.heading("Decisions", 1)
@@ -235,16 +236,16 @@ def write_minutes(
         word.labelled("Chair's note on finishing the meeting", meeting.finish_note)
     _next_dates(word, case, meeting)
     _breaches(word, case, meeting)
-    _distribution(word, meeting, restrictions)
+    _distribution(word, meeting, visibility)
 
     title = f"Core group minutes: {case.child_names()}, meeting {meeting.number} ({COPY_NAMES[copy].lower()})"
     return word.save(out, title=title, author=meeting.chair or case.lead_social_worker, subject="Core group minutes")
 
 
-def _attendance(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+def _attendance(word: WordDocument, case: Case, meeting: Meeting, visibility: Visibility) -> None:
     word.heading("Attendance", 1)
     word.labelled("Meeting held", _mode(meeting.mode, meeting.mode_reason))
-    attendees = [a for a in meeting.attendees if restrictions.shows_person(a.person_id, a.name)]
+    attendees = visibility.shown(meeting.attendees)[0]
     if not attendees:
         word.paragraphs("No attendance recorded.")
         return
@@ -260,7 +261,7 @@ def _attendance(word: WordDocument, case: Case, meeting: Meeting, restrictions: 
     missing = missing_agencies(case, meeting)
     if missing:
         word.labelled("Expected agencies not present and no report received", ", ".join(missing), flag=True)
-    if meeting.safety_arrangements.strip() and not restrictions.family:  # who is kept from whom: full copy only
+    if meeting.safety_arrangements.strip() and not visibility.withholds:  # who is kept from whom: full copy only
         word.labelled("How people who must not meet were kept apart", meeting.safety_arrangements)
 
 
@@ -282,23 +283,21 @@ def _reason_for_plan(word: WordDocument, case: Case) -> None:
         word.labelled("Safety goal", case.safety_goal)
 
 
-def _flags_raised(
-    word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions, settings: Settings
-) -> None:
+def _flags_raised(word: WordDocument, case: Case, meeting: Meeting, visibility: Visibility, settings: Settings) -> None:
     """What the tool put in front of the core group at this meeting, as raised that day."""
     flags = flags_as_at(case, meeting, settings)
     word.heading("What the core group was asked to look at", 1)
     if flags is None:
         word.paragraphs("Not kept: this meeting was recorded by an earlier version of coregroup.")
         return
-    shown = [f for f in flags if not (restrictions.family and f.restricted)]
+    shown = visibility.shown(flags)[0]
     if not shown:
         word.paragraphs("Nothing was flagged.")
         return
     when = "when the meeting finished" if meeting.status is MeetingStatus.FINISHED else "so far"
     word.paragraphs(f"The flags coregroup raised for this meeting, as they stood {when}:")
     for f in shown:
-        text = f.message + (" (restricted: left out of the family copy)" if f.restricted else "")
+        text = f.message + (" (restricted: left out of the family copy)" if visibility.marked(f) else "")
         if f.severity == "high":
             word.flag(text)
         else:
@@ -308,7 +307,7 @@ def _flags_raised(
 def _steps(
     word: WordDocument,
     meeting: Meeting,
-    restrictions: Restrictions,
+    visibility: Visibility,
     labels: dict[tuple[str, str], tuple[str, str]],
     *,
     case: Case,
@@ -317,7 +316,7 @@ def _steps(
     word.heading("The meeting, step by step", 1)
     for i, step in enumerate(meeting.steps, start=1):
         word.heading(f"{i}. {step.title}", 2)
-        wrote = answered = _optimism_warning(word, case, meeting, step, restrictions, settings)
+        wrote = answered = _optimism_warning(word, case, meeting, step, visibility, settings)
         for key, value in step.answers.items():
             label, kind = labels.get((step.key, key), (humanise(key, capital=True), ""))
             word.labelled(label, format_answer(value, kind))
@@ -325,15 +324,16 @@ def _steps(
         if step.notes.strip() and not answered:
             word.paragraphs(step.notes)
             wrote = True
-        if step.restricted_notes.strip() and not restrictions.family:
-            word.labelled("Restricted, left out of the family copy", step.restricted_notes, flag=True)
+        restricted_notes = visibility.restricted_notes(step)
+        if restricted_notes.strip():
+            word.labelled("Restricted, left out of the family copy", restricted_notes, flag=True)
             wrote = True
         if not wrote:
             word.paragraphs("Nothing recorded.")
 
 
 def _optimism_warning(
-    word: WordDocument, case: Case, meeting: Meeting, step: AgendaStep, restrictions: Restrictions, settings: Settings
+    word: WordDocument, case: Case, meeting: Meeting, step: AgendaStep, visibility: Visibility, settings: Settings
 ) -> bool:
     """At the analysis step: the over-optimism warning raised at this meeting (as kept when it
     finished, else worked out from the record as of its day) and the core group's answer to it,
@@ -351,11 +351,12 @@ def _optimism_warning(
             RaisedFlag(kind=f.kind.value, message=f.message, severity=f.severity.value, restricted=f.restricted)
             for f in optimism_flags(case, as_at=meeting)
         ]
-    shown = [f for f in raised if not (restrictions.family and f.restricted)]
+    shown = visibility.shown(raised)[0]
     if not shown:
         return False
     for f in shown:
-        label = "Over-optimism warning" + (", restricted risks (left out of the family copy)" if f.restricted else "")
+        marked = visibility.marked(f)
+        label = "Over-optimism warning" + (", restricted risks (left out of the family copy)" if marked else "")
         word.labelled(label, f.message, flag=True)
     if meeting.status is MeetingStatus.FINISHED and not kept:
         word.paragraphs("(Worked out from the record: this meeting was recorded by an earlier version of coregroup.)")
@@ -364,20 +365,20 @@ def _optimism_warning(
     return True
 
 
-def _concerns(word: WordDocument, concerns: list[Concern], restrictions: Restrictions) -> None:
-    shown = [c for c in concerns if restrictions.shows_concern(c)]
+def _concerns(word: WordDocument, concerns: list[Concern], visibility: Visibility) -> None:
+    shown = visibility.shown(concerns)[0]
     if not shown:
         return
     word.heading("Concerns and information received", 1)
     rows: list[Sequence[Cell]] = []
     for c in shown:
-        source_cell: list[str | Flag] = _concern_source(c, family=restrictions.family)
+        source_cell: list[str | Flag] = _concern_source(c, family=visibility.withholds)
         if c.how_received:
             source_cell.append(c.how_received)
         if c.contacts > 1:
             since = f" since {short_date(c.contacts_since)}" if c.contacts_since else ""
             source_cell.append(f"{c.contacts} contacts{since}")
-        if not c.shareable:
+        if visibility.marked(c):
             source_cell.append(Flag("Not shareable with the family"))
         reported = [f"About: {c.about}", c.reported] if c.about.strip() else [c.reported]
         response: list[str | Flag] = [c.response] if c.answered else [Flag("No response recorded yet")]
@@ -412,9 +413,9 @@ def _concern_source(c: Concern, *, family: bool) -> list[str | Flag]:
     return cell
 
 
-def _scaling(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
+def _scaling(word: WordDocument, meeting: Meeting, visibility: Visibility) -> None:
     word.heading("Scaling", 1)
-    shown = [s for s in meeting.scaling if restrictions.shows_person(None, s.name)]
+    shown = visibility.shown(meeting.scaling)[0]
     if not shown:
         word.paragraphs("No scaling recorded.")
         return
@@ -431,10 +432,10 @@ ACTION_STATUS = {
 }
 
 
-def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+def _actions(word: WordDocument, case: Case, meeting: Meeting, visibility: Visibility) -> None:
     word.heading("Actions", 1)
     # As they stood when the meeting finished, not as they are today.
-    actions = [a for a in actions_as_at(case, meeting) if restrictions.shows_action(a)]
+    actions = visibility.shown(actions_as_at(case, meeting))[0]
     if not actions:
         word.paragraphs("No actions recorded.")
         return
@@ -491,15 +492,14 @@ def _actions(word: WordDocument, case: Case, meeting: Meeting, restrictions: Res
     )
 
 
-def _assessments(word: WordDocument, case: Case, meeting: Meeting, restrictions: Restrictions) -> None:
+def _assessments(word: WordDocument, case: Case, meeting: Meeting, visibility: Visibility) -> None:
     """Each assessment beside what its person's record says it must take into account, and how
     it is adapted. The family copy says how each is adapted, but not one person's needs, trauma
     or mental health to the rest of the family."""
     people = {p.id: p for p in case.people}
     shown = [
         a for a in actions_as_at(case, meeting)
-        if a.is_assessment and a.person_id in people and restrictions.shows_action(a)
-        and restrictions.shows_person(a.person_id, people[a.person_id].name)
+        if a.is_assessment and a.person_id in people and visibility.shows(a) and visibility.shows(people[a.person_id])
     ]  # fmt: skip
     if not shown:
         return
@@ -509,7 +509,7 @@ def _assessments(word: WordDocument, case: Case, meeting: Meeting, restrictions:
         if person is None:
             continue
         word.heading(f"Action {a.number}: {action_type_words(a)} of {person.name}", 2)
-        if not restrictions.family:
+        if not visibility.withholds:
             for label, text in person_profile(person):
                 word.labelled(label, text)
         if person_profile(person) or a.adapted_for.strip():
@@ -548,15 +548,15 @@ def _breaches(word: WordDocument, case: Case, meeting: Meeting) -> None:
         word.flag(breach_words(breach, as_at=meeting.date))
 
 
-def _distribution(word: WordDocument, meeting: Meeting, restrictions: Restrictions) -> None:
+def _distribution(word: WordDocument, meeting: Meeting, visibility: Visibility) -> None:
     word.heading("Distribution", 1)
-    invited = [a for a in meeting.attendees if restrictions.shows_person(a.person_id, a.name)]
+    invited = visibility.shown(meeting.attendees)[0]
     if invited:
         word.paragraphs("These minutes go to everyone invited, in the copy the chair decided:")
         rows: list[Sequence[Cell]] = [(a.name, a.agency, COPY_NAMES[a.copy_type]) for a in invited]
         word.table(("Goes to", "Agency", "Copy"), (4, 4, 2), rows)
     # Only live entries: one withdrawn as a mistake stays in the case's history, not in the minutes.
-    sent = [d for d in meeting.distribution if d.live and restrictions.shows_person(None, d.recipient)]
+    sent = visibility.shown([d for d in meeting.distribution if d.live])[0]
     word.heading("Distribution log", 2)
     if not sent:
         word.paragraphs("No copies recorded as sent yet.")

@@ -742,16 +742,19 @@ class PostgresStore:
         return conflict_copies(self.journal_folder)
 
     def conflict_changes(self, copy: ConflictCopy, *, show_restricted: bool = False) -> list[str]:
-        """What a conflict copy would change in the case as the team's store holds it now, in words
-        (restricted text hidden unless asked)."""
+        """What a conflict copy would change in the case as the team's store holds it now, in words;
+        restricted text hidden unless asked, as the history hides it (`changes.shown_as_now`: by what
+        is restricted in the case now, restricted names and withheld referrers withheld)."""
         kept = merged(Journal(copy.path, self._journal_key).lines())
         if kept is None:
             return []
         with self._db() as conn:
             stored = _stored(conn, copy.case_id)
+            case = None if show_restricted else _load_case(conn, copy.case_id, self.describe())[0]
         before = {key: stored[key] for key in kept.records if key in stored}
         found = history_words.changes_between(before, dict(kept.records))
-        return [history_words.change_words(change, show_restricted=show_restricted) for change in found]
+        now = (lambda change: change) if show_restricted else history_words.shown_as_now(case)
+        return [history_words.change_words(now(change), show_restricted=show_restricted) for change in found]
 
     def discard_conflict(self, copy: ConflictCopy) -> None:
         """Delete a conflict copy (after the person has seen what it holds, and said so)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -20,10 +21,8 @@ from meetings.domain.chronology import (
     ChronologyItem,
     EventKind,
     chronology,
-    for_copy,
     kind_words,
 )
-from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import drift
 from meetings.domain.lead_workers import lead_history_words
 from meetings.domain.prebirth import plan_lines, pre_birth_plans
@@ -41,6 +40,7 @@ from meetings.domain.records import (
     Visit,
 )
 from meetings.domain.timescales import next_core_group_due
+from meetings.domain.visibility import Visibility
 from meetings.domain.visits import visits_in_order
 from meetings.domain.wording import (
     humanise,
@@ -72,6 +72,8 @@ if TYPE_CHECKING:
     from ..app import CoreGroupApp
 
 
+# The tabs whose records the visibility rule filters one by one, each counted on its own tab.
+RULED_TABS = ("people", "actions", "concerns", "visits", "services")
 OPEN_ACTIONS_SHOWN = 12  # on the overview: those carried forward most; the Actions tab lists every one
 
 
@@ -418,10 +420,13 @@ class CaseScreen(Screen[None]):
                 for m in case.meetings
             ]  # fmt: skip
         if tab == "chronology":
-            return [_chronology_row(item) for item in self._records("chronology")]
-        if tab == "services":
+            visibility = self.app.visibility()
+            return [_chronology_row(item, visibility) for item in self._records("chronology")]
+        if tab == "services":  # a restricted person's name typed into a shared service withheld, as in the copies
+            clean = self.app.visibility().cleaner()
             return [
-                (s.name, s.agency, s.for_whom, str(s.start_date or ""), str(s.end_date or ""), _successor(s))
+                (clean(s.name), s.agency, clean(s.for_whom), str(s.start_date or ""), str(s.end_date or ""),
+                 _successor(s, clean))
                 for s in self._records("services")
             ]  # fmt: skip
         if tab == "visits":
@@ -491,13 +496,14 @@ class CaseScreen(Screen[None]):
         if not visibility.withholds:
             return 0
         case = self.case
-        left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in ("people", "actions", "concerns", "visits"))
-        return left_out + sum(1 for c in self._records("concerns") if withholds_referrer(c)) + self._chronology_hidden()
+        left_out = sum(visibility.shown(getattr(case, tab))[1] for tab in RULED_TABS)
+        referrers = sum(1 for c in self._records("concerns") if visibility.hides_referrer(c))
+        return left_out + referrers + self._chronology_hidden()
 
     def _chronology(self) -> list[ChronologyItem]:
         """The assembled chronology, oldest first, as the screen may show it now: until f8, as
         the family copy holds it (not shareable left out, withheld identities and names out)."""
-        return for_copy(self._assembled_chronology(), self.app.visibility().restrictions)
+        return self.app.visibility().chronology(self._assembled_chronology())
 
     def _show_chronology_filter(self) -> None:
         """The line above the chronology: how many events it shows, what filters it, the key."""
@@ -526,11 +532,12 @@ class CaseScreen(Screen[None]):
 
     def _chronology_hidden(self) -> int:
         """The records the Chronology tab leaves out that no other tab counts already: typed
-        entries not shareable, and events of a record hidden only there (a service for a
-        restricted person). A restricted person, action or concern is counted once, on its tab."""
-        case = self.case
-        counted = {id(r) for tab in ("people", "actions", "concerns", "visits") for r in getattr(case, tab)}
-        hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if not i.shareable}
+        entries not shareable, and events of a record hidden only there. A restricted person,
+        action, concern, visit or service is counted once, on its tab (a service's events are
+        assembled here without the people they are about, so they cannot tell it)."""
+        case, visibility = self.case, self.app.visibility()
+        counted = {id(r) for tab in RULED_TABS for r in getattr(case, tab)}
+        hidden = {id(i.record) for i in self._assembled_chronology(find_people=False) if visibility.restricted(i)}
         return len(hidden - counted)
 
     def _tab(self) -> str:
@@ -687,10 +694,11 @@ class CaseScreen(Screen[None]):
         self.app.leave_case()  # asks first if a save has failed
 
 
-def _chronology_row(item: ChronologyItem) -> tuple[str | Text, ...]:
-    """A row of the Chronology tab: an event of the record or a typed entry, newest first."""
+def _chronology_row(item: ChronologyItem, visibility: Visibility) -> tuple[str | Text, ...]:
+    """A row of the Chronology tab: an event of the record or a typed entry, newest first; whether
+    the family copy holds it, as the visibility rule says (until f8 only what it holds is listed)."""
     share: str | Text = "yes"
-    if not item.shareable:
+    if visibility.restricted(item):
         share = Text("no", style="bold")
     elif item.withholds:
         share = Text("part", style="bold")  # the family copy leaves out who referred, or who came
@@ -712,10 +720,10 @@ def _period(start: Any, end: Any) -> str:
     return f"{start} to {end}" if end else str(start)
 
 
-def _successor(service: Any) -> Text | str:
+def _successor(service: Any, clean: Callable[[str], str]) -> Text | str:
     """What follows a service; a service that ends with nothing after it is shown in red."""
     if service.successor.strip():
-        return short(service.successor, 40)
+        return short(clean(service.successor), 40)
     if service.end_date is not None:
         return Text("nothing follows", style="bold red")
     return ""

@@ -104,7 +104,7 @@ class ConflictsScreen(Screen[None]):
         if not isinstance(store, KeepsConflicts):
             return
         try:
-            words = store.conflict_changes(copy, show_restricted=not self.app.audience.withholds)
+            words = store.conflict_changes(copy, show_restricted=not self.app.audience().withholds)
         except StoreError as problem:
             self.notify(str(problem), title="Cannot review it", severity="error", timeout=10, markup=False)
             return

@@ -31,7 +31,6 @@ from textual.widgets.option_list import Option
 
 from meetings.domain import analysis, finish, lead_workers, lifecycle, timescales
 from meetings.domain.agenda import MEETING_TEXTS, AnswerKind, AnswerSpec, MeetingText, StepRole
-from meetings.domain.family import withholds_referrer
 from meetings.domain.flags import drift, flags_at
 from meetings.domain.records import (
     Action,
@@ -394,8 +393,9 @@ class WalkthroughScreen(Screen[None]):
         if role is StepRole.NEXT_MEETING:
             stamp += (meeting.next_meeting_time, meeting.next_meeting_venue, meeting.next_meeting_mode)
         if role is StepRole.ANALYSIS:
+            restricted = self.app.visibility().restricted
             stamp += (
-                tuple((a.name, a.status) for a in meeting.attendees),
+                tuple((a.name, a.status, restricted(a)) for a in meeting.attendees),
                 tuple((s.name, s.score, s.reason) for s in meeting.scaling),
             )
         return stamp
@@ -564,6 +564,7 @@ class WalkthroughScreen(Screen[None]):
             body.put(flag_box, flags_text(flags, visibility))
             flag_box.display = bool(flags)
         self._show_restricted_notes(body, visibility)
+        self._show_restricted_scaling(body, visibility)
         for box in body.query("#membership").results(Static):
             body.put(box, self._membership_text())
         for box in body.query("#handover").results(Static):
@@ -585,6 +586,17 @@ class WalkthroughScreen(Screen[None]):
             risks = self._risks_text()
             body.put(box, risks or "")
             box.display = bool(risks)
+
+    def _show_restricted_scaling(self, body: StepBody, visibility: Visibility) -> None:
+        """A restricted person's scaling row stays off the screen until f8, as the family copy
+        leaves it out; a line says how many are hidden."""
+        rows = list(body.query(".restricted-row"))
+        for row in rows:
+            row.display = not visibility.withholds
+        hidden = len(rows) if visibility.withholds else 0
+        for line in body.query("#scaling-hidden").results(Static):
+            line.display = bool(hidden)
+            body.put(line, Text(hidden_line(hidden), style="italic") if hidden else "")
 
     def _show_restricted_notes(self, body: StepBody, visibility: Visibility) -> None:
         """The restricted notes are left out of the family copy, so they stay off the screen too
@@ -766,7 +778,9 @@ class WalkthroughScreen(Screen[None]):
         return []
 
     def _scaling_rows(self) -> list[Widget]:
-        meeting, session = self.meeting, self.session
+        """A score and a reason for each person present. A restricted person's row is left out of
+        the family copy, so it is off the screen until f8 (`_show_restricted_scaling`)."""
+        meeting, session, visibility = self.meeting, self.session, self.app.visibility()
         rows: list[Widget] = [
             Label(
                 "Scaling 0 (certain harm) to 10 (safe enough to close), for each person present", classes="form-label"
@@ -785,7 +799,9 @@ class WalkthroughScreen(Screen[None]):
 
             score.record = record
             reason.record = record
-            rows.append(Horizontal(Label(Text(a.name), classes="answer-label"), score, reason, classes="answer-row"))
+            row_classes = "answer-row" + (" restricted-row" if visibility.restricted(a) else "")
+            rows.append(Horizontal(Label(Text(a.name), classes="answer-label"), score, reason, classes=row_classes))
+        rows.append(Static(id="scaling-hidden", classes="hint"))
         return rows
 
     def _risks_text(self) -> Text | None:
@@ -843,7 +859,7 @@ class WalkthroughScreen(Screen[None]):
             if c.contacts > 1:
                 text.append(f", {c.contacts} contacts" + (f" since {c.contacts_since}" if c.contacts_since else ""))
             text.append(f": {short(clean(c.reported), 100)}\n")
-        hidden += sum(1 for c in shown if visibility.withholds and withholds_referrer(c))
+        hidden += sum(1 for c in shown if visibility.hides_referrer(c))
         if hidden:
             text.append(hidden_line(hidden), style="italic")
         return text

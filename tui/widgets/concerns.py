@@ -20,11 +20,12 @@ WITHHELD = "Withheld"
 def concern_source_words(concern: Concern, visibility: Visibility) -> str:
     """The agency or channel a concern came through; 'Anonymous' without who passed it on."""
     source = " ".join(concern.source.split())
-    show_restricted = not visibility.withholds
     if concern.source_kind is SourceKind.ANONYMOUS:
-        return f"Anonymous (passed on by {source})" if show_restricted and source else "Anonymous"
+        return (
+            f"Anonymous (passed on by {source})" if not visibility.hides_referrer(concern) and source else "Anonymous"
+        )
     if concern.referrer_withheld and not concern.referrer.strip() and referrer_identity(concern):
-        return f"{source} (restricted)" if show_restricted else WITHHELD  # the source is the person
+        return WITHHELD if visibility.hides_referrer(concern) else f"{source} (restricted)"  # the source is the person
     return source or humanise(concern.source_kind.value)
 
 
@@ -33,7 +34,7 @@ def referrer_words(concern: Concern, visibility: Visibility) -> str | Text:
     referrer = " ".join(concern.referrer.split())
     if not referrer or not concern.referrer_withheld:
         return referrer
-    return f"{referrer} (restricted)" if not visibility.withholds else Text(WITHHELD, style="italic")
+    return Text(WITHHELD, style="italic") if visibility.hides_referrer(concern) else f"{referrer} (restricted)"
 
 
 def contacts_words(concern: Concern) -> str:

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ..agenda import StepRole
-from ..family import name_pattern, names_in, restricted_names
-from ..records import Case
+from ..family import Restrictions, names_in
+from ..records import Case, CopyType
 from ..settings import Settings
 from .actions import assessment_flags, assessment_session_flags, overdue_action_flags
-from .base import Flag, FlagKind, Severity
+from .base import Flag, FlagKind, Severity, withheld_words
 from .child import attendance_flags, baby_flags, child_seen_flags, optimism_flags
 from .concerns import concern_flags, concern_pattern_flags, service_flags
 from .drift import compliance_flags, drifting_action_flags, late_reviews_flags
@@ -111,11 +111,17 @@ def case_flags(case: Case, settings: Settings, today: dt.date) -> list[Flag]:
 
 
 def _mark_restricted_names(case: Case, flags: list[Flag]) -> list[Flag]:
-    """A second guard: any flag whose words name a restricted person is restricted."""
-    pattern = name_pattern(restricted_names(case))
-    if pattern is None:
-        return flags
-    return [
-        f if f.restricted or not names_in(pattern, f.message) else dataclasses.replace(f, restricted=True)
-        for f in flags
-    ]
+    """A second guard: any flag whose words name a restricted person (or a withheld referrer) as the
+    family copy's name guard finds them, in any order or by the surname alone, is restricted. A
+    restricted flag is never hidden whole: one without words of its own for a screen the family
+    may see is given them, what it is about without its details."""
+    pattern = Restrictions.of(case, CopyType.FAMILY).pattern
+    marked = []
+    for f in flags:
+        names = not f.restricted and names_in(pattern, f.message)
+        if names:
+            f = dataclasses.replace(f, restricted=True)
+        if f.restricted and not f.withheld:
+            f = dataclasses.replace(f, withheld=withheld_words(f.kind, names_person=names))
+        marked.append(f)
+    return marked
