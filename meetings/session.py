@@ -35,6 +35,7 @@ from .domain.records import (
     Concern,
     CopyType,
     Distribution,
+    LeadWorker,
     Meeting,
     MeetingMode,
     MeetingStatus,
@@ -511,6 +512,26 @@ class CaseSession:
         if isinstance(record, Case | Meeting):  # review conferences, a meeting's date
             self.record_breaches()
         return record
+
+    def correct_lead_workers(
+        self, current_since: dt.date | None, earlier: list[lead_workers.EarlierLead]
+    ) -> list[LeadWorker]:
+        """The chair's record of when the current lead social worker became lead and who led
+        before (`lead_workers.leads_corrected`'s rules): a start the chair gives is no longer
+        coregroup's inference. The case is saved as the chair's change."""
+        self._editable()
+        workers = lead_workers.leads_corrected(self.case, current_since, earlier, self.today())
+        before = list(self.case.lead_workers)
+        if workers == before:
+            return workers
+        self.case.lead_workers[:] = workers
+        try:
+            self.case.check()
+        except InvalidRecord:
+            self.case.lead_workers[:] = before
+            raise
+        self._changed(None)
+        return workers
 
     def _add(self, records: list[R], new: R, *, saved: Any = "record") -> R:
         timescales.check_past_fields(new, [f.name for f in dataclasses.fields(new)], self.today())  # type: ignore[arg-type]

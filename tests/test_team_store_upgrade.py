@@ -16,6 +16,7 @@ import pytest
 from pg_helpers import admin, ensure_logins, url_for
 from psycopg import sql
 from psycopg.types.json import Jsonb
+from test_team_store_worked_out import MARK, breach_entries, late_review
 
 from meetings.domain import schema
 from meetings.domain.locations import data_dir
@@ -103,5 +104,35 @@ def test_a_case_without_a_team_is_seen_by_no_one_until_it_is_allocated_to_one(ve
     with psycopg.connect(url_for(version_one, "reader"), autocommit=True) as conn:
         assert conn.execute("SELECT id FROM cg_cases").fetchall() == [(CASE,)]
     assert store.history(CASE)[-1].event == "allocated"
+    assert store.verify_history(CASE).intact
+    store.close()
+
+
+def test_an_upgrade_from_version_two_keeps_coregroup_s_mark_on_saves_gathered_after_it(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store at version 2 with a save being gathered as `db upgrade` runs: the save gathered with
+    it after the upgrade (version 3) keeps each breach marked as worked out by coregroup, and when."""
+    url = url_for(database)
+    with psycopg.connect(url, autocommit=True) as conn:  # a fresh database: made again at version 2
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    monkeypatch.setattr(pgschema, "MIGRATIONS", [m for m in pgschema.MIGRATIONS if m[0] <= 2])
+    monkeypatch.setattr(pgschema, "LATEST", 2)
+    store = PostgresStore(url, upgrade=True)
+    assert store.schema_version() == 2
+    store.import_data(dict(DEMO), team="A")
+    with store.open(CASE) as case_file:
+        for late in (1, 2, 3):  # added, changed, and the third save gathered (on the server)
+            late_review(case_file.case, late)
+            case_file.save()
+        monkeypatch.undo()
+        upgraded = PostgresStore(url, upgrade=True)  # `db upgrade` as the owner, the case still open
+        assert upgraded.schema_version() == pgschema.LATEST == 3
+        upgraded.close()
+        late_review(case_file.case, 4)
+        case_file.save()  # gathered with the third, by version 3's cg_log
+    entries = breach_entries(store)
+    assert [(old, new) for path, old, new, _ in entries[-1] if path.endswith(".working_days_late")] == [(2, 4)]
+    assert {mark for entry in entries for path, _, _, mark in entry if path.startswith("case.breaches")} == {MARK}
     assert store.verify_history(CASE).intact
     store.close()

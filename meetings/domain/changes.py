@@ -411,7 +411,11 @@ def merged(older: HistoryEntry, newer: HistoryEntry) -> HistoryEntry:
             by_path[change.path] = change
         else:
             by_path[change.path] = FieldChange(
-                change.path, first.old, change.new, first.restricted or change.restricted, first.worked_out
+                change.path,
+                first.old,
+                change.new,
+                first.restricted or change.restricted,
+                first.worked_out or change.worked_out,  # what coregroup worked out stays its own
             )
     kept = tuple(c for c in by_path.values() if c.old != c.new)
     return HistoryEntry(newer.at, newer.who, newer.machine, kept)

@@ -12,8 +12,10 @@ from .flags import case_flags
 from .history import action_history
 from .lifecycle import in_order
 from .records import Action, Case, CopyType, LeadWorker, Meeting, MeetingStatus
+from .schema import InvalidRecord
 from .settings import Settings
 from .text import name_key, one_line
+from .timescales import check_not_future
 from .visits import inferred_mark
 from .wording import short, short_date, times
 
@@ -30,6 +32,79 @@ def record_lead_change(case: Case, name: str, today: dt.date) -> LeadWorker | No
     new = LeadWorker(name=name, since=today)
     case.lead_workers.append(new)
     return new
+
+
+@dataclass(frozen=True)
+class EarlierLead:
+    """A lead social worker before the current one, as the chair typed it: a name and the day they
+    became lead (None: not typed)."""
+
+    name: str
+    since: dt.date | None
+    was: LeadWorker | None = None  # the entry the row shows: kept as it is (inferred too) while no date is typed
+
+
+def leads_corrected(
+    case: Case, current_since: dt.date | None, earlier: list[EarlierLead], today: dt.date
+) -> list[LeadWorker]:
+    """The case's lead social workers as the chair corrects them: when the current lead became
+    lead (`current_since`; None keeps what is recorded) and who led before, with the day each
+    became lead (rows with neither name nor date are left out). A start the chair gives is the
+    chair's record: the entry's inferred mark goes. An entry coregroup inferred keeps its mark
+    while its start is not given, and no one can be put before it (that would claim when it
+    began). Raises InvalidRecord (naming `since` or `earlier[i]`) saying what is wrong."""
+    current = one_line(case.lead_social_worker).strip() or (case.lead_workers[-1].name if case.lead_workers else "")
+    if not current:
+        raise InvalidRecord("lead_social_worker", "record the lead social worker first (the plan's details)")
+    recorded = (
+        case.lead_workers[-1]
+        if case.lead_workers and name_key(case.lead_workers[-1].name) == name_key(current)
+        else None
+    )
+    check_not_future(current_since, today, f"When {current} became lead")
+    if current_since is not None:
+        last = LeadWorker(name=current, since=current_since)
+    elif recorded is not None:
+        last = recorded
+    elif earlier and any(row.name.strip() or row.since for row in earlier):
+        raise InvalidRecord("since", f"say when {current} became lead, then who led before")
+    else:
+        return list(case.lead_workers)
+    workers: list[LeadWorker] = []
+    for i, row in enumerate(earlier):
+        name = one_line(row.name).strip()
+        if not name and row.since is None:
+            continue
+        if not name:
+            raise InvalidRecord(
+                f"earlier[{i}]",
+                f"name the lead social worker from {short_date(row.since)}" if row.since else "name the lead",
+            )
+        if row.since is None and row.was is not None and row.was.inferred and name_key(row.was.name) == name_key(name):
+            workers.append(row.was)  # its start still not recorded: coregroup's inference, marked as such
+            continue
+        if row.since is None:
+            raise InvalidRecord(f"earlier[{i}]", f"say when {name} became lead")
+        check_not_future(row.since, today, f"When {name} became lead")
+        workers.append(LeadWorker(name=name, since=row.since))
+    workers.sort(key=lambda w: w.since)
+    workers.append(last)
+    for before, after in zip(workers, workers[1:], strict=False):
+        if after.inferred:
+            raise InvalidRecord(
+                "since",
+                f"say when {after.name} became lead first: {short_date(after.since)} is when coregroup's record of "
+                f"{after.name} begins ({after.inferred}), not the day they became lead",
+            )
+        if before.since >= after.since:
+            raise InvalidRecord(
+                "since",
+                f"{before.name} became lead on {short_date(before.since)}, not before {after.name} "
+                f"({short_date(after.since)}): each lead starts after the one before",
+            )
+        if name_key(before.name) == name_key(after.name):
+            raise InvalidRecord("earlier", f"{after.name} is listed twice in a row: the same lead carried on")
+    return workers
 
 
 def lead_history_words(case: Case) -> str:

@@ -18,6 +18,7 @@ from ..domain.breaches import breach_words, breaches_since_last
 from ..domain.family import concerns_for, holds_restricted, referrer_identity
 from ..domain.flags.child import optimism_flags
 from ..domain.history import actions_as_at, flags_as_at, worked_out_from_today
+from ..domain.inferred import INTRO, inferred_facts
 from ..domain.lead_workers import lead_for_minutes
 from ..domain.lifecycle import dissent_of, find_meeting, missing_agencies
 from ..domain.records import (
@@ -236,6 +237,7 @@ def write_minutes(
         word.labelled("Chair's note on finishing the meeting", meeting.finish_note)
     _next_dates(word, case, meeting)
     _breaches(word, case, meeting)
+    _inferred(word, case, meeting, copy)
     _distribution(word, meeting, visibility)
 
     title = f"Core group minutes: {case.child_names()}, meeting {meeting.number} ({COPY_NAMES[copy].lower()})"
@@ -546,6 +548,16 @@ def _breaches(word: WordDocument, case: Case, meeting: Meeting) -> None:
         return
     for breach in missed:
         word.flag(breach_words(breach, as_at=meeting.date))
+
+
+def _inferred(word: WordDocument, case: Case, meeting: Meeting, copy: CopyType) -> None:
+    """What the record holds that coregroup inferred from an older case file and no one has
+    confirmed (only when there is any; the family copy only what it may hold)."""
+    facts = inferred_facts(case, Visibility.for_copy(case, copy), until=meeting.date)
+    if facts:
+        word.heading("Inferred by coregroup, not yet confirmed", 1)
+        word.paragraphs(INTRO)
+        word.paragraphs("\n".join(facts))
 
 
 def _distribution(word: WordDocument, meeting: Meeting, visibility: Visibility) -> None:

@@ -749,3 +749,27 @@ MIGRATIONS.append(
     )
 )
 LATEST = MIGRATIONS[-1][0]
+
+# ----- version 3: a gathered save keeps what coregroup worked out marked as coregroup's ----------
+# Version 2's `cg_log` gathers saves changing the same fields within a minute into one entry, but
+# the entry it rebuilt kept only path, old, new and restricted: a change marked `worked_out` (a
+# timescale breach coregroup keeps, with the event that triggered it: issue 22) lost its mark, so
+# the history showed it without the event that caused it. Version 3 re-creates `cg_log` as version
+# 2 wrote it, the merge keeping the mark of the first save (else of the later one). Version 2's text
+# is taken as released, so only the merge differs (the assertion below fails if it ever does not).
+_V2_LOG = V2[V2.index("CREATE FUNCTION @s@.cg_log(") : V2.index("-- An entry carried in an imported case file")]
+_V2_MERGE = """'restricted', coalesce((o->>'restricted')::boolean, false)
+                                     OR coalesce((n->>'restricted')::boolean, false)) ORDER BY k), '[]')"""
+_V3_MERGE = """'restricted', coalesce((o->>'restricted')::boolean, false)
+                                     OR coalesce((n->>'restricted')::boolean, false))
+                       || CASE WHEN coalesce(o->>'worked_out', '') <> '' OR coalesce(n->>'worked_out', '') <> ''
+                               THEN jsonb_build_object('worked_out',
+                                                       coalesce(nullif(o->>'worked_out', ''), n->>'worked_out'))
+                               ELSE '{}'::jsonb END ORDER BY k), '[]')"""
+assert _V2_LOG.count(_V2_MERGE) == 1, "version 2's cg_log is released text: it never changes"
+V3 = _V2_LOG.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace(_V2_MERGE, _V3_MERGE)
+
+MIGRATIONS.append(
+    (3, "saves gathered within a minute keep what coregroup worked out marked as coregroup's (issue 22)", V3)
+)
+LATEST = MIGRATIONS[-1][0]

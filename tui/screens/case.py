@@ -64,6 +64,7 @@ from ..widgets.text import connection_words, plain
 from ..widgets.trend import before_birth_text, trend_text
 from ..widgets.worked_out import flags_now
 from . import editing
+from .leads import edit_lead_workers
 from .start import StartMeetingForm
 from .visits import child_row, edit_visit, visit_row
 from .walkthrough import WalkthroughScreen
@@ -103,6 +104,14 @@ class CaseScreen(Screen[None]):
         ),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted record", id="edit"),
         Binding("p", "plan", "Edit plan", tooltip="Edit the plan, ICPC date and expected agencies", id="plan"),
+        Binding(
+            "l",
+            "lead_workers",
+            "Lead workers",
+            show=False,  # the footer is full; the plan form's notes name the key
+            tooltip="When the lead social worker became lead, and who led before (corrects what coregroup inferred)",
+            id="lead-workers",
+        ),
         Binding("b", "brief", "Brief", tooltip="Write the chair's brief for the next core group (Word)", id="brief"),
         Binding(
             "x",
@@ -635,6 +644,10 @@ class CaseScreen(Screen[None]):
     def action_plan(self) -> None:
         if self._writable():
             editing.edit_case_details(self.app, self._after_edit)
+
+    def action_lead_workers(self) -> None:
+        if self._writable():
+            edit_lead_workers(self.app, self._after_edit)
 
     def action_start_meeting(self) -> None:
         if not self._writable():

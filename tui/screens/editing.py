@@ -400,4 +400,8 @@ def edit_case_details(app: CoreGroupApp, done: Done = None) -> None:
             "help": "a conference held before the birth, if not the ICPC",
         },
     )
-    edit(app, f"Plan for case {case.id}", Case, case, specs, done=done)
+    notes = (
+        "Lead social worker: changing the name records the new lead from today. When a lead began, and who led "
+        "before: l on the case screen."
+    )
+    edit(app, f"Plan for case {case.id}", Case, case, specs, done=done, notes=notes)
