@@ -279,7 +279,13 @@ def _lead_worker_items(case: Case) -> Iterator[ChronologyItem]:
         new, old = _flat(after.name), _flat(before.name)
         if not new or new.casefold() == old.casefold():
             continue
-        held = f", lead since {short_date(before.since)}" if old else ""
+        held = (
+            ""
+            if not old
+            else ", whose start as lead is not recorded"
+            if before.inferred  # coregroup's inference: the record begins there, not the lead
+            else f", lead since {short_date(before.since)}"
+        )
         yield ChronologyItem(
             date=after.since,
             kind=EventKind.LEAD_WORKER,

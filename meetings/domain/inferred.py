@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .lead_workers import INFERRED_AT_CHANGE
 from .records import Case
 from .visibility import Visibility
 from .visits import child_at_visit_words, visits_in_order
@@ -24,7 +25,12 @@ def inferred_facts(case: Case, visibility: Visibility, *, until: dt.date | None 
     names = {c.id: c.name for c in case.children}
     found: list[str] = []
     for worker in case.lead_workers:
-        if worker.inferred:
+        if worker.inferred.startswith(INFERRED_AT_CHANGE):  # put on the history when the lead first changed
+            found.append(
+                f"Lead social worker: when {worker.name} became lead, and who led before, is not recorded; "
+                f"{worker.inferred}."
+            )
+        elif worker.inferred:
             found.append(
                 f"Lead social worker: the record names {worker.name} as lead from {day_month_year(worker.since)}, "
                 f"the day coregroup brought the case file up to date; when {worker.name} became lead, and who "

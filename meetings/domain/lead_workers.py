@@ -17,18 +17,35 @@ from .settings import Settings
 from .text import name_key, one_line
 from .timescales import check_not_future
 from .visits import inferred_mark
-from .wording import short, short_date, times
+from .wording import day_month_year, short, short_date, times
+
+# How an earlier lead's entry coregroup put on the history at the first change says so.
+INFERRED_AT_CHANGE = "inferred by coregroup when the lead changed"
+
+
+def inferred_at_change_words(before: str, since: dt.date, new: str, icpc: dt.date, today: dt.date) -> str:
+    """'inferred by coregroup when the lead changed on 20 November 2026 (Kim New): Alex Chair was
+    lead before; when Alex Chair became lead is not recorded (taken as the initial conference
+    date, 9 July 2026)'."""
+    taken = "the initial conference date" if since == icpc else "the day of the change"
+    return (
+        f"{INFERRED_AT_CHANGE} on {day_month_year(today)} ({new}): {before} was lead before; when {before} "
+        f"became lead is not recorded (taken as {taken}, {day_month_year(since)})"
+    )
 
 
 def record_lead_change(case: Case, name: str, today: dt.date) -> LeadWorker | None:
     """Record `name` as the lead social worker from `today` if it is a change: the one before is
-    put on the history first when the history is empty (from the ICPC). None if nothing changed."""
+    put on the history first when the history is empty, marked inferred (when that lead began was
+    never recorded: coregroup takes the ICPC date until the chair types it). None if nothing changed."""
     name = one_line(name).strip()
-    before = case.lead_workers[-1].name if case.lead_workers else case.lead_social_worker.strip()
+    before = case.lead_workers[-1].name if case.lead_workers else one_line(case.lead_social_worker).strip()
     if not name or name_key(name) == name_key(before):
         return None
     if not case.lead_workers and before:
-        case.lead_workers.append(LeadWorker(name=before, since=min(case.icpc_date, today)))
+        since = min(case.icpc_date, today)
+        inferred = inferred_at_change_words(before, since, name, case.icpc_date, today)
+        case.lead_workers.append(LeadWorker(name=before, since=since, inferred=inferred))
     new = LeadWorker(name=name, since=today)
     case.lead_workers.append(new)
     return new
@@ -108,14 +125,18 @@ def leads_corrected(
 
 
 def lead_history_words(case: Case) -> str:
-    """'Kim New since 2 Feb 2027 (before: Alex Chair, from 9 Jul 2026)', or the lead's name alone."""
+    """'Kim New since 2 Feb 2027 (before: Alex Chair, from 9 Jul 2026)', or the lead's name alone.
+    An earlier lead coregroup inferred is 'Alex Chair, start not recorded', with its mark."""
     if not case.lead_workers:
         return case.lead_social_worker.strip()
     *earlier, current = case.lead_workers
     words = f"{current.name} since {short_date(current.since)}"
     first = case.lead_workers[0]
-    before = [f"{w.name}, from {short_date(w.since)}" for w in reversed(earlier)]
-    if first.inferred:
+    before = [
+        f"{w.name}, start not recorded" if w.inferred else f"{w.name}, from {short_date(w.since)}"
+        for w in reversed(earlier)
+    ]
+    if first.inferred and not earlier:  # the one lead: who led before coregroup's record begins is not recorded
         before.append(f"not recorded before {short_date(first.since)}")
     if before:
         words += " (before: " + "; ".join(before) + ")"
