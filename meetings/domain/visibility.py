@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from .chronology import ChronologyItem
-from .family import WITHHELD, Restrictions, withholds_referrer
+from .family import WITHHELD, Restrictions, name_spans, withholds_referrer
 from .flags.base import Flag
 from .records import (
     Action,
@@ -161,6 +161,17 @@ class Visibility:
         names replaced by WITHHELD where it withholds (the name guard)."""
         clean = self.restrictions.cleaner()
         return clean if clean is not None else (lambda text: text)
+
+    def text(self, text: str) -> str:
+        """Free text of the case as this audience may read it on a read-only display: where it
+        withholds, restricted names and withheld referrers' names replaced by WITHHELD, as the
+        family copy prints them; elsewhere as typed. (What the chair is editing is never cleaned.)"""
+        return self.cleaner()(text) if self.withholds else text
+
+    def withheld_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in `text` (start, end) this audience's name guard puts WITHHELD: none where it
+        does not withhold. For a display that keeps its styling while the names go."""
+        return name_spans(self.restrictions.pattern, text) if self.withholds else []
 
     def flag_words(self, flag: Flag) -> str | None:
         """A flag in the form this audience may see: in full; on the screen with restricted items

@@ -35,6 +35,7 @@ from ..widgets.breakpoints import size_classes_now
 from ..widgets.flags import RESTRICTED_KEY, SHARING_KEY, hidden_line
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Confirm, line_value
+from ..widgets.text import for_audience
 from ..widgets.worked_out import flags_now
 from . import editing
 
@@ -314,7 +315,7 @@ class AttendanceScreen(Screen[None]):
         ):
             text.append("● Kept apart: ", style="bold green")
             text.append(one_line(self.meeting.safety_arrangements) + "\n")
-        self.query_one("#attendance-warnings", Static).update(text)
+        self.query_one("#attendance-warnings", Static).update(for_audience(visibility, text))  # the name guard
 
     def _apply_mode(self) -> None:
         """The meeting's mode follows the attendees (or the chair's choice)."""

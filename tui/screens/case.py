@@ -60,7 +60,7 @@ from ..widgets.concerns import concern_source_words, contacts_words, referrer_wo
 from ..widgets.flags import RESTRICTED_KEY, flags_text, hidden_line
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import RecordForm, specs_for
-from ..widgets.text import connection_words, plain
+from ..widgets.text import connection_words, for_audience, plain
 from ..widgets.trend import before_birth_text, trend_text
 from ..widgets.worked_out import flags_now
 from . import editing
@@ -275,7 +275,7 @@ class CaseScreen(Screen[None]):
             plan.append(f"\n{hidden_line(hidden)}", style="italic")
         self._open_actions(plan)
         self._birth_and_scaling(plan)
-        self.query_one("#case-plan", Static).update(plan)
+        self.query_one("#case-plan", Static).update(for_audience(app.visibility(), plan))  # the name guard
         self._stale = set(self.TABS[1:])
         self._fill_tab(self._tab())
         if not self.ready:
@@ -291,7 +291,9 @@ class CaseScreen(Screen[None]):
         longest = sorted(actions, key=lambda a: (-a.times_carried_forward, a.number))[:OPEN_ACTIONS_SHOWN]
         for a in sorted(longest, key=lambda a: a.number):
             plan.append(f"\nAction {a.number} ", style="bold")
-            plan.append(f"({short(a.text, 50)}): {drift.open_for_words(self.case, a, self.app.today())}")
+            plan.append(
+                f"({short(self.app.visibility().text(a.text), 50)}): {drift.open_for_words(self.case, a, self.app.today())}"
+            )
         if len(actions) > len(longest):
             more = len(actions) - len(longest)
             plan.append(f"\n... and {more} more open, carried forward less often: the Actions tab (4) lists them all.",
@@ -324,7 +326,7 @@ class CaseScreen(Screen[None]):
                 line.append(f"; {hidden_line(hidden)}", style="italic")
             box.update(line)
         else:
-            box.update(flags_text(found, app.visibility()))
+            box.update(for_audience(app.visibility(), flags_text(found, app.visibility())))
         box.border_subtitle = "f shows them all" if self.flags_folded else "f folds them"
 
     def action_fold_flags(self) -> None:
@@ -386,13 +388,17 @@ class CaseScreen(Screen[None]):
             return
         self._stale.discard(tab)
         if tab == "actions":
-            self.query_one("#table-actions", ActionTable).show(self._records("actions"))
+            self.query_one("#table-actions", ActionTable).show(self._records("actions"), self.app.visibility())
             return
         if tab == "chronology":
             self._show_chronology_filter()
         if tab == "history":
             self._show_history_filter()
-        rows = [tuple(cell if isinstance(cell, Text) else Text(cell) for cell in row) for row in self._rows(tab)]
+        visibility = self.app.visibility()  # the name guard over every cell, as in the family copy
+        rows = [
+            tuple(for_audience(visibility, cell if isinstance(cell, Text) else Text(cell)) for cell in row)
+            for row in self._rows(tab)
+        ]
         table = self.query_one(f"#table-{tab}", DataTable)
         row = table.cursor_row
         table.clear()
@@ -419,7 +425,7 @@ class CaseScreen(Screen[None]):
                 (str(c.received_on), short(concern_source_words(c, visibility), 36),
                  referrer_words(c, visibility), contacts_words(c),
                  short(clean(f"{c.about.strip()}: {c.reported}" if c.about.strip() else c.reported), 50),
-                 short(c.response, 50) if c.answered else Text("no response yet", style="bold red"))
+                 short(clean(c.response), 50) if c.answered else Text("no response yet", style="bold red"))
                 for c in self._records("concerns")
             ]  # fmt: skip
         if tab == "meetings":

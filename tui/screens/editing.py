@@ -151,7 +151,7 @@ def edit(
             parse_due=parse,
             read_only=app.read_only,
             save=save,
-            notes=notes,
+            notes=app.visibility().text(notes),  # read only: the name guard, as in the family copy
         ),  # fmt: skip
         finished,
     )
@@ -207,7 +207,7 @@ def edit_action(
         adapted_for={
             "label": "How the assessment is adapted to the person",
             "help": "; ".join(
-                f"{p.name}: {short(' '.join(x for x in (p.additional_needs, p.trauma_history, p.mental_health) if x), 70)}"
+                f"{p.name}: {short(app.visibility().text(' '.join(x for x in (p.additional_needs, p.trauma_history, p.mental_health) if x)), 70)}"
                 for p in case.people
                 if person_needs(p) and app.visibility().shows(p)
             )

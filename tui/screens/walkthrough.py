@@ -52,7 +52,7 @@ from ..widgets.fields import BoundInput, BoundSelect, BoundTextArea
 from ..widgets.flags import FLAGS_KEY, RESTRICTED_KEY, FlagsBox, flags_text, hidden_line
 from ..widgets.footer import KeysFooter
 from ..widgets.forms import Ask
-from ..widgets.text import connection_words, plain
+from ..widgets.text import connection_words, for_audience, plain
 from ..widgets.trend import trend_text
 from ..widgets.worked_out import case_as_now, flags_now, timing_only
 from . import editing
@@ -98,6 +98,7 @@ class StepBody(VerticalScroll):
         """Show `content` in `box`, unless it shows that already: an update lays the step out again."""
         if box in self._shown and _same(self._shown[box], content):
             return
+        content = for_audience(self.app.visibility(), content)  # the name guard
         self._shown[box] = content.copy() if isinstance(content, Text) else content
         box.update(content)
 
@@ -390,6 +391,8 @@ class WalkthroughScreen(Screen[None]):
         role = self.app.agenda.role_of(step)
         texts = tuple(getattr(meeting, f.value) for f in MEETING_TEXTS.get(role, ()))
         stamp: tuple[object, ...] = (step.notes, step.restricted_notes, repr(step.answers), texts)
+        if self.locked:  # its fields read only, shown as the visibility rule says (`_kept`)
+            stamp += (self.app.visibility().audience,)
         if role is StepRole.NEXT_MEETING:
             stamp += (meeting.next_meeting_time, meeting.next_meeting_venue, meeting.next_meeting_mode)
         if role is StepRole.ANALYSIS:
@@ -488,7 +491,7 @@ class WalkthroughScreen(Screen[None]):
         if index == 0 and lead_workers.new_lead_since_last_core_group(self.session.case, meeting):
             widgets.append(Static(id="handover", classes="plan"))  # a new lead social worker: the history
         if role is StepRole.REASON_FOR_PLAN:
-            widgets.append(Static(self._plan_text(), classes="plan"))
+            widgets.append(Static(id="plan-text", classes="plan"))  # filled by `_fill`: f8 changes it
         if role is StepRole.ANALYSIS:  # each person's scaling across the meetings, this one included
             widgets.append(Static(id="scaling-trend", classes="plan"))
         widgets.append(Static(id="flag-count"))
@@ -503,7 +506,7 @@ class WalkthroughScreen(Screen[None]):
         widgets += self._meeting_fields(role)
         widgets.append(Label("Notes", classes="form-label"))
         notes = BoundTextArea(
-            step.notes, id="notes", classes="notes", read_only=self.locked,
+            self._kept(step.notes), id="notes", classes="notes", read_only=self.locked,
             record=lambda typed: self.session.set_notes(meeting, step, typed),
         )  # fmt: skip
         widgets.append(notes)
@@ -567,6 +570,8 @@ class WalkthroughScreen(Screen[None]):
         self._show_restricted_scaling(body, visibility)
         for box in body.query("#membership").results(Static):
             body.put(box, self._membership_text())
+        for box in body.query("#plan-text").results(Static):
+            body.put(box, self._plan_text())
         for box in body.query("#handover").results(Static):
             body.put(box, self._handover_text())
         for table in body.query(".review-table").results(ActionTable):
@@ -681,7 +686,7 @@ class WalkthroughScreen(Screen[None]):
             widgets.append(Label(field.label, classes="meeting-label"))
             widgets.append(
                 BoundTextArea(
-                    getattr(m, field.value), id=f"meeting-{field.value}", classes="meeting-field",
+                    self._kept(getattr(m, field.value)), id=f"meeting-{field.value}", classes="meeting-field",
                     read_only=self.locked, record=self._meeting_text_recorder(field),
                 )
             )  # fmt: skip
@@ -721,6 +726,12 @@ class WalkthroughScreen(Screen[None]):
             ]  # fmt: skip
         return widgets
 
+    def _kept(self, typed: str) -> str:
+        """What a field of the step holds as it is built: in a finished meeting (read only, nothing
+        typed there) as the visibility rule lets the screen show it, the names the family copy
+        withholds withheld; while the chair can type in it, exactly as typed (never rewritten)."""
+        return self.app.visibility().text(typed) if self.locked else typed
+
     def _meeting_text_recorder(self, field: MeetingText) -> Any:
         meeting = self.meeting
         return lambda typed: self.session.set_meeting_text(meeting, field, typed)
@@ -747,7 +758,7 @@ class WalkthroughScreen(Screen[None]):
             placeholder = {AnswerKind.DATE: "YYYY-MM-DD, DD/MM/YYYY, 2w ...", AnswerKind.INT: "a number"}.get(
                 spec.kind, ""
             )
-            widget = BoundInput("" if value is None else str(value), placeholder=placeholder, id=f"answer-{spec.key}",
+            widget = BoundInput("" if value is None else self._kept(str(value)), placeholder=placeholder, id=f"answer-{spec.key}",
                                 disabled=self.locked, classes="answer", record=record, hint=hint, recorded=recorded,
                                 type="integer" if spec.kind is AnswerKind.INT else "text")  # fmt: skip
         return Horizontal(label, widget, hint, classes="answer-row")
@@ -791,7 +802,7 @@ class WalkthroughScreen(Screen[None]):
             s = scores.get(a.name.casefold())
             score = BoundInput("" if s is None else str(s.score), type="integer", max_length=2, classes="score",
                                disabled=self.locked, placeholder="0-10", record=lambda _: None)  # fmt: skip
-            reason = BoundInput("" if s is None else s.reason, classes="answer", disabled=self.locked,
+            reason = BoundInput("" if s is None else self._kept(s.reason), classes="answer", disabled=self.locked,
                                 placeholder="why this score?", record=lambda _: None)  # fmt: skip
 
             def record(_: Any, name: str = a.name, score: BoundInput = score, reason: BoundInput = reason) -> Parsed:
@@ -833,7 +844,7 @@ class WalkthroughScreen(Screen[None]):
             text.append(f"● Action {a.number}: {action_type_words(a)} of {who} ({humanise(a.status.value)}{due})\n")
             for label, words in person_profile(person) if person else []:
                 text.append(f"    {label}: ", style="italic")
-                text.append(short(words, 160) + "\n")
+                text.append(short(visibility.text(words), 160) + "\n")  # the name guard before it is cut
             if person is not None and person_profile(person):
                 text.append("    Adapted: ", style="italic")
                 text.append((a.adapted_for.strip() or "not recorded yet") + "\n",
@@ -876,7 +887,10 @@ class WalkthroughScreen(Screen[None]):
             if shown(a)
         ]
         lines += [
-            Text(f"Action {a.number} ({short(a.text, 50)}) is closed: {drift.TEST_IT}", style="bold")
+            Text(
+                f"Action {a.number} ({short(self.app.visibility().text(a.text), 50)}) is closed: {drift.TEST_IT}",
+                style="bold",
+            )
             for a in drift.closed_since_previous(case, self.meeting)
             if shown(a)
         ]
@@ -889,7 +903,8 @@ class WalkthroughScreen(Screen[None]):
             listed = lifecycle.actions_reviewed_at(case, self.meeting)
         else:
             listed = lifecycle.actions_raised_at(case, self.meeting)
-        table.show(self.app.visibility().shown(listed)[0])
+        visibility = self.app.visibility()
+        table.show(visibility.shown(listed)[0], visibility)
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "steps" and event.option_index != self.index:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -10,6 +10,7 @@ from textual import events
 from textual.widgets import DataTable
 
 from meetings.domain.records import Action
+from meetings.domain.visibility import Visibility
 from meetings.domain.wording import action_type_words, humanise, short
 
 # (heading, width). The action's text takes what is left; the others are shown in this order of
@@ -36,8 +37,9 @@ def layout(width: int) -> tuple[tuple[str, int], ...]:
     return tuple((name, widths[name]) for name in ORDER if name in widths)
 
 
-def cells(action: Action, columns: Sequence[tuple[str, int]]) -> list[Text]:
-    """One action's row: text cut to its column with '…' (enter shows it in full)."""
+def cells(action: Action, columns: Sequence[tuple[str, int]], clean: Callable[[str], str] = str) -> list[Text]:
+    """One action's row: text cut to its column with '…' (enter shows it in full), its words as
+    `clean` leaves them first (a name cut short would escape the name guard)."""
     values = {
         "No.": str(action.number),
         "Owner": action.owner,
@@ -49,9 +51,9 @@ def cells(action: Action, columns: Sequence[tuple[str, int]]) -> list[Text]:
     row = []
     for name, width in columns:
         if name == "Action":
-            row.append(Text(short(action.text, width)))
+            row.append(Text(short(clean(action.text), width)))
         else:
-            row.append(Text(short(values[name], width)))
+            row.append(Text(short(clean(values[name]), width)))
     return row
 
 
@@ -63,10 +65,13 @@ class ActionTable(DataTable[Any]):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.actions: list[Action] = []
         self.columns_shown: tuple[tuple[str, int], ...] = ()
+        self.visibility: Visibility | None = None
 
-    def show(self, actions: Sequence[Action]) -> None:
-        """Show `actions`, refreshed in place: the cursor stays on its row."""
+    def show(self, actions: Sequence[Action], visibility: Visibility) -> None:
+        """Show `actions`, refreshed in place: the cursor stays on its row. Their words as
+        `visibility` may read them (the names the family copy withholds, withheld)."""
         self.actions = list(actions)
+        self.visibility = visibility
         self._fill()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -86,6 +91,7 @@ class ActionTable(DataTable[Any]):
             self.columns_shown = columns
         else:
             self.clear()
-        self.add_rows([cells(a, columns) for a in self.actions])
+        clean = self.visibility.text if self.visibility is not None else str  # the name guard, as in the family copy
+        self.add_rows([cells(a, columns, clean) for a in self.actions])
         if self.actions:
             self.move_cursor(row=min(max(row, 0), len(self.actions) - 1))

@@ -8,12 +8,40 @@ here, never as a string (our own styling is a style on the `Text`, never markup 
 
 from __future__ import annotations
 
+from typing import overload
+
 from rich.text import Text
+
+from meetings.domain.visibility import WITHHELD, Visibility
 
 
 def plain(text: str, style: str = "") -> Text:
     """`text` as typed, in `style`: square brackets and backslashes shown, never read as markup."""
     return Text(text, style=style, end="")
+
+
+@overload
+def for_audience(visibility: Visibility, content: str) -> str: ...
+@overload
+def for_audience(visibility: Visibility, content: Text) -> Text: ...
+def for_audience(visibility: Visibility, content: str | Text) -> str | Text:
+    """What a read-only display shows of the case's free text, as the visibility rule says: where
+    restricted items are hidden, the names the family copy withholds replaced by WITHHELD (a `Text`
+    keeps its styling); with them shown, as typed. Never for a field the chair is editing."""
+    if isinstance(content, str):
+        return visibility.text(content)
+    spans = visibility.withheld_spans(content.plain)
+    if not spans:
+        return content
+    cleaned, at = Text(end=content.end, justify=content.justify, no_wrap=content.no_wrap), 0
+    cleaned.style = content.style
+    for start, end in spans:
+        cleaned.append_text(content[at:start])
+        piece = content[start:end]
+        cleaned.append(WITHHELD, style=piece.spans[0].style if piece.spans else "")
+        at = end
+    cleaned.append_text(content[at:])
+    return cleaned
 
 
 def with_help(label: str, help_text: str = "") -> Text:
