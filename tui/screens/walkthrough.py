@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -98,7 +98,8 @@ class StepBody(VerticalScroll):
         """Show `content` in `box`, unless it shows that already: an update lays the step out again."""
         if box in self._shown and _same(self._shown[box], content):
             return
-        content = for_audience(self.app.visibility(), content)  # the name guard
+        app = cast("CoreGroupApp", self.app)
+        content = for_audience(app.visibility(), content)  # the name guard
         self._shown[box] = content.copy() if isinstance(content, Text) else content
         box.update(content)
 
