@@ -275,8 +275,10 @@ async def test_the_overview_lists_the_actions_carried_most_and_points_to_the_tab
     forward most (so the plan is not pushed out of view, and a case opens as fast as before)."""
     data = store.export_data(DEMO_ID)
     first = max(a["number"] for a in data["actions"]) + 1
+    # "Made-up", not "Fictional": the demo's restricted man is Max Fictional, and his surname alone is
+    # withheld on the screen with restricted items hidden, as in the family copy.
     for n in range(first, first + 20):
-        data["actions"].append({**data["actions"][4], "number": n, "text": f"Fictional task {n}.",
+        data["actions"].append({**data["actions"][4], "number": n, "text": f"Made-up task {n}.",
                                 "times_carried_forward": n - first})  # fmt: skip
     store.import_data(data, replace=True)
     app = make_app(store)
@@ -285,7 +287,7 @@ async def test_the_overview_lists_the_actions_carried_most_and_points_to_the_tab
         await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen) and app.screen.ready)
         plan = str(app.screen.query_one("#case-plan", Static).render())
     listed = [line for line in plan.splitlines() if line.startswith("Action ")]
-    assert len(listed) == 12 and f"Action {first + 19} (Fictional task" in plan  # carried most: shown
-    assert f"Action {first} (Fictional task" not in plan  # carried least: on the Actions tab
+    assert len(listed) == 12 and f"Action {first + 19} (Made-up task" in plan  # carried most: shown
+    assert f"Action {first} (Made-up task" not in plan  # carried least: on the Actions tab
     open_count = sum(1 for a in data["actions"] if a["status"] in ("open", "in_progress"))
     assert f"... and {open_count - 12} more open" in plan and "the Actions tab (4)" in plan
