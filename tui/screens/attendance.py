@@ -250,10 +250,17 @@ class AttendanceScreen(Screen[None]):
         table = self.query_one("#attendees", DataTable)
         row = table.cursor_row
         table.clear()
+        shown = self.app.visibility()  # a restricted attendee stays a row: the list is edited by row
         for a in self.meeting.attendees:
-            table.add_row(Text(a.name), humanise(a.status.value), humanise(a.mode.value) if a.mode else "",
-                          "yes" if a.report_received else "", Text(a.role), Text(a.agency),
-                          a.copy_type.value, Text(a.needs))  # fmt: skip
+            if not shown.shows(a):
+                table.add_row(Text(f"a restricted attendee ({RESTRICTED_KEY} shows)"), humanise(a.status.value),
+                              humanise(a.mode.value) if a.mode else "", "yes" if a.report_received else "",
+                              "", "", a.copy_type.value, "")  # fmt: skip
+                continue
+            table.add_row(Text(shown.text(a.name)), humanise(a.status.value),
+                          humanise(a.mode.value) if a.mode else "", "yes" if a.report_received else "",
+                          Text(shown.text(a.role)), Text(shown.text(a.agency)), a.copy_type.value,
+                          Text(shown.text(a.needs)))  # fmt: skip
         if self.meeting.attendees:
             table.move_cursor(row=min(max(row, 0), len(self.meeting.attendees) - 1))
         self.refresh_warnings()
@@ -267,7 +274,7 @@ class AttendanceScreen(Screen[None]):
 
     def _privacy_changed(self) -> None:
         self._show_sub_title()
-        self.refresh_warnings()
+        self.refresh_table()  # and the warnings
 
     def _show_sub_title(self) -> None:
         self.sub_title = f"Attendance, meeting {self.meeting.number}" + self.app.privacy_words()
