@@ -246,7 +246,11 @@ class Subject:
         add("export", timed(lambda: export_case(self.store, CASE_ID, self.export_out)))
         add("write_export", timed(lambda: durable_write(self.bare, self.source_bytes)))
         add("dump_indent", timed(lambda: orjson.dumps(self.data, option=orjson.OPT_INDENT_2)))
-        assert self.export_out.read_bytes() == self.source_bytes, "the export must give back the imported file"
+        # The export gives back the imported case; its history now records each replace (an import
+        # over the case, as this run makes), so the records are compared, the history left out.
+        exported = orjson.loads(self.export_out.read_bytes())
+        exported.pop("history", None)
+        assert exported == orjson.loads(self.source_bytes), "the export must give back the imported case"
 
     def med(self, name: str) -> float:
         return statistics.median(self.times[name])
